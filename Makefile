@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both create .venv, install the Python deps and the Debian packages the project
+# needs (apt-get update first), build the computer image when it is missing, then run.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent.
+DEB_PACKAGES := debootstrap bubblewrap
+
+DEMO_WS := ws
+
+.PHONY: setup sysdeps image demo test test-unit bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+sysdeps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+setup: $(BIN)/.installed sysdeps
+
+image: setup
+	$(BIN)/synthcomp image build
+
+demo: image
+	rm -rf $(DEMO_WS)
+	$(BIN)/synthcomp create --n 4 --seed 7 --os mixed --out $(DEMO_WS) --workers 2
+	$(BIN)/synthcomp stats $(DEMO_WS)
+	$(BIN)/synthcomp show $$(ls -d $(DEMO_WS)/computers/* | head -1) --depth 3
+
+test: image
+	$(BIN)/pytest -q
+
+test-unit: setup
+	$(BIN)/pytest -q -m "not docker and not bwrap"
+
+bench: image
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(DEMO_WS) .pytest_cache

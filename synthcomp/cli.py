@@ -1,0 +1,109 @@
+"""The ``synthcomp`` command line.
+
+Every command validates its input first and reports a bad one as a single
+``error: ...`` line with exit code 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from synthcomp.errors import InputError, SynthcompError
+
+app = typer.Typer(
+    help="Synthetic computers at scale: create persona-driven office computers, sandbox them, simulate work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+image_app = typer.Typer(help="The offline-built computer image.", no_args_is_help=True)
+app.add_typer(image_app, name="image")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def create(
+    out: Path = typer.Option(..., "--out", help="Workspace; computers land in OUT/computers/<id>/."),
+    n: int = typer.Option(1, "--n", help="How many computers to create."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same computers, byte for byte."),
+    os_name: str = typer.Option("mixed", "--os", help="windows, macos or mixed (alternating)."),
+    personas: Path | None = typer.Option(None, "--personas", help='JSONL, one {"persona": "..."} per line.'),
+    workers: int = typer.Option(1, "--workers", help="Processes to create computers in parallel."),
+) -> None:
+    """Create N synthetic computers: persona -> profile -> policy -> plan -> files."""
+    from synthcomp.computer.batch import CreateRequest, create_computers
+
+    try:
+        request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers)
+        created = create_computers(request, console=console)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
+
+
+@app.command()
+def stats(
+    workspace: Path = typer.Argument(..., help="A workspace made by `synthcomp create`."),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+) -> None:
+    """Table-1-style summary: files, directories, depth, extension shares, sizes."""
+    from synthcomp.computer.stats import print_stats, workspace_stats
+
+    try:
+        summary = workspace_stats(workspace)
+    except InputError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(summary.model_dump(), sort_keys=True))
+    else:
+        print_stats(summary, console)
+
+
+@app.command()
+def show(
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    depth: int = typer.Option(99, "--depth", help="How deep to print the tree."),
+) -> None:
+    """Print the profile and the file tree as the user sees it (Windows or macOS paths)."""
+    from synthcomp.computer.show import show_computer
+
+    try:
+        show_computer(computer, console, depth=depth)
+    except InputError as exc:
+        _fail(str(exc))
+
+
+@image_app.command("build")
+def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even if the tag exists.")) -> None:
+    """Build the computer image offline (debootstrap rootfs -> docker import), if missing."""
+    from synthcomp.sandbox.image import build_image
+
+    try:
+        tag = build_image(force=force, console=console)
+    except SynthcompError as exc:
+        _fail(str(exc))
+    console.print(f"image ready: {tag}")
+
+
+@app.command()
+def gc() -> None:
+    """Remove synthcomp containers and snapshots whose owner process is gone."""
+    from synthcomp.sandbox.gc import collect_garbage
+
+    try:
+        report = collect_garbage()
+    except SynthcompError as exc:
+        _fail(str(exc))
+    console.print(report)

@@ -1,0 +1,61 @@
+"""Logical paths in a computer's own OS style, and their portable on-disk form.
+
+A leaf module (like ``errors``): brains, the pipeline, sandboxes and tools all need the
+same mapping (DESIGN.md pipeline step 5). Windows ``D:\\Research\\x.pdf`` is stored as
+``drives/D/Research/x.pdf``; macOS ``/Users/ana/x.pdf`` as ``Users/ana/x.pdf``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+
+from synthcomp.errors import InputError
+
+_DRIVE = re.compile(r"^([A-Za-z]):[\\/]?")
+
+
+def join(os_name: str, base: str, *parts: str) -> str:
+    """Join path parts in the OS's style (``\\`` on Windows, ``/`` on macOS)."""
+    if os_name == "windows":
+        return str(PureWindowsPath(base, *parts))
+    return str(PurePosixPath(base, *parts))
+
+
+def parts(os_name: str, logical: str) -> tuple[str, list[str]]:
+    """Split a logical path into its root (``D:`` or ``/``) and its components."""
+    if os_name == "windows":
+        match = _DRIVE.match(logical)
+        if not match:
+            raise InputError(f"not an absolute Windows path (expected like C:\\Users\\...): {logical!r}")
+        rest = logical[match.end():].replace("/", "\\")
+        return f"{match.group(1).upper()}:", [p for p in rest.split("\\") if p]
+    if not logical.startswith("/"):
+        raise InputError(f"not an absolute macOS path (expected like /Users/...): {logical!r}")
+    return "/", [p for p in logical.split("/") if p]
+
+
+def to_physical(os_name: str, logical: str) -> PurePosixPath:
+    """The portable relative path a logical path is stored at under ``files/``."""
+    root, components = parts(os_name, logical)
+    if os_name == "windows":
+        return PurePosixPath("drives", root[0], *components)
+    return PurePosixPath(*components)
+
+
+def to_logical(os_name: str, physical: PurePosixPath | str) -> str:
+    """Inverse of :func:`to_physical`."""
+    components = PurePosixPath(physical).parts
+    if os_name == "windows":
+        if len(components) < 2 or components[0] != "drives":
+            raise InputError(f"not under drives/<letter>/: {physical}")
+        return str(PureWindowsPath(f"{components[1]}:\\", *components[2:]))
+    return str(PurePosixPath("/", *components))
+
+
+def parent(os_name: str, logical: str) -> str:
+    return str((PureWindowsPath if os_name == "windows" else PurePosixPath)(logical).parent)
+
+
+def name(os_name: str, logical: str) -> str:
+    return (PureWindowsPath if os_name == "windows" else PurePosixPath)(logical).name
