@@ -1,0 +1,56 @@
+"""Creation speed: seconds per computer on one core, computers/hour with two workers.
+
+Baselines measured in the same run: the I/O floor (copying the finished trees, i.e.
+what it costs just to put the same bytes on disk) and the one-worker run itself for the
+two-worker speed-up. Target (issue 3): under 2 s per computer on one core.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.computer.stats import computer_shape
+
+N_SERIAL = 12
+N_PARALLEL = 24
+
+
+def _create(out: Path, n: int, workers: int, seed: int) -> float:
+    request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name="mixed", personas=None, workers=workers)
+    started = time.perf_counter()
+    create_computers(request)
+    return time.perf_counter() - started
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        serial = _create(root / "serial", N_SERIAL, workers=1, seed=101)
+        parallel = _create(root / "parallel", N_PARALLEL, workers=2, seed=202)
+        computers = sorted((root / "serial" / "computers").iterdir())
+        files = [computer_shape(c)[0] for c in computers]
+        started = time.perf_counter()
+        for c in computers:
+            shutil.copytree(c, root / "copies" / c.name)
+        copy = time.perf_counter() - started
+    per_computer = serial / N_SERIAL
+    per_hour = N_PARALLEL / parallel * 3600
+    floor = copy / N_SERIAL
+    return "\n".join([
+        "## Computer creation (procedural brain)",
+        "",
+        f"{N_SERIAL} computers on one worker, {N_PARALLEL} on two; files per computer in the serial set: "
+        f"mean {statistics.fmean(files):.0f}, median {statistics.median(files):.0f}, max {max(files)}.",
+        "",
+        "| measure | value | ratio |",
+        "|---|---|---|",
+        f"| seconds per computer, 1 worker | {per_computer:.2f} s | {per_computer / floor:.0f}x the I/O floor |",
+        f"| I/O floor: copying a finished computer | {floor * 1000:.0f} ms | 1x (baseline) |",
+        f"| computers per hour, 2 workers | {per_hour:,.0f} | {per_hour / (3600 / per_computer):.2f}x one worker |",
+        f"| target: < 2 s per computer on one core | {'met' if per_computer < 2 else 'NOT met'} | |",
+    ])

@@ -1,0 +1,158 @@
+"""WorkbookContent -> XLSX with openpyxl: typed cells, real formulas, a usable header.
+
+A spreadsheet user notices whether numbers are numbers (they sum, sort and right-align)
+and whether totals are formulas (they recalculate when a row changes), so both are real
+here: values are converted per ``Column.type`` and totals are ``=SUM(...)`` formulas that
+Excel and LibreOffice compute on open.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from synthcomp.computer.artifacts.zipnorm import normalize_ooxml
+from synthcomp.models import Column, DocumentStyle, Sheet, WorkbookContent
+
+_FORMATS = {
+    "int": "#,##0",
+    "number": "#,##0.00",
+    "percent": "0.0%",
+    "date": "yyyy-mm-dd",
+}
+_CURRENCY_SYMBOLS = {
+    "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "AUD": "A$",
+    "CAD": "C$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ",
+    "ZAR": "R ", "BRL": "R$", "SGD": "S$", "HKD": "HK$", "MXN": "MX$", "KRW": "₩",
+}
+_CURRENCY_CODE = re.compile(r"\b(" + "|".join(_CURRENCY_SYMBOLS) + r")\b")
+_DEFAULT_CURRENCY = "$"
+_SUMMED = frozenset({"int", "number", "currency"})
+_INVALID_TITLE_CHARS = str.maketrans({c: "-" for c in "[]:*?/\\"})
+_THIN = Side(style="thin", color="808080")
+
+
+def render_xlsx(content: WorkbookContent, style: DocumentStyle, when: datetime) -> bytes:
+    """The workbook as XLSX bytes; the same arguments always give the same bytes."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in content.sheets:
+        title = sheet.name.translate(_INVALID_TITLE_CHARS)
+        _write_sheet(workbook.create_sheet(title), sheet, style)
+    workbook.calculation.fullCalcOnLoad = True  # no cached formula results are stored
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return normalize_ooxml(buffer.getvalue(), when, title=content.title, author=content.author)
+
+
+def currency_format(column_name: str) -> str:
+    """A currency number format, its symbol read from the column name ('Cost (EUR)',
+    'Budget £'); the content model has no currency field, and '$' is the fallback."""
+    code = _CURRENCY_CODE.search(column_name.upper())
+    if code:
+        symbol = _CURRENCY_SYMBOLS[code.group(1)]
+    else:
+        symbol = next((sym for sym in "€£¥₹₩" if sym in column_name), _DEFAULT_CURRENCY)
+    quoted = f'"{symbol}"'
+    return f"{quoted}#,##0.00;[Red]-{quoted}#,##0.00"
+
+
+def _write_sheet(worksheet: Worksheet, sheet: Sheet, style: DocumentStyle) -> None:
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor=style.accent_rgb)
+    formats = [_number_format(column) for column in sheet.columns]
+
+    worksheet.append([column.name for column in sheet.columns])
+    for cell in worksheet[1]:
+        cell.font, cell.fill = header_font, header_fill
+
+    for values in sheet.rows:
+        typed = [_typed(col, value) for col, value in zip(sheet.columns, values)]
+        worksheet.append(typed + list(values[len(sheet.columns):]))  # keep unheaded extras
+        for cell, number_format in zip(worksheet[worksheet.max_row], formats):
+            if number_format and not isinstance(cell.value, str):
+                cell.number_format = number_format
+
+    last_data_row = 1 + len(sheet.rows)
+    width = len(sheet.columns)
+    worksheet.freeze_panes = "A2"
+    worksheet.auto_filter.ref = f"A1:{get_column_letter(width)}{last_data_row}"
+    if sheet.total_row and sheet.rows:
+        _write_total_row(worksheet, sheet.columns, formats, last_data_row)
+    _fit_columns(worksheet, sheet)
+
+
+def _number_format(column: Column) -> str | None:
+    if column.type == "currency":
+        return currency_format(column.name)
+    return _FORMATS.get(column.type)
+
+
+def _typed(column: Column, value: str | int | float | None) -> str | int | float | date | None:
+    """``value`` as the type a user typing into this column would get; text it cannot be
+    read as (say 'n/a' in a number column) stays text, as Excel would keep it."""
+    if value is None or value == "":
+        return None
+    try:
+        match column.type:
+            case "int":
+                return round(float(_plain_number(value)))
+            case "number" | "currency":
+                return float(_plain_number(value))
+            case "percent":
+                if isinstance(value, str) and value.strip().endswith("%"):
+                    return float(_plain_number(value.strip()[:-1])) / 100
+                return float(_plain_number(value))
+            case "date":
+                return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return value  # a text column keeps what was typed, numbers included
+
+
+def _plain_number(value: str | int | float) -> str | int | float:
+    """'1,250.00' or '$ 1,250' -> '1250.00' / '1250'; numbers pass through."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value if ch.isdigit() or ch in ".-eE")
+
+
+def _write_total_row(
+    worksheet: Worksheet, columns: list[Column], formats: list[str | None], last_data_row: int
+) -> None:
+    """'Total' plus a SUM formula under each int/number/currency column, ruled above."""
+    total_row = last_data_row + 1
+    label_index = next((i for i, col in enumerate(columns) if col.type not in _SUMMED), None)
+    bold = Font(bold=True)
+    for index, column in enumerate(columns):
+        cell = worksheet.cell(row=total_row, column=index + 1)
+        if column.type in _SUMMED:
+            letter = get_column_letter(index + 1)
+            cell.value = f"=SUM({letter}2:{letter}{last_data_row})"
+            cell.number_format = formats[index] or "General"
+        elif index == label_index:
+            cell.value = "Total"
+        cell.font = bold
+        cell.border = Border(top=_THIN)
+
+
+def _fit_columns(worksheet: Worksheet, sheet: Sheet) -> None:
+    """Widths from the longest header or displayed value, as a double-click would give."""
+    for index, column in enumerate(sheet.columns):
+        lengths = [len(column.name) + 3]  # room for the filter button
+        for row in sheet.rows:
+            value = row[index] if index < len(row) else None
+            if isinstance(value, float):
+                lengths.append(len(f"{value:,.2f}"))
+            elif value is not None:
+                lengths.append(len(str(value)))
+        if column.type == "date":
+            lengths.append(10)
+        worksheet.column_dimensions[get_column_letter(index + 1)].width = min(max(lengths) + 2, 60)
