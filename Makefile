@@ -7,8 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent.
-DEB_PACKAGES := debootstrap bubblewrap
+# debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent;
+# poppler-utils (pdftotext) extracts PDF text for read_file and the tests.
+DEB_PACKAGES := debootstrap bubblewrap poppler-utils
 
 DEMO_WS := ws
 

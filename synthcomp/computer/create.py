@@ -15,7 +15,7 @@ from pathlib import Path
 from synthcomp.brains.base import CreationBrain
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.hashing import tree_hash
-from synthcomp.computer.materialize import materialize
+from synthcomp.computer.materialize import epoch, materialize
 from synthcomp.computer.personas import match_occupation
 from synthcomp.models import Catalog, Computer, OSName, Persona
 
@@ -75,7 +75,10 @@ def create_computer(job: ComputerJob, brain: CreationBrain, catalog: Catalog) ->
             id=job.computer_id, seed=seed, brain=brain.name, persona=persona, profile=profile, policy=policy,
             plan=plan, content_hash=tree_hash(partial / FILES_DIR),
         )
-        (partial / COMPUTER_FILE).write_text(computer.model_dump_json(indent=1) + "\n")
+        meta = partial / COMPUTER_FILE
+        meta.write_text(computer.model_dump_json(indent=1) + "\n")
+        stamp = epoch(policy.now)  # not wall time: the whole directory is a function of the seed
+        os.utime(meta, (stamp, stamp))
         shutil.rmtree(final, ignore_errors=True)
         partial.rename(final)
     finally:

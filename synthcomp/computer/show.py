@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 from rich.tree import Tree
 
 from synthcomp.computer.create import COMPUTER_FILE, FILES_DIR
@@ -31,16 +32,20 @@ def load_computer(computer_dir: Path) -> Computer:
 def show_computer(computer_dir: Path, console: Console, depth: int = 99) -> None:
     computer = load_computer(computer_dir)
     p, pol = computer.profile, computer.policy
-    console.print(f"[bold]{computer.id}[/bold]  ({pol.os}, {len(computer.plan.files)} files, now {pol.now:%Y-%m-%d})")
-    console.print(f"persona: {computer.persona.text}")
-    console.print(f"{p.full_name} <{p.email}> - {p.career_stage} {p.occupation}, {p.department}, {p.organization}, {p.city}")
-    console.print(f"projects: " + "; ".join(f"{pr.code} {pr.name} ({pr.status})" for pr in p.active_projects))
-    console.print(f"habits: tidiness {p.tidiness:.2f}, organizes {p.organization_style.replace('_', ' ')}, naming: {pol.naming_style}")
+    lines = [
+        f"{computer.id}  ({pol.os}, {len(computer.plan.files)} files, now {pol.now:%Y-%m-%d})",
+        f"persona: {computer.persona.text}",
+        f"{p.full_name} <{p.email}> - {p.career_stage} {p.occupation}, {p.department}, {p.organization}, {p.city}",
+        "projects: " + "; ".join(f"{pr.code} {pr.name} ({pr.status})" for pr in p.active_projects),
+        f"habits: tidiness {p.tidiness:.2f}, organizes {p.organization_style.replace('_', ' ')}, naming: {pol.naming_style}",
+    ]
+    for line in lines:  # user data, never rich markup
+        console.print(line, markup=False, highlight=False)
     files_dir = computer_dir / FILES_DIR
     roots = sorted((files_dir / "drives").iterdir()) if pol.os == "windows" else [files_dir]
     for root in roots:
         label = f"{root.name}:\\" if pol.os == "windows" else "/"
-        tree = Tree(f"[bold]{label}[/bold]")
+        tree = Tree(Text(label, style="bold"))
         _grow(tree, root, depth)
         console.print(tree)
 
@@ -50,6 +55,6 @@ def _grow(tree: Tree, directory: Path, depth: int) -> None:
         return
     for child in sorted(directory.iterdir(), key=lambda c: (c.is_file(), c.name.lower())):
         if child.is_dir():
-            _grow(tree.add(f"[blue]{child.name}[/blue]", guide_style="dim"), child, depth - 1)
+            _grow(tree.add(Text(child.name, style="blue"), guide_style="dim"), child, depth - 1)
         else:
-            tree.add(f"{child.name}  [dim]{child.stat().st_size // 1024 or 1} KB[/dim]")
+            tree.add(Text.assemble(child.name, (f"  {child.stat().st_size // 1024 or 1} KB", "dim")))

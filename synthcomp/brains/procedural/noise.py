@@ -26,6 +26,8 @@ def add_noise(planner: Planner, nodes: list[Node]) -> list[Node]:
     def add(type_: str, directory: str, name: str, title: str, mode: str, source: Node | None, kind: str) -> None:
         when = (source.when if source else planner.policy.start_time) + timedelta(minutes=rng.randint(1, 240))
         when = min(when, planner.policy.now - timedelta(minutes=1))
+        if source is not None:
+            when = max(when, source.when)  # a copy or lock file is never older than its file
         node = Node(
             id=f"f{len(nodes) + len(extra) + 1:04d}", type=type_, title=title, description=title, when=when,
             origin="generated", mode=mode, project=source.project if source else None, role="noise",

@@ -90,19 +90,24 @@ class Planner:
         return start, max(end, start + timedelta(days=1))
 
     def _time(self, project: Project | None, after: datetime | None = None) -> datetime:
+        """A working-hours moment in the project's window, after ``after`` if given.
+
+        Invariant: every planned time is before the computer's "now", and a file is
+        never older than a file it depends on.
+        """
         start, end = self._window(project)
         if after is not None:
             start = max(start, after + timedelta(hours=1))
-            if start >= end:
-                return after + timedelta(minutes=self.rng.randint(5, 55))
-            when = start + timedelta(hours=self.rng.uniform(2, 24 * 9))
-            when = min(when, end)
+        if start >= end:
+            when = (after or start) + timedelta(minutes=self.rng.randint(5, 55))
+        elif after is not None:
+            when = min(start + timedelta(hours=self.rng.uniform(2, 24 * 9)), end)
         else:
-            span = (end - start).total_seconds()
-            when = start + timedelta(seconds=span * (self.rng.random() ** 0.7))
+            when = start + timedelta(seconds=(end - start).total_seconds() * (self.rng.random() ** 0.7))
         when = when.replace(hour=self.rng.randint(8, 18), minute=self.rng.randint(0, 59), second=self.rng.randint(0, 59), microsecond=0)
+        when = min(when, self.policy.now - timedelta(minutes=1))
         if after is not None and when <= after:
-            when = after + timedelta(minutes=self.rng.randint(5, 55))
+            when = after + timedelta(seconds=1)
         return when
 
     def _add(self, type_: str, title: str, description: str, *, project: Project | None, role: str,

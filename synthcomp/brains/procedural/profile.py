@@ -23,8 +23,8 @@ from synthcomp.models import (
 )
 
 _YEARS_BY_SENIORITY = {
-    "junior": (0, 2), "early-career": (1, 4), "mid-career": (4, 10), "senior": (8, 16),
-    "lead": (8, 18), "principal": (12, 25), "manager": (8, 20), "director": (15, 30),
+    "junior": (0, 2), "early-career": (1, 4), "newly promoted": (3, 7), "mid-career": (5, 12),
+    "experienced": (8, 18), "senior": (10, 20), "long-serving": (15, 30), "veteran": (20, 35),
 }
 _DEPARTMENTS = [
     "Operations", "Planning", "Analytics", "Programme Delivery", "Compliance", "Client Services",
