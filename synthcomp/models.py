@@ -391,3 +391,82 @@ class Computer(Strict):
     policy: FilesystemPolicy
     plan: FilePlan
     content_hash: str = Field(description="sha256 over the materialized tree (paths, bytes, mtimes).")
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+class OutputArtifact(Strict):
+    """A file a deliverable must produce, at a path in the user's tree (OS style)."""
+
+    path: str
+    artifact_type: Literal["docx", "xlsx", "pptx", "pdf", "csv", "md"]
+    description: str = ""
+
+
+class Deliverable(Strict):
+    """One month-long work package (paper 3.1.1)."""
+
+    id: str
+    title: str
+    outcome: str = Field(description="The professional outcome, in a sentence or two.")
+    weekly_progress: list[str] = Field(default_factory=list, description="Expected progress, week by week.")
+    outputs: list[OutputArtifact] = Field(min_length=1)
+    sources: list[str] = Field(default_factory=list, description="Existing files it must draw on (OS-style paths).")
+    depends_on: list[str] = Field(default_factory=list, description="Ids of deliverables it builds on.")
+    collaborators: list[str] = Field(default_factory=list, description="Names of collaborators it needs.")
+
+
+class Collaborator(Strict):
+    """A simulated colleague (paper 3.1.2). Private files stay outside the sandbox until shared."""
+
+    name: str
+    email: str
+    role: str
+    background: str
+    communication_style: str
+    knowledge: list[str] = Field(default_factory=list, description="Facts the user needs and does not have.")
+    private_files: list[str] = Field(default_factory=list, description="File names held outside the sandbox.")
+    reply_latency_days: int = Field(1, ge=1, le=5)
+
+
+class Message(Strict):
+    """A message between the user and a collaborator."""
+
+    id: str
+    sender: str
+    to: str
+    subject: str
+    body: str
+    attachments: list[str] = Field(default_factory=list, description="OS-style paths (inbound: where they landed).")
+    sent_day: int
+    deliver_day: int
+    read: bool = False
+
+
+class Activity(Strict):
+    """One planned activity of a workday (paper 3.2)."""
+
+    day: int = Field(ge=0, description="Workday index within the simulation.")
+    kind: Literal["deep_work", "review", "admin", "outreach"]
+    description: str
+    files: list[str] = Field(default_factory=list, description="Files to create or modify.")
+    sources: list[str] = Field(default_factory=list, description="Files to consult.")
+    collaborators: list[str] = Field(default_factory=list)
+
+
+class WeekPlan(Strict):
+    week: int = Field(ge=0)
+    goals: list[str] = Field(default_factory=list)
+    activities: list[Activity] = Field(min_length=1)
+
+
+class ActivityLogEntry(Strict):
+    """What one finished workday did: the agent's summary and the observable changes."""
+
+    day: int
+    date: str
+    summary: str
+    steps: int
+    files_changed: list[str] = Field(default_factory=list)
+    messages_sent: int = 0

@@ -1,0 +1,1 @@
+"""The non-policy roles: setup agent, collaborators, judge (DESIGN.md, "Roles apart")."""

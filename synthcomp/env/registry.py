@@ -1,0 +1,156 @@
+"""One tool registry: a typed, documented function registered once (STYLE.md rule 6).
+
+Validation (a pydantic model built from the signature), the Anthropic ``input_schema``,
+the briefing's tool list and the error hints all derive from the function, so they
+cannot drift apart. Calling goes through :func:`call_tool`, the env's single error
+boundary: whatever the policy sends, the result is an observation, never an exception,
+except for infrastructure faults (a dead sandbox), which are not the policy's doing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from synthcomp.errors import InputError, PathEscape, SandboxError, ToolError, did_you_mean
+
+ToolKind = Literal["read", "write", "message", "control"]
+
+
+@dataclass
+class ToolResult:
+    """What a tool hands back to the env: the observation text and side signals."""
+
+    text: str
+    error: bool = False
+    ends_day: bool = False
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    kind: ToolKind
+    mutates: bool
+    func: Callable[..., ToolResult]
+    args_model: type[BaseModel]
+    summary: str
+    arg_docs: dict[str, str] = field(default_factory=dict)
+
+    def input_schema(self) -> dict[str, Any]:
+        """JSON schema of the arguments (what Anthropic tool definitions take)."""
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        for name, prop in schema.get("properties", {}).items():
+            prop.pop("title", None)
+            if name in self.arg_docs:
+                prop["description"] = self.arg_docs[name]
+        return schema
+
+    def usage(self) -> str:
+        """``name(arg: type = default, ...)`` for error messages and the briefing."""
+        params = []
+        for name, info in self.args_model.model_fields.items():
+            annotation = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+            default = "" if info.is_required() else f" = {info.default!r}"
+            params.append(f"{name}: {annotation}{default}")
+        return f"{self.name}({', '.join(params)})"
+
+    def example(self) -> str:
+        args = {n: f"<{n}>" for n, i in self.args_model.model_fields.items() if i.is_required()}
+        return json.dumps({"tool": self.name, "args": args})
+
+
+REGISTRY: dict[str, ToolSpec] = {}
+_ARG_DOC = re.compile(r"^\s{4,}(\w+):\s*(.+)$")
+
+
+def tool(kind: ToolKind, *, mutates: bool) -> Callable[[Callable[..., ToolResult]], Callable[..., ToolResult]]:
+    """Register ``func(ctx, **args) -> ToolResult`` under its name."""
+
+    def register(func: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
+        signature = inspect.signature(func)
+        fields: dict[str, Any] = {}
+        for name, param in list(signature.parameters.items())[1:]:  # the first is the context
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[name] = (param.annotation, default)
+        model = create_model(f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
+        doc = inspect.getdoc(func) or ""
+        arg_docs = {m.group(1): m.group(2) for line in doc.splitlines() if (m := _ARG_DOC.match(line))}
+        REGISTRY[func.__name__] = ToolSpec(
+            name=func.__name__, kind=kind, mutates=mutates, func=func, args_model=model,
+            summary=doc.split("\n\n")[0].replace("\n", " "), arg_docs=arg_docs,
+        )
+        return func
+
+    return register
+
+
+@dataclass
+class Call:
+    """A parsed action: which tool, with which validated arguments."""
+
+    spec: ToolSpec
+    args: dict[str, Any]
+
+
+def parse_action(action: str | dict[str, Any]) -> Call:
+    """Parse and validate one action.
+
+    Raises:
+        ToolError: with a message that says what was wrong and how to call it.
+    """
+    if isinstance(action, str):
+        try:
+            action = json.loads(action)
+        except json.JSONDecodeError as exc:
+            raise ToolError(
+                f"the action is not valid JSON ({exc.msg} at position {exc.pos}). "
+                'Send one tool call like {"tool": "list_dir", "args": {"path": "Documents"}}.'
+            ) from None
+    if not isinstance(action, dict) or not isinstance(action.get("tool"), str):
+        raise ToolError('an action is a JSON object {"tool": NAME, "args": {...}}; tools: ' + ", ".join(REGISTRY))
+    unknown_keys = set(action) - {"tool", "args"}
+    if unknown_keys:
+        raise ToolError(f"unexpected keys {sorted(unknown_keys)}: put arguments inside \"args\"")
+    name = action["tool"]
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise ToolError(f"unknown tool {name!r}{did_you_mean(name, list(REGISTRY))}; tools: {', '.join(REGISTRY)}")
+    args = action.get("args", {})
+    if not isinstance(args, dict):
+        raise ToolError(f"\"args\" must be an object; usage: {spec.usage()}")
+    try:
+        validated = spec.args_model.model_validate(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors()[:5])
+        raise ToolError(f"bad arguments for {name}: {problems}. Usage: {spec.usage()}, e.g. {spec.example()}") from None
+    return Call(spec=spec, args=validated.model_dump())
+
+
+def call_tool(ctx: Any, action: str | dict[str, Any]) -> tuple[ToolResult, ToolSpec | None]:
+    """Parse, validate and run one action; policy mistakes come back as error results.
+
+    Raises:
+        SandboxError: the sandbox itself failed (infrastructure, never the policy's fault).
+    """
+    try:
+        call = parse_action(action)
+    except ToolError as exc:
+        return ToolResult(text=f"error: {exc}", error=True), None
+    try:
+        return call.spec.func(ctx, **call.args), call.spec
+    except PathEscape as exc:
+        return ToolResult(text=f"error: {exc} (paths must stay inside the user's computer)", error=True), call.spec
+    except (ToolError, InputError) as exc:
+        return ToolResult(text=f"error: {exc}", error=True), call.spec
+    except SandboxError:
+        raise
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        return ToolResult(text=f"error: {exc.strerror or exc}{where}", error=True), call.spec

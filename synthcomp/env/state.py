@@ -1,0 +1,71 @@
+"""The simulation's state outside the files: clock, objectives, inbox, plans, log.
+
+It is one pydantic model so that a snapshot is the sandbox's tree plus
+``state.model_dump(mode="json")``, and restoring both reproduces the env exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pydantic import Field
+
+from synthcomp.models import ActivityLogEntry, Collaborator, Deliverable, Message, Strict, WeekPlan
+
+DAYS_PER_WEEK = 5
+
+
+def workday_date(start: datetime, day: int) -> date:
+    """The calendar date of workday ``day`` (0-based), skipping weekends."""
+    current = start.date()
+    while current.weekday() >= 5:
+        current += timedelta(days=1)
+    remaining = day
+    while remaining:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+class SimState(Strict):
+    """Everything the env remembers between steps and days, apart from the files."""
+
+    computer_id: str
+    start: datetime = Field(description="The computer's 'now' when the simulation began.")
+    days_total: int = Field(ge=1)
+    day: int = Field(0, ge=0, description="Index of the current (or next) workday.")
+    in_day: bool = Field(False, description="A day has been reset and not yet ended.")
+    steps_today: int = 0
+    deliverables: list[Deliverable]
+    collaborators: list[Collaborator]
+    inbox: list[Message] = Field(default_factory=list)
+    outbox: list[Message] = Field(default_factory=list)
+    week_plans: list[WeekPlan] = Field(default_factory=list)
+    log: list[ActivityLogEntry] = Field(default_factory=list)
+    score: float = Field(0.0, description="Rubric score at the end of the last finished day.")
+    changed_today: list[str] = Field(default_factory=list)
+    next_message: int = 1
+
+    @property
+    def today(self) -> date:
+        return workday_date(self.start, self.day)
+
+    @property
+    def week(self) -> int:
+        return self.day // DAYS_PER_WEEK
+
+    @property
+    def month_over(self) -> bool:
+        return self.day >= self.days_total
+
+    def unread(self) -> list[Message]:
+        return [m for m in self.inbox if m.deliver_day <= self.day and not m.read]
+
+    def plan_for_week(self) -> WeekPlan | None:
+        return next((p for p in reversed(self.week_plans) if p.week == self.week), None)
+
+    def new_message_id(self) -> str:
+        ident = f"m{self.next_message:04d}"
+        self.next_message += 1
+        return ident

@@ -1,0 +1,239 @@
+"""WorkdayEnv: a synthetic computer as a Gymnasium env; one episode is one workday.
+
+Contract (DESIGN.md, "Env contract"): ``reset`` starts the next workday of the ongoing
+simulation and returns the morning briefing; ``step`` takes one JSON tool call (a str,
+or the same as a dict) and returns the tool's result. ``end_day`` ends the episode
+(``terminated`` only when the simulated month is over); spending the day's step budget
+truncates it. The reward is 0 on ordinary steps and, at ``end_day``, the change in the
+deliverables' score since the previous day, so a month's rewards sum to the final score.
+``reset(seed=S)`` starts a new simulation from day 0 on the original computer (a seed
+names a simulation, so the same seed gives the same first briefing, as ``check_env``
+expects); ``reset()`` continues with the next workday, or re-briefs the current one if
+no step was taken yet. A reset after the month is over also starts a new simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.error import ResetNeeded
+from pydantic import TypeAdapter
+
+from synthcomp.agents.collaborators import reply_to
+from synthcomp.agents.judge import OutputsScorer, Scorer
+from synthcomp.agents.setup import SetupPlan, procedural_setup
+from synthcomp.computer.show import load_computer
+from synthcomp.env import ENV_ID, tools  # noqa: F401 - tools registers the tools
+from synthcomp.env.briefing import briefing
+from synthcomp.env.changes import TreeWatcher
+from synthcomp.env.registry import call_tool
+from synthcomp.env.screen import text_screen
+from synthcomp.env.spaces import AnyText
+from synthcomp.env.state import SimState, workday_date
+from synthcomp.env.tools import ToolContext
+from synthcomp.env.trajectory import TrajectoryWriter
+from synthcomp.errors import InputError
+from synthcomp.models import ActivityLogEntry, Message
+from synthcomp.sandbox.base import Sandbox, SnapshotRef
+from synthcomp.sandbox.config import SandboxConfig
+
+MAX_TEXT = 200_000
+"""Longest observation or action the spaces hold (read_file caps well below this)."""
+
+
+class WorkdayEnv(gym.Env[str, str]):
+    """See the module docstring.
+
+    Args:
+        computer: a computer directory (``WS/computers/<id>``).
+        sandbox: "docker", "local", "fake", or a sandbox config dict (``{"type": ...}``).
+        days: workdays in the simulated month.
+        step_budget: tool calls per workday before the episode is truncated.
+        run_dir: where trajectories go; default ``WS/sims/env-<id>``.
+        setup: the month's deliverables and collaborators; default: the procedural setup agent.
+        scorer: scores deliverables at the end of each day; default ``OutputsScorer``.
+        render_mode: "ansi" or "rgb_array".
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
+
+    def __init__(
+        self,
+        computer: str | Path,
+        sandbox: str | dict[str, Any] = "docker",
+        days: int = 20,
+        step_budget: int = 150,
+        run_dir: str | Path | None = None,
+        setup: SetupPlan | None = None,
+        scorer: Scorer | None = None,
+        render_mode: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise InputError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        if days < 1 or step_budget < 1:
+            raise InputError(f"days and step_budget must be at least 1 (got {days}, {step_budget})")
+        self.computer_dir = Path(computer)
+        self.computer = load_computer(self.computer_dir)
+        config = {"type": sandbox} if isinstance(sandbox, str) else sandbox
+        self.sandbox_config = TypeAdapter(SandboxConfig).validate_python(config)
+        self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
+        self.run_dir = Path(run_dir) if run_dir else self.computer_dir.parent.parent / "sims" / f"env-{self.computer.id}"
+        self.setup = setup or procedural_setup(self.computer, seed)
+        self.scorer = scorer or OutputsScorer()
+        if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
+            self.spec = gym.spec(ENV_ID)
+        self.observation_space = AnyText(MAX_TEXT)
+        self.action_space = AnyText(MAX_TEXT)
+        self.sandbox: Sandbox | None = None
+        self.state: SimState | None = None
+        self.watcher: TreeWatcher | None = None
+        self.trajectory = TrajectoryWriter(self.run_dir)
+        self.transcript: list[str] = []
+        self.last_observation = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def _fresh_state(self) -> SimState:
+        return SimState(
+            computer_id=self.computer.id, start=self.computer.policy.now, days_total=self.days,
+            deliverables=self.setup.deliverables, collaborators=self.setup.collaborators,
+        )
+
+    def _start_sandbox(self) -> Sandbox:
+        if self.sandbox is not None:
+            self.sandbox.close()
+        p = self.computer.profile
+        self.sandbox = self.sandbox_config.build(
+            self.computer_dir / "files", os=self.computer.policy.os, username=p.username, computer_id=self.computer.id
+        )
+        return self.sandbox
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = options or {}
+        unknown = set(options) - {"snapshot", "restart"}
+        if unknown:
+            raise InputError(f"unknown reset options {sorted(unknown)}; use 'snapshot' or 'restart'")
+        if "snapshot" in options:
+            ref = options["snapshot"]
+            ref = ref if isinstance(ref, SnapshotRef) else SnapshotRef.model_validate(ref)
+            sandbox = self.sandbox or self._start_sandbox()
+            self.state = SimState.model_validate(sandbox.restore(ref))
+        elif (self.sandbox is None or self.state is None or seed is not None or options.get("restart")
+              or self.state.month_over):
+            self._start_sandbox()
+            self.state = self._fresh_state()
+        elif self.state.in_day and self.state.steps_today > 0:
+            self._close_day("(the day ended without a summary: the step budget was spent)")
+            if self.state.month_over:
+                self._start_sandbox()
+                self.state = self._fresh_state()
+        assert self.sandbox is not None and self.state is not None
+        state = self.state
+        state.in_day, state.steps_today, state.changed_today = True, 0, []
+        self.watcher = TreeWatcher(self.sandbox)
+        observation = briefing(self.computer, state, self.step_budget)
+        self.transcript = [observation]
+        self.last_observation = observation
+        info = self._info(tool=None, duration_ms=0.0, files_changed=[], tool_error=False)
+        info["objectives"] = [d.model_dump(mode="json") for d in state.deliverables]
+        info["collaborators"] = [c.name for c in state.collaborators]
+        self.trajectory.record(state.day, {"event": "reset", "observation": observation, "info": info})
+        return observation, info
+
+    def step(self, action: str | dict[str, Any]) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        state, sandbox = self.state, self.sandbox
+        if state is None or sandbox is None or not state.in_day or self.watcher is None:
+            raise ResetNeeded("call reset() to start a workday before step()")
+        started = time.perf_counter()
+        ctx = ToolContext(sandbox=sandbox, state=state, computer=self.computer, now=self._now, on_message=self._on_message)
+        result, spec = call_tool(ctx, action)
+        state.steps_today += 1
+        changed: list[str] = []
+        if spec is not None and spec.mutates:
+            changed = self.watcher.changes(stamp=self._now())
+            state.changed_today = sorted({*state.changed_today, *changed})
+        reward, terminated = 0.0, False
+        if result.ends_day:
+            reward = self._close_day(result.summary)
+            terminated = state.month_over
+        truncated = not result.ends_day and state.steps_today >= self.step_budget
+        if truncated:
+            self._close_day("(the day ended without a summary: the step budget was spent)")
+        duration_ms = (time.perf_counter() - started) * 1000
+        info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
+                          tool_error=result.error)
+        observation = result.text if len(result.text) <= MAX_TEXT else result.text[:MAX_TEXT]
+        self.last_observation = observation
+        self.transcript += [f"> {action if isinstance(action, str) else json.dumps(action)}", observation]
+        self.trajectory.record(info["day"], {
+            "event": "step", "action": action, "observation": observation, "reward": reward,
+            "terminated": terminated, "truncated": truncated, "info": info,
+        })
+        return observation, reward, terminated, truncated, info
+
+    def _close_day(self, summary: str) -> float:
+        """Judge the deliverables, log the day, advance the clock; returns the reward."""
+        state, sandbox = self.state, self.sandbox
+        assert state is not None and sandbox is not None
+        score = self.scorer.score(sandbox, state.deliverables)
+        reward = round(score - state.score, 6)
+        state.log.append(ActivityLogEntry(
+            day=state.day, date=f"{state.today:%Y-%m-%d}", summary=summary, steps=state.steps_today,
+            files_changed=state.changed_today, messages_sent=sum(m.sent_day == state.day for m in state.outbox),
+        ))
+        state.score, state.day, state.in_day = score, state.day + 1, False
+        return reward
+
+    def _now(self) -> datetime:
+        """The simulated clock: 09:00 on the workday, five minutes a step."""
+        assert self.state is not None
+        day = datetime.combine(self.state.today, datetime.min.time()).replace(hour=9)
+        return day + timedelta(minutes=5 * self.state.steps_today)
+
+    def _on_message(self, message: Message) -> None:
+        state = self.state
+        assert state is not None
+        collaborator = next(c for c in state.collaborators if c.name == message.to)
+        state.inbox.append(reply_to(message, collaborator, state.day, state.new_message_id()))
+
+    def _info(self, *, tool: str | None, duration_ms: float, files_changed: list[str], tool_error: bool) -> dict[str, Any]:
+        state = self.state
+        assert state is not None
+        day = state.day if state.in_day else state.day - 1
+        return {
+            "day": day, "date": f"{state.today if state.in_day else self._date_of(day):%Y-%m-%d}",
+            "steps_left": max(0, self.step_budget - state.steps_today), "inbox_unread": len(state.unread()),
+            "files_changed": files_changed, "tool": tool, "tool_error": tool_error,
+            "duration_ms": round(duration_ms, 3), "score": state.score,
+        }
+
+    def _date_of(self, day: int) -> date:
+        assert self.state is not None
+        return workday_date(self.state.start, max(day, 0))
+
+    # ------------------------------------------------------------------ extras
+    def snapshot(self, tag: str) -> SnapshotRef:
+        """Save files, inbox, log and clock; ``reset(options={"snapshot": ref})`` restores them."""
+        if self.sandbox is None or self.state is None:
+            raise ResetNeeded("call reset() before snapshot()")
+        return self.sandbox.snapshot(tag, state=self.state.model_dump(mode="json"))
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode == "ansi":
+            return "\n".join(self.transcript)
+        if self.render_mode == "rgb_array":
+            return text_screen(self.last_observation)
+        return None
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+        self.trajectory.close()
