@@ -1,0 +1,121 @@
+"""Typed sandbox configuration: one model per backend, discriminated by ``type``.
+
+``SandboxConfig`` parses ``{"type": "docker", ...}``, ``{"type": "local", ...}`` or
+``{"type": "fake"}``; ``build()`` imports its backend lazily, so ``docker`` stays
+optional for code that never starts a container (STYLE.md rule 1). Bad combinations
+fail here, before anything is started, naming both fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from synthcomp.sandbox.base import Sandbox
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    max_output_bytes: int = Field(64 * 1024, ge=1024)
+    """Per stream: beyond this, the head and tail halves of a command's output are kept."""
+    flood_bytes: int = Field(32 * 2**20, ge=2**20)
+    """A command that prints more than this in total is killed (``yes`` cannot run for long)."""
+    start_timeout_s: float = Field(60, gt=0)
+    """How long the jail may take to start and answer."""
+    hostname: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")
+    """The computer's hostname; default derived from the computer id."""
+
+    def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
+        """Start this backend's sandbox for one computer.
+
+        Args:
+            tree: the computer's ``files/`` directory (holding ``drives/`` or ``Users/``),
+                or None for an empty computer (e.g. to ``restore`` a snapshot into).
+            os: "windows" or "macos".
+            username: the synthetic user (``computer.profile.username``).
+            computer_id: the computer's id; labels and snapshot names carry it.
+        """
+        raise NotImplementedError
+
+
+class DockerSandboxConfig(_Common):
+    """One container per computer from the offline-built image."""
+
+    type: Literal["docker"] = "docker"
+    image: str | None = None
+    """Image tag; None means the tag the current recipe builds (``synthcomp image build``)."""
+    memory_mb: int = Field(1024, ge=128)
+    """Memory limit of the container (no swap). The tree's tmpfs and /tmp count against it."""
+    disk_mb: int = Field(256, ge=16)
+    """Size of the tmpfs holding the computer's tree: a full disk is ENOSPC, not a full host."""
+    tmp_mb: int = Field(64, ge=1)
+    """Size of /tmp (tmpfs)."""
+    cpus: float = Field(1.0, gt=0)
+    """CPU limit (cores)."""
+    pids: int = Field(256, ge=16)
+    """Process limit: a fork bomb stops here."""
+
+    @model_validator(mode="after")
+    def _disk_fits_in_memory(self) -> DockerSandboxConfig:
+        if self.disk_mb + self.tmp_mb + 16 > self.memory_mb - 96:
+            raise ValueError(
+                f"disk_mb ({self.disk_mb}) + tmp_mb ({self.tmp_mb}) must leave at least 96 MB of "
+                f"memory_mb ({self.memory_mb}) free: the tree lives in memory, and a full disk must "
+                "not starve the shell"
+            )
+        return self
+
+    def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
+        from synthcomp.sandbox.docker import DockerSandbox
+
+        return DockerSandbox(tree, os=os, username=username, computer_id=computer_id, config=self)
+
+
+class LocalSandboxConfig(_Common):
+    """A bubblewrap jail on this machine, for machines without Docker."""
+
+    type: Literal["local"] = "local"
+    disk_mb: int = Field(256, ge=16)
+    """Size of the tmpfs holding the computer's tree (ENOSPC beyond it)."""
+    tmp_mb: int = Field(64, ge=1)
+    """Size of /tmp (tmpfs)."""
+    max_processes: int = Field(512, ge=16)
+    """RLIMIT_NPROC of the jail's user (a fork bomb stops here)."""
+    run_as: int = Field(65534, ge=1)
+    """Host uid and gid bwrap runs as when synthcomp runs as root (never root itself)."""
+    snapshot_dir: Path | None = None
+    """Where snapshots are kept; default ``~/.cache/synthcomp/snapshots``."""
+    bwrap: str = "bwrap"
+    """The bubblewrap binary."""
+
+    def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
+        from synthcomp.sandbox.local import LocalSandbox
+
+        return LocalSandbox(tree, os=os, username=username, computer_id=computer_id, config=self)
+
+
+class FakeSandboxConfig(BaseModel):
+    """Files on a temp dir, canned command output: for unit tests of later layers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    type: Literal["fake"] = "fake"
+    responses: dict[str, str] = Field(default_factory=dict)
+    """Command -> stdout. Any other command exits 127 ('not scripted')."""
+    snapshot_dir: Path | None = None
+    """Where snapshots are kept; default: a temp dir removed with the sandbox."""
+
+    def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
+        from synthcomp.sandbox.fake import FakeSandbox
+
+        return FakeSandbox(tree, os=os, username=username, computer_id=computer_id, config=self)
+
+
+SandboxConfig = Annotated[
+    Union[DockerSandboxConfig, LocalSandboxConfig, FakeSandboxConfig], Field(discriminator="type")
+]
+"""Any backend's config; parse with ``TypeAdapter(SandboxConfig).validate_python({...})``."""

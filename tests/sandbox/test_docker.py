@@ -1,0 +1,103 @@
+"""Docker-specific behaviour: run options, lifetime, snapshot images."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from synthcomp.errors import SandboxError
+from synthcomp.sandbox import DockerSandboxConfig
+from synthcomp.sandbox import docker as docker_backend
+from tests.sandbox.conftest import fingerprint
+
+pytestmark = pytest.mark.docker
+
+
+def _gone(client, label: str, within_s: float = 30) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not client.containers.list(all=True, filters={"label": label}):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_container_runs_offline_unprivileged_and_limited(make_sandbox, trees):
+    sb = make_sandbox("docker", trees["macos"], os="macos", memory_mb=512, disk_mb=64, cpus=0.5, pids=128)
+    attrs = sb._client.api.inspect_container(sb.container_id)
+    host = attrs["HostConfig"]
+    assert host["NetworkMode"] == "none"
+    assert (host["PidsLimit"], host["Memory"], host["NanoCpus"]) == (128, 512 * 2**20, 500_000_000)
+    assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+    assert host["LogConfig"]["Type"] == "none" and host["AutoRemove"]
+    assert attrs["Config"]["User"] == "1000:1000"
+    labels = attrs["Config"]["Labels"]
+    assert labels["synthcomp.computer"] == sb.computer_id and labels["synthcomp.owner"].isdigit()
+    mount = next(m for m in attrs["Mounts"] if m["Destination"] == "/Users")
+    assert mount["Type"] == "volume"
+    assert "size=65536k" in sb.exec("grep ' /Users ' /proc/mounts").stdout
+    assert sb.exec("ls /Users/ana").stdout == "Desktop\nDocuments\nDownloads\n"
+
+
+def test_a_missing_image_is_reported_before_anything_starts():
+    with pytest.raises(SandboxError, match="missing: build it with `synthcomp image build`"):
+        DockerSandboxConfig(image="synthcomp/computer:000000000000").build(
+            None, os="macos", username="bo", computer_id="c-none"
+        )
+
+
+@pytest.mark.parametrize("ending", ["exit", "kill"])
+def test_no_container_outlives_its_owner(ending):
+    client = docker_backend.connect()
+    computer = f"c-owner-{uuid.uuid4().hex[:8]}"
+    code = (
+        "import os, sys, time\n"
+        "from synthcomp.sandbox.docker import DockerSandbox\n"
+        f"sb = DockerSandbox(None, os='macos', username='bo', computer_id={computer!r})\n"
+        "print(sb.container_id, flush=True)\n"
+        + ("sys.exit(0)\n" if ending == "exit" else "time.sleep(600)\n")
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert len(child.stdout.readline().strip()) == 64
+    if ending == "kill":
+        child.kill()  # no atexit, no finalizers: the closed attach stream ends the shell
+        assert _gone(client, f"synthcomp.computer={computer}")
+    else:
+        child.wait(timeout=60)
+        assert client.containers.list(all=True, filters={"label": f"synthcomp.computer={computer}"}) == []
+    child.wait(timeout=60)
+
+
+def test_snapshot_survives_unreadable_files_and_deep_chains(make_sandbox, trees, monkeypatch):
+    sb = make_sandbox("docker", trees["windows"])
+    assert sb.exec("echo secret > ~/locked.txt && chmod 000 ~/locked.txt && chmod 000 ~/Downloads").ok
+    before = sb.exec("stat -c '%n %a %s' ~/locked.txt ~/Downloads").stdout
+    ref = sb.snapshot("unreadable")
+    sb.exec("chmod 700 ~/locked.txt ~/Downloads && rm -r ~/locked.txt ~/Downloads")
+    sb.restore(ref)
+    assert sb.exec("stat -c '%n %a %s' ~/locked.txt ~/Downloads").stdout == before
+    assert sb.exec("chmod 600 ~/locked.txt && chmod 755 ~/Downloads && cat ~/locked.txt").stdout == "secret\n"
+    # a chain of snapshot -> restore -> snapshot, and the flat fallback past MAX_LAYERS
+    at_k = fingerprint(sb)
+    second = sb.snapshot("second")
+    sb.write_bytes("~/later.txt", b"later")
+    monkeypatch.setattr(docker_backend, "MAX_LAYERS", 0)
+    assert sb.restore(second) == {}
+    assert fingerprint(sb) == at_k
+    tags = {r.tag for r in sb.list_snapshots()}
+    assert tags == {"unreadable", "second"}
+
+
+def test_deleting_the_snapshot_a_container_runs_from(make_sandbox):
+    sb = make_sandbox("docker", None)
+    client = sb._client
+    ref = sb.snapshot("s")
+    sb.restore(ref)
+    sb.delete_snapshot(ref)  # only untagged while in use
+    assert sb.list_snapshots() == []
+    sb.close()
+    assert not client.images.list(filters={"label": f"synthcomp.computer={sb.computer_id}"})

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from synthcomp.sandbox.base import ExecResult
+from synthcomp.sandbox.fake import FakeSandbox
+
+
+def test_exec_answers_from_responses_or_responder_and_records(tmp_path, trees):
+    seen = []
+
+    def responder(cmd: str) -> ExecResult | None:
+        seen.append(cmd)
+        return ExecResult(stdout="42\n", stderr="", exit_code=0) if cmd.startswith("python3") else None
+
+    with FakeSandbox(trees["windows"], os="windows", username="ana", computer_id="c1", responder=responder) as sb:
+        assert sb.exec("python3 -c 'print(42)'").stdout == "42\n"
+        unknown = sb.exec("rm -rf /")
+        assert unknown.exit_code == 127 and "not scripted" in unknown.stderr
+        assert sb.commands == ["python3 -c 'print(42)'", "rm -rf /"]
+        assert sb.read_bytes(r"C:\Users\ana\Documents\Report 0.docx")[:2] == b"PK"
+        root = sb.root_dir
+    assert not root.exists()
+
+
+def test_empty_computer_has_a_home(tmp_path):
+    with FakeSandbox(None, os="macos", username="bo", computer_id="c2") as sb:
+        sb.write_bytes("notes.txt", b"n")
+        assert (sb.root_dir / "Users/bo/notes.txt").read_bytes() == b"n"

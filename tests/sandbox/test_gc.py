@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from synthcomp.sandbox.base import SnapshotRef
+from synthcomp.sandbox.gc import collect_garbage, owner_alive, owner_labels, process_start
+from synthcomp.sandbox.image import connect, image_tag
+
+
+def _dead_owner() -> dict[str, str]:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return {"synthcomp.owner": str(child.pid), "synthcomp.owner_start": "1", "synthcomp.host": socket.gethostname()}
+
+
+def test_owner_liveness_checks_pid_and_start_time():
+    assert owner_alive(owner_labels()) is True
+    mine = owner_labels()
+    assert owner_alive({**mine, "synthcomp.owner_start": str(int(process_start(os.getpid())) + 1)}) is False
+    assert owner_alive(_dead_owner()) is False
+    assert owner_alive({**mine, "synthcomp.host": "elsewhere"}) is None
+    assert owner_alive({}) is False
+
+
+def test_local_snapshot_dirs_of_dead_owners_are_removed(tmp_path):
+    for name, labels in [("dead", _dead_owner()), ("kept", {**_dead_owner(), "synthcomp.keep": "1"}),
+                         ("mine", owner_labels())]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text(json.dumps({"labels": labels}))
+    report = collect_garbage(snapshot_dir=tmp_path, docker=False)
+    assert report == "local: removed 1 snapshots: dead"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "mine"]
+
+
+@pytest.mark.docker
+def test_docker_leftovers_of_dead_owners_are_removed(tmp_path):
+    client = connect()
+    leaked = client.containers.create(
+        image_tag(), ["true"], labels={**_dead_owner(), "synthcomp.role": "sandbox"}, network_disabled=True
+    )
+    computer = f"c-gc-{uuid.uuid4().hex[:8]}"
+    code = (
+        "import json, os\n"
+        "from synthcomp.sandbox.docker import DockerSandbox\n"
+        f"sb = DockerSandbox(None, os='macos', username='bo', computer_id={computer!r})\n"
+        "refs = [sb.snapshot('lost'), sb.snapshot('kept', keep=True)]\n"
+        "print(json.dumps([r.model_dump(mode='json') for r in refs]), flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lost, kept = (SnapshotRef.model_validate(r) for r in json.loads(out))
+    report = collect_garbage(snapshot_dir=tmp_path)
+    assert leaked.name in report
+    remaining = {i.id for i in client.images.list(filters={"label": f"synthcomp.computer={computer}"})}
+    assert remaining == {kept.id}
+    client.images.remove(kept.id, force=True)
+    assert lost.id not in remaining
