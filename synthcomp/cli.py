@@ -85,6 +85,71 @@ def show(
         _fail(str(exc))
 
 
+@app.command()
+def simulate(
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    days: int = typer.Option(20, "--days", help="Workdays in the simulated month."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    seed: int = typer.Option(0, "--seed"),
+    steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
+    restart_from_day: int | None = typer.Option(None, "--restart-from-day", help="Replay from the checkpoint before day K."),
+) -> None:
+    """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement."""
+    from pydantic import ValidationError
+
+    from synthcomp.sim.runner import SimConfig, run_simulation
+    from synthcomp.sim.summary import summary_table
+
+    try:
+        config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
+    try:
+        summary = run_simulation(config, restart_from_day=restart_from_day, console=console)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(summary_table(summary))
+
+
+@app.command("run-day")
+def run_day(
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    seed: int = typer.Option(0, "--seed"),
+    steps: int = typer.Option(150, "--steps", help="The day's step budget."),
+    run_dir: Path | None = typer.Option(None, "--run-dir", help="Where the trajectory goes (default WS/sims/env-<id>)."),
+) -> None:
+    """Run one workday of a policy on a computer and print a short summary."""
+    from synthcomp.env.rollout import run_one_day
+
+    if sandbox not in {"docker", "local"}:
+        _fail(f"--sandbox must be docker or local, got {sandbox!r}")
+    try:
+        summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
+                              run_dir=run_dir, console=console)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(summary)
+
+
+@app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="A run directory holding days/<n>/trajectory.jsonl."),
+    out: Path = typer.Option(..., "--out", help="The chat-format JSONL to write."),
+) -> None:
+    """Turn trajectories into chat-format JSONL (messages + tools) for SFT."""
+    from synthcomp.env.export import export_trajectories
+
+    try:
+        count = export_trajectories(run_dir, out)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {count} conversation(s) to {out}")
+
+
 @image_app.command("build")
 def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even if the tag exists.")) -> None:
     """Build the computer image offline (debootstrap rootfs -> docker import), if missing."""

@@ -427,7 +427,9 @@ class Collaborator(Strict):
     communication_style: str
     knowledge: list[str] = Field(default_factory=list, description="Facts the user needs and does not have.")
     private_files: list[str] = Field(default_factory=list, description="File names held outside the sandbox.")
+    preferences: list[str] = Field(default_factory=list, description="What they want to see; rubric inputs.")
     reply_latency_days: int = Field(1, ge=1, le=5)
+    reliability: float = Field(0.9, ge=0, le=1, description="Chance a reply is not delayed a further day.")
 
 
 class Message(Strict):
@@ -442,6 +444,16 @@ class Message(Strict):
     sent_day: int
     deliver_day: int
     read: bool = False
+
+
+class SimEvent(Strict):
+    """A collaborator changing their mind mid-month (beyond the paper): seeded and recorded."""
+
+    day: int = Field(ge=0)
+    collaborator: str
+    kind: Literal["new_requirement", "moved_deadline"]
+    deliverable: str
+    text: str
 
 
 class Activity(Strict):

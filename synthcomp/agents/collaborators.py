@@ -1,28 +1,87 @@
-"""Collaborators, procedural backend: they answer on a later day, in their own style.
+"""Collaborators, procedural backend: later replies, shared files, concrete feedback (paper 3.1.2).
 
-A message sent on day d is answered on day d + the collaborator's latency. A request
-for information is answered with what the collaborator knows.
+A message sent on day d is answered on day d + latency (one more day when the
+collaborator is unreliable that day). A request for information is answered with what
+they know, and their private reference files are shared (they land in the user's
+Downloads when the reply arrives). A draft sent for review gets feedback that names
+concrete changes: the preferences it does not meet yet and the facts it does not quote.
 """
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass, field
+
 from synthcomp.models import Collaborator, Message
 
-_ASKS = ("?", "send", "share", "data", "figure", "number", "could you", "can you", "please")
+_ASKS = ("?", "send", "share", "data", "figure", "number", "could you", "can you", "please", "need")
+PREFERENCE_CHECKS = {
+    "an executive summary section at the top": ("executive summary",),
+    "a section on risks and issues": ("risk",),
+    "a next steps section with owners": ("next steps",),
+    "every figure quoted with its source file": ("source",),
+    "a short recommendations section": ("recommendation",),
+    "a section on lessons learned": ("lessons learned",),
+}
+"""How a preference is recognised in a draft's text (lower-cased); shared with the judge."""
 
 
-def reply_to(message: Message, collaborator: Collaborator, day: int, message_id: str) -> Message:
-    """The collaborator's answer to ``message``, delivered on a later day."""
-    asks = any(token in message.body.lower() or token in message.subject.lower() for token in _ASKS)
-    lines = ["Hi,", "", f"Thanks for your message about '{message.subject}'."]
-    if asks and collaborator.knowledge:
-        lines += ["Here is what I can tell you:", *[f"- {fact}" for fact in collaborator.knowledge]]
-    elif message.attachments:
-        lines.append("I had a look at the attachment; it is a good start. Please add a short summary up front.")
-    else:
-        lines.append("Noted, thanks. Let me know if you need anything from me.")
-    lines += ["", "Best,", collaborator.name.split()[0]]
-    return Message(
-        id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}",
-        body="\n".join(lines), sent_day=day, deliver_day=day + collaborator.reply_latency_days,
+@dataclass
+class Reply:
+    message: Message
+    shared: list[str] = field(default_factory=list)
+    """Names of private files attached to the reply."""
+
+
+def unmet_preferences(collaborator: Collaborator, text: str) -> list[str]:
+    lowered = text.lower()
+    return [p for p in collaborator.preferences
+            if not any(k in lowered for k in PREFERENCE_CHECKS.get(p, (p.lower(),)))]
+
+
+def missing_facts(collaborator: Collaborator, text: str) -> list[str]:
+    """Facts whose key figure (the token with digits) the text does not quote."""
+    missing = []
+    for fact in collaborator.knowledge:
+        figures = [w.strip(".,") for w in fact.split() if any(ch.isdigit() for ch in w)]
+        if figures and not any(f in text for f in figures):
+            missing.append(fact)
+    return missing
+
+
+def reply_to(
+    message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
+    draft_texts: list[str] | None = None,
+) -> Reply:
+    """The collaborator's answer to ``message``; ``draft_texts`` are its attachments' text."""
+    text = f"{message.subject}\n{message.body}".lower()
+    asks = any(token in text for token in _ASKS)
+    first = collaborator.name.split()[0]
+    lines = ["Hi,", ""]
+    shared: list[str] = []
+    if draft_texts:
+        draft = "\n".join(draft_texts)
+        changes = [f"add {p}" for p in unmet_preferences(collaborator, draft)]
+        changes += [f"include this figure: {fact}" for fact in missing_facts(collaborator, draft)]
+        if changes:
+            lines += ["Thanks for the draft. Before it goes further, please make these changes:",
+                      *[f"- {c}" for c in changes]]
+        else:
+            lines.append("Thanks for the draft: it covers what I need. Good to go from my side.")
+    if asks:
+        if collaborator.knowledge:
+            lines += ["", "Here is what I can tell you:", *[f"- {fact}" for fact in collaborator.knowledge]]
+        if collaborator.private_files:
+            shared = list(collaborator.private_files)
+            lines += ["", "I have attached the reference file(s): " + ", ".join(shared) + "."]
+    if not draft_texts and not asks:
+        lines.append(f"Noted, thanks for the update on '{message.subject}'.")
+    if collaborator.preferences and not draft_texts:
+        lines += ["", "For the final version I would like to see " + " and ".join(collaborator.preferences) + "."]
+    lines += ["", "Best,", first]
+    delay = collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
+    reply = Message(
+        id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body="\n".join(lines),
+        sent_day=day, deliver_day=day + delay,
     )
+    return Reply(message=reply, shared=shared)

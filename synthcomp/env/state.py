@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import Field
 
-from synthcomp.models import ActivityLogEntry, Collaborator, Deliverable, Message, Strict, WeekPlan
+from synthcomp.models import ActivityLogEntry, Collaborator, Deliverable, Message, SimEvent, Strict, WeekPlan
 
 DAYS_PER_WEEK = 5
 
@@ -26,6 +26,14 @@ def workday_date(start: datetime, day: int) -> date:
         if current.weekday() < 5:
             remaining -= 1
     return current
+
+
+class PendingFile(Strict):
+    """A collaborator's private file on its way: it lands in Downloads on ``deliver_day``."""
+
+    deliver_day: int
+    name: str
+    dest: str = Field(description="OS-style path in the user's Downloads.")
 
 
 class SimState(Strict):
@@ -44,6 +52,9 @@ class SimState(Strict):
     week_plans: list[WeekPlan] = Field(default_factory=list)
     log: list[ActivityLogEntry] = Field(default_factory=list)
     score: float = Field(0.0, description="Rubric score at the end of the last finished day.")
+    pending_files: list[PendingFile] = Field(default_factory=list)
+    events: list[SimEvent] = Field(default_factory=list)
+    events_delivered: list[int] = Field(default_factory=list, description="Indexes into events.")
     changed_today: list[str] = Field(default_factory=list)
     next_message: int = 1
 

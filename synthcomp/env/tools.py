@@ -349,10 +349,3 @@ def end_day(ctx: ToolContext, summary: str) -> ToolResult:
     if not summary.strip():
         raise ToolError("summary must not be empty: it is tomorrow's context")
     return ToolResult(text="day ended", ends_day=True, summary=summary.strip())
-
-
-def tool_catalog() -> list[dict[str, Any]]:
-    """Anthropic-style tool definitions, generated from the registry."""
-    from synthcomp.env.registry import REGISTRY
-
-    return [{"name": s.name, "description": s.summary, "input_schema": s.input_schema()} for s in REGISTRY.values()]

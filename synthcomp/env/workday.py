@@ -27,7 +27,10 @@ from pydantic import TypeAdapter
 
 from synthcomp.agents.collaborators import reply_to
 from synthcomp.agents.judge import OutputsScorer, Scorer
+from synthcomp import ospath
 from synthcomp.agents.setup import SetupPlan, procedural_setup
+from synthcomp.brains.procedural.rng import rng_for
+from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.computer.show import load_computer
 from synthcomp.env import ENV_ID, tools  # noqa: F401 - tools registers the tools
 from synthcomp.env.briefing import briefing
@@ -35,7 +38,7 @@ from synthcomp.env.changes import TreeWatcher
 from synthcomp.env.registry import call_tool
 from synthcomp.env.screen import text_screen
 from synthcomp.env.spaces import AnyText
-from synthcomp.env.state import SimState, workday_date
+from synthcomp.env.state import PendingFile, SimState, workday_date
 from synthcomp.env.tools import ToolContext
 from synthcomp.env.trajectory import TrajectoryWriter
 from synthcomp.errors import InputError
@@ -57,6 +60,8 @@ class WorkdayEnv(gym.Env[str, str]):
         step_budget: tool calls per workday before the episode is truncated.
         run_dir: where trajectories go; default ``WS/sims/env-<id>``.
         setup: the month's deliverables and collaborators; default: the procedural setup agent.
+        private_dir: where the collaborators' private files are (outside the sandbox); they
+            are copied into the user's Downloads when a reply shares them.
         scorer: scores deliverables at the end of each day; default ``OutputsScorer``.
         render_mode: "ansi" or "rgb_array".
     """
@@ -71,6 +76,7 @@ class WorkdayEnv(gym.Env[str, str]):
         step_budget: int = 150,
         run_dir: str | Path | None = None,
         setup: SetupPlan | None = None,
+        private_dir: str | Path | None = None,
         scorer: Scorer | None = None,
         render_mode: str | None = None,
         seed: int = 0,
@@ -85,7 +91,8 @@ class WorkdayEnv(gym.Env[str, str]):
         self.sandbox_config = TypeAdapter(SandboxConfig).validate_python(config)
         self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
         self.run_dir = Path(run_dir) if run_dir else self.computer_dir.parent.parent / "sims" / f"env-{self.computer.id}"
-        self.setup = setup or procedural_setup(self.computer, seed)
+        self.setup = setup or procedural_setup(self.computer, seed, days=days)
+        self.private_dir = Path(private_dir) if private_dir else None
         self.scorer = scorer or OutputsScorer()
         if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
             self.spec = gym.spec(ENV_ID)
@@ -102,7 +109,7 @@ class WorkdayEnv(gym.Env[str, str]):
     def _fresh_state(self) -> SimState:
         return SimState(
             computer_id=self.computer.id, start=self.computer.policy.now, days_total=self.days,
-            deliverables=self.setup.deliverables, collaborators=self.setup.collaborators,
+            deliverables=self.setup.deliverables, collaborators=self.setup.collaborators, events=self.setup.events,
         )
 
     def _start_sandbox(self) -> Sandbox:
@@ -137,6 +144,7 @@ class WorkdayEnv(gym.Env[str, str]):
         assert self.sandbox is not None and self.state is not None
         state = self.state
         state.in_day, state.steps_today, state.changed_today = True, 0, []
+        self._deliver_morning_post()
         self.watcher = TreeWatcher(self.sandbox)
         observation = briefing(self.computer, state, self.step_budget)
         self.transcript = [observation]
@@ -198,10 +206,41 @@ class WorkdayEnv(gym.Env[str, str]):
         return day + timedelta(minutes=5 * self.state.steps_today)
 
     def _on_message(self, message: Message) -> None:
-        state = self.state
-        assert state is not None
+        """Schedule the collaborator's reply; attached drafts are read so feedback is concrete."""
+        state, sandbox = self.state, self.sandbox
+        assert state is not None and sandbox is not None
         collaborator = next(c for c in state.collaborators if c.name == message.to)
-        state.inbox.append(reply_to(message, collaborator, state.day, state.new_message_id()))
+        drafts = []
+        for path in message.attachments:
+            try:
+                drafts.append(extract_text(path.rsplit(".", 1)[-1].lower(), sandbox.read_bytes(path)))
+            except Exception:  # an unreadable draft is simply feedback-less
+                continue
+        reply = reply_to(message, collaborator, state.day, state.new_message_id(),
+                         rng_for(self.seed_value, "reply", message.id), draft_texts=drafts)
+        downloads = self.computer.policy.default_paths["downloads"]
+        dests = [ospath.join(self.computer.policy.os, downloads, name) for name in reply.shared]
+        reply.message.attachments = dests
+        state.pending_files += [PendingFile(deliver_day=reply.message.deliver_day, name=n, dest=d)
+                                for n, d in zip(reply.shared, dests)]
+        state.inbox.append(reply.message)
+
+    def _deliver_morning_post(self) -> None:
+        """Files shared in replies land in Downloads; collaborators' mid-month changes arrive."""
+        state, sandbox = self.state, self.sandbox
+        assert state is not None and sandbox is not None
+        due = [f for f in state.pending_files if f.deliver_day <= state.day]
+        for item in due:
+            source = self.private_dir / item.name if self.private_dir else None
+            if source is not None and source.is_file():
+                sandbox.write_bytes(item.dest, source.read_bytes())
+        state.pending_files = [f for f in state.pending_files if f.deliver_day > state.day]
+        for index, event in enumerate(state.events):
+            if event.day <= state.day and index not in state.events_delivered:
+                state.events_delivered.append(index)
+                state.inbox.append(Message(id=state.new_message_id(), sender=event.collaborator, to="me",
+                                           subject=f"Change: {event.deliverable}", body=event.text,
+                                           sent_day=state.day, deliver_day=state.day))
 
     def _info(self, *, tool: str | None, duration_ms: float, files_changed: list[str], tool_error: bool) -> dict[str, Any]:
         state = self.state
@@ -219,11 +258,14 @@ class WorkdayEnv(gym.Env[str, str]):
         return workday_date(self.state.start, max(day, 0))
 
     # ------------------------------------------------------------------ extras
-    def snapshot(self, tag: str) -> SnapshotRef:
-        """Save files, inbox, log and clock; ``reset(options={"snapshot": ref})`` restores them."""
+    def snapshot(self, tag: str, *, keep: bool = False) -> SnapshotRef:
+        """Save files, inbox, log and clock; ``reset(options={"snapshot": ref})`` restores them.
+
+        ``keep=True`` exempts it from ``synthcomp gc`` after this process is gone (checkpoints).
+        """
         if self.sandbox is None or self.state is None:
             raise ResetNeeded("call reset() before snapshot()")
-        return self.sandbox.snapshot(tag, state=self.state.model_dump(mode="json"))
+        return self.sandbox.snapshot(tag, state=self.state.model_dump(mode="json"), keep=keep)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode == "ansi":

@@ -1,0 +1,73 @@
+"""Trajectories -> chat-format JSONL for supervised fine-tuning.
+
+One line per workday: the briefing as the user turn, then each step as an assistant
+tool call and the tool's result, in the OpenAI-compatible ``messages`` + ``tools``
+layout most SFT trainers read. Steps whose action was not a valid tool call are kept
+as plain assistant text followed by the error, so a model also learns from mistakes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from synthcomp.env import tools as _tools  # noqa: F401 - registers the tools
+from synthcomp.env.registry import REGISTRY
+from synthcomp.errors import InputError
+
+SYSTEM = ("You are the user of this computer, doing a month of real office work one workday at a time. "
+          "Use one tool call per turn; end the day with end_day.")
+
+
+def tool_definitions() -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": s.name, "description": s.summary, "parameters": s.input_schema()}}
+            for s in REGISTRY.values()]
+
+
+def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}]
+    for n, entry in enumerate(lines):
+        if entry["event"] == "reset":
+            messages.append({"role": "user", "content": entry["observation"]})
+            continue
+        action = entry["action"]
+        if isinstance(action, str):
+            try:
+                action = json.loads(action)
+            except json.JSONDecodeError:
+                pass
+        if isinstance(action, dict) and action.get("tool") in REGISTRY:
+            call_id = f"call_{n}"
+            messages.append({"role": "assistant", "content": None, "tool_calls": [{
+                "id": call_id, "type": "function",
+                "function": {"name": action["tool"], "arguments": json.dumps(action.get("args", {}), ensure_ascii=False)},
+            }]})
+            messages.append({"role": "tool", "tool_call_id": call_id, "content": entry["observation"]})
+        else:
+            messages.append({"role": "assistant", "content": action if isinstance(action, str) else json.dumps(action)})
+            messages.append({"role": "user", "content": entry["observation"]})
+    return {"messages": messages, "tools": tool_definitions()}
+
+
+def export_trajectories(run_dir: Path, out: Path) -> int:
+    """Write one chat line per recorded day under ``run_dir``; returns how many.
+
+    Raises:
+        InputError: ``run_dir`` holds no trajectories.
+    """
+    files = sorted(run_dir.glob("days/*/trajectory.jsonl"))
+    if not files:
+        raise InputError(f"no trajectories under {run_dir} (expected {run_dir}/days/<n>/trajectory.jsonl)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for path in files:
+            lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            # a day may hold several resets (re-briefings, restores): each starts a conversation
+            starts = [i for i, e in enumerate(lines) if e["event"] == "reset"] + [len(lines)]
+            for a, b in zip(starts, starts[1:]):
+                if b - a > 1:
+                    fh.write(json.dumps(day_conversation(lines[a:b]), ensure_ascii=False) + "\n")
+                    count += 1
+    return count

@@ -1,0 +1,53 @@
+"""One workday of a policy on a computer: the loop behind ``synthcomp run-day``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from synthcomp.env.workday import WorkdayEnv
+from synthcomp.policies.base import policy_by_name
+
+
+def run_one_day(
+    computer: Path, *, policy: str, sandbox: str, seed: int, step_budget: int, run_dir: Path | None,
+    console: Console | None = None,
+) -> Table:
+    """Reset, step the policy until the day ends, and summarize what happened."""
+    agent = policy_by_name(policy, seed)
+    tools: Counter[str] = Counter()
+    errors = reward = 0.0
+    changed: set[str] = set()
+    with WorkdayEnv(computer, sandbox=sandbox, step_budget=step_budget, run_dir=run_dir) as env:
+        observation, info = env.reset(seed=seed)
+        agent.reset()
+        done = False
+        with Progress(TextColumn(f"{policy} day"), BarColumn(), MofNCompleteColumn(), console=console,
+                      disable=console is None) as progress:
+            task = progress.add_task("steps", total=step_budget)
+            while not done:
+                observation, r, terminated, truncated, info = env.step(agent.act(observation, info))
+                tools[info["tool"] or "(invalid)"] += 1
+                errors += info["tool_error"]
+                reward += r
+                changed.update(info["files_changed"])
+                done = terminated or truncated or env.state is None or not env.state.in_day
+                progress.advance(task)
+        state = env.state
+        assert state is not None
+        table = Table(title=f"{env.computer.id}: day {info['day'] + 1} with the {policy} policy ({sandbox})")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for label, value in [
+            ("steps", sum(tools.values())), ("tool errors", int(errors)), ("files changed", len(changed)),
+            ("messages sent", sum(m.sent_day == info["day"] for m in state.outbox)),
+            ("reward (score change)", f"{reward:.3f}"), ("score", f"{state.score:.3f}"),
+            ("tools used", ", ".join(f"{k} x{v}" for k, v in tools.most_common())),
+            ("trajectory", str(env.trajectory.path(info["day"]))),
+        ]:
+            table.add_row(label, str(value))
+    return table

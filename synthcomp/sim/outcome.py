@@ -1,0 +1,135 @@
+"""The end of a simulation: the updated computer, the judgement, the summary.
+
+The updated computer (``sims/<id>/computer/``) is the final tree plus a computer.json
+whose plan gains the files the month created, each ``derived_from`` the sources the
+agent actually read for it (paper 3.2: "the file graph is updated"). The original
+computer is left untouched, so a simulation can always be replayed from it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, get_args
+
+from synthcomp import ospath
+from synthcomp.computer.hashing import tree_hash
+from synthcomp.env.state import workday_date
+from synthcomp.models import ArtifactType, FileEdge, FilePlan, PlannedFile
+
+if TYPE_CHECKING:
+    from synthcomp.env.workday import WorkdayEnv
+    from synthcomp.sim.runner import DayRecord, SimConfig
+
+_TYPES = set(get_args(ArtifactType)) - {"system"}
+
+
+def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records: list[DayRecord]) -> dict[str, Any]:
+    state, sandbox, computer = env.state, env.sandbox, env.computer
+    assert state is not None and sandbox is not None
+    files_dir = sim_dir / "computer" / "files"
+    if files_dir.exists():
+        shutil.rmtree(files_dir)
+    sandbox.get_tree(sandbox.layout.root, files_dir / sandbox.layout.top)
+    plan, created, revised = _updated_plan(env, sim_dir, files_dir)
+    updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
+    (sim_dir / "computer" / "computer.json").write_text(updated.model_dump_json(indent=1) + "\n")
+    score = env.scorer.score(sandbox, state.deliverables)
+    judgement = {
+        "score": score, "scorer": type(env.scorer).__name__,
+        "deliverables": [{"id": d.id, "title": d.title, "outputs": [
+            {"path": o.path, "present": _exists(sandbox, o.path)} for o in d.outputs]} for d in state.deliverables],
+        "summary": f"{sum(_exists(sandbox, o.path) for d in state.deliverables for o in d.outputs)} of "
+                   f"{sum(len(d.outputs) for d in state.deliverables)} planned outputs exist; score {score:.3f}.",
+    }
+    (sim_dir / "judgement.json").write_text(json.dumps(judgement, indent=1) + "\n")
+    received = [m for m in state.inbox if m.deliver_day < config.days]
+    summary = {
+        "sim_id": config.sim_id, "days": len(records), "turns": sum(r.steps for r in records),
+        "planning_turns": sum(r.planning_steps for r in records),
+        "messages_sent": len(state.outbox), "messages_received": len(received),
+        "files_shared_to_user": sum(len(m.attachments) for m in received),
+        "files_created": len(created), "files_revised": len(revised), "score": score,
+        "env_seconds": round(sum(r.env_seconds for r in records), 3),
+        "policy_seconds": round(sum(r.policy_seconds for r in records), 3),
+        "collaborators": len(state.collaborators),
+    }
+    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _exists(sandbox: Any, path: str) -> bool:
+    try:
+        sandbox.read_bytes(path)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _reads(sim_dir: Path) -> dict[int, list[str]]:
+    """OS-style paths the agent read with read_file, by day."""
+    reads: dict[int, list[str]] = {}
+    for path in sorted(sim_dir.glob("days/*/trajectory.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            action = entry.get("action")
+            if isinstance(action, str):
+                try:
+                    action = json.loads(action)
+                except json.JSONDecodeError:
+                    continue
+            if (entry.get("event") == "step" and isinstance(action, dict) and action.get("tool") == "read_file"
+                    and not entry["info"]["tool_error"]):
+                reads.setdefault(entry["info"]["day"], []).append(entry["observation"].split("\n", 1)[0])
+    return reads
+
+
+def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> tuple[FilePlan, list[str], list[str]]:
+    computer, state = env.computer, env.state
+    assert state is not None
+    os_name = computer.policy.os
+    original = computer.plan
+    known = {f.path.lower(): f for f in original.files}
+    original_files = env.computer_dir / "files"
+    by_path = {f.path: f.id for f in original.files}
+    outputs = {o.path.lower(): d for d in state.deliverables for o in d.outputs}
+    reads = _reads(sim_dir)
+    ever_read = {p for day in reads.values() for p in day}
+    files, edges = list(original.files), list(original.edges)
+    created, revised = [], []
+    next_id = len(original.files) + 1
+    for path in sorted(p for p in files_dir.rglob("*") if p.is_file()):
+        rel = PurePosixPath(path.relative_to(files_dir).as_posix())
+        logical = ospath.to_logical(os_name, rel)
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None)
+        if logical.lower() in known:
+            before = original_files / rel
+            if before.exists() and before.read_bytes() != path.read_bytes():
+                revised.append(logical)
+            continue
+        ext = rel.suffix.lower().lstrip(".")
+        received = logical.startswith(computer.policy.default_paths["downloads"])
+        files.append(PlannedFile(
+            id=f"f{next_id:04d}", path=logical, artifact_type=ext if ext in _TYPES else "txt",
+            title=rel.stem.replace("_", " "), description="Created during the simulation.", timestamp=mtime,
+            origin="received" if received else "self", content_mode="synthesize",
+        ))
+        created.append(logical)
+        deliverable = outputs.get(logical.lower())
+        day = _day_of(mtime, env)
+        sources = [s for s in deliverable.sources if s in ever_read] if deliverable else reads.get(day, [])[:3]
+        edges += [FileEdge(source=by_path[s], target=f"f{next_id:04d}", kind="derived_from")
+                  for s in dict.fromkeys(sources) if s in by_path and not received]
+        next_id += 1
+    return FilePlan(files=files, edges=edges), created, revised
+
+
+def _day_of(mtime: datetime, env: WorkdayEnv) -> int:
+    """The workday a file was last written on (the env stamps files with its clock)."""
+    assert env.state is not None
+    for day in range(env.state.days_total):
+        if workday_date(env.state.start, day) >= mtime.date():
+            return day
+    return env.state.days_total - 1

@@ -1,0 +1,213 @@
+"""The month-long simulation (paper section 3): setup, then one env episode per workday.
+
+Everything lands under ``WS/sims/<sim-id>/``::
+
+    sim.json              what was asked (computer, policy, days, sandbox, seed)
+    setup.json            deliverables, collaborators, private-file specs, events
+    private/              the collaborators' reference files (outside the sandbox)
+    days/<n>/trajectory.jsonl
+    checkpoints/day-<n>.json   sandbox snapshot ref + policy state after day n
+    progress.json         the last finished day and its checkpoint
+    state.json            inbox, activity log, plans, score after the last finished day
+    computer/             the updated computer: files/ and computer.json with new files + edges
+    judgement.json        the final judgement
+
+The weekly planning episode is the start of each week's first workday: the policy
+submits its plan before working. A run killed at any point (even SIGKILL) resumes from
+the last finished day: the unfinished day's trajectory is discarded and replayed from
+the checkpoint, so nothing is lost and nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
+from synthcomp.computer.show import load_computer
+from synthcomp.env.workday import WorkdayEnv
+from synthcomp.errors import InputError
+from synthcomp.models import Strict
+from synthcomp.policies.base import Policy, policy_by_name
+from synthcomp.sandbox.base import SnapshotRef
+from synthcomp.sim.outcome import finish_simulation
+
+
+class SimConfig(Strict):
+    computer: Path
+    policy: str
+    days: int = Field(20, ge=1, le=260)
+    sandbox: Literal["docker", "local"] = "docker"
+    seed: int = Field(0, ge=0)
+    step_budget: int = Field(150, ge=1)
+
+    @property
+    def sim_id(self) -> str:
+        return f"{self.computer.name}-{self.policy}-s{self.seed}"
+
+
+class Checkpoint(Strict):
+    last_finished_day: int
+    checkpoint: SnapshotRef
+
+
+@dataclass
+class DayRecord:
+    day: int
+    steps: int
+    planning_steps: int
+    env_seconds: float
+    policy_seconds: float
+
+
+def sim_dir_for(config: SimConfig) -> Path:
+    return config.computer.resolve().parent.parent / "sims" / config.sim_id
+
+
+def _load_setup(sim_dir: Path, config: SimConfig) -> SetupPlan:
+    """setup.json if it exists (resume), else a fresh setup written atomically."""
+    path = sim_dir / "setup.json"
+    computer = load_computer(config.computer)
+    if path.exists():
+        try:
+            return SetupPlan.model_validate_json(path.read_text())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
+                             "delete the simulation directory to start over") from None
+    setup = procedural_setup(computer, config.seed, days=config.days)
+    write_private_files(setup, computer, sim_dir / "private")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(setup.model_dump_json(indent=1))
+    tmp.replace(path)
+    return setup
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    tmp.replace(path)
+
+
+def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None) -> dict:
+    """Run (or resume) a simulation and return its summary.
+
+    Raises:
+        InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
+    """
+    load_computer(config.computer)  # fail early on a missing or broken computer
+    policy = policy_by_name(config.policy, config.seed)
+    sim_dir = sim_dir_for(config)
+    sim_dir.mkdir(parents=True, exist_ok=True)
+    recorded = sim_dir / "sim.json"
+    if recorded.exists() and json.loads(recorded.read_text()) != json.loads(config.model_dump_json()):
+        raise InputError(f"{sim_dir} was started with other settings ({recorded.read_text().strip()}); "
+                         "use another seed or delete it")
+    _write_json(recorded, json.loads(config.model_dump_json()))
+    setup = _load_setup(sim_dir, config)
+    progress = _resume_point(sim_dir, restart_from_day)
+    records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
+    env = WorkdayEnv(config.computer, sandbox=config.sandbox, days=config.days, step_budget=config.step_budget,
+                     run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed)
+    try:
+        start_day = 0 if progress is None else progress.last_finished_day + 1
+        for stale in (sim_dir / "days").glob("*"):
+            if stale.is_dir() and stale.name.isdigit() and int(stale.name) >= start_day:
+                shutil.rmtree(stale)  # the unfinished day is replayed, never appended to
+        columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("days"), TimeElapsedColumn())
+        with Progress(*columns, console=console, disable=console is None) as bar:
+            task = bar.add_task("days", total=config.days, completed=start_day)
+            for day in range(start_day, config.days):
+                if day == start_day:
+                    options = {"snapshot": progress.checkpoint} if progress else None
+                    observation, info = env.reset(seed=None if progress else config.seed, options=options)
+                    if progress is not None:
+                        policy = _load_policy(sim_dir, progress.last_finished_day) or policy
+                else:
+                    observation, info = env.reset()
+                records.append(_run_day(env, policy, observation, info))
+                ref = env.snapshot(f"day-{day:02d}", keep=True)
+                _checkpoint(sim_dir, day, ref, policy, env, records)
+                bar.advance(task)
+        return finish_simulation(env, config, sim_dir, records)
+    finally:
+        env.close()
+
+
+def _run_day(env: WorkdayEnv, policy: Policy, observation: str, info: dict[str, Any]) -> DayRecord:
+    policy.reset()
+    steps = planning = 0
+    env_s = policy_s = 0.0
+    planned = False
+    while True:
+        t0 = time.perf_counter()
+        action = policy.act(observation, info)
+        t1 = time.perf_counter()
+        observation, _, terminated, truncated, info = env.step(action)
+        t2 = time.perf_counter()
+        policy_s, env_s, steps = policy_s + t1 - t0, env_s + t2 - t1, steps + 1
+        if info["tool"] == "submit_week_plan" and not info["tool_error"]:
+            planned, planning = True, steps
+        if terminated or truncated or info["tool"] == "end_day" and not info["tool_error"]:
+            break
+    return DayRecord(day=info["day"], steps=steps, planning_steps=planning if planned else 0,
+                     env_seconds=round(env_s, 4), policy_seconds=round(policy_s, 4))
+
+
+def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: WorkdayEnv,
+                records: list[DayRecord]) -> None:
+    """Write the day's checkpoint, then (atomically) move progress.json forward to it."""
+    checkpoints = sim_dir / "checkpoints"
+    checkpoints.mkdir(exist_ok=True)
+    try:
+        (checkpoints / f"day-{day:02d}.policy.pkl").write_bytes(pickle.dumps(policy))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        pass  # an unpicklable policy (e.g. one holding a network client) restarts fresh on resume
+    assert env.state is not None
+    _write_json(checkpoints / f"day-{day:02d}.json", {"snapshot": ref.model_dump(mode="json"),
+                                                       "records": [r.__dict__ for r in records]})
+    _write_json(sim_dir / "state.json", env.state.model_dump(mode="json"))
+    _write_json(sim_dir / "progress.json", {"last_finished_day": day, "checkpoint": ref.model_dump(mode="json")})
+
+
+def _resume_point(sim_dir: Path, restart_from_day: int | None) -> Checkpoint | None:
+    path = sim_dir / "progress.json"
+    if restart_from_day is not None:
+        if restart_from_day == 0:
+            path.unlink(missing_ok=True)
+            return None
+        checkpoint = sim_dir / "checkpoints" / f"day-{restart_from_day - 1:02d}.json"
+        if not checkpoint.exists():
+            raise InputError(f"--restart-from-day {restart_from_day}: no checkpoint for day {restart_from_day - 1} "
+                             f"in {sim_dir / 'checkpoints'}")
+        ref = SnapshotRef.model_validate(json.loads(checkpoint.read_text())["snapshot"])
+        progress = Checkpoint(last_finished_day=restart_from_day - 1, checkpoint=ref)
+        _write_json(path, progress.model_dump(mode="json"))
+        return progress
+    if not path.exists():
+        return None
+    try:
+        return Checkpoint.model_validate_json(path.read_text())
+    except ValidationError:
+        raise InputError(f"{path} is corrupt; use --restart-from-day to replay from a checkpoint") from None
+
+
+def _load_records(sim_dir: Path, progress: Checkpoint | None) -> list[dict[str, Any]]:
+    if progress is None:
+        return []
+    checkpoint = sim_dir / "checkpoints" / f"day-{progress.last_finished_day:02d}.json"
+    return json.loads(checkpoint.read_text())["records"] if checkpoint.exists() else []
+
+
+def _load_policy(sim_dir: Path, day: int) -> Policy | None:
+    path = sim_dir / "checkpoints" / f"day-{day:02d}.policy.pkl"
+    return pickle.loads(path.read_bytes()) if path.exists() else None

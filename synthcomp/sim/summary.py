@@ -1,0 +1,25 @@
+"""The end-of-simulation summary table (paper Table 3's measures for one run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+_LABELS = [
+    ("days", "workdays"), ("turns", "turns"), ("planning_turns", "weekly-planning turns"),
+    ("messages_sent", "messages sent"), ("messages_received", "messages received"),
+    ("files_shared_to_user", "files shared by collaborators"), ("files_created", "files created"),
+    ("files_revised", "files revised"), ("collaborators", "collaborators"), ("score", "score"),
+    ("env_seconds", "seconds in the env"), ("policy_seconds", "seconds in the policy"),
+]
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"simulation {summary['sim_id']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, label in _LABELS:
+        value = summary[key]
+        table.add_row(label, f"{value:.3f}" if isinstance(value, float) else str(value))
+    return table
