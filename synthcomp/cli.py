@@ -57,18 +57,22 @@ def create(
 def stats(
     workspace: Path = typer.Argument(..., help="A workspace made by `synthcomp create`."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+    post: bool = typer.Option(False, "--post", help="The computers as simulations left them (WS/sims/*/computer)."),
 ) -> None:
     """Table-1-style summary: files, directories, depth, extension shares, sizes."""
-    from synthcomp.computer.stats import print_stats, workspace_stats
+    from synthcomp.computer.stats import print_simulations, print_stats, simulation_totals, workspace_stats
 
     try:
-        summary = workspace_stats(workspace)
+        summary = workspace_stats(workspace, post=post)
     except InputError as exc:
         _fail(str(exc))
     if as_json:
         print(json.dumps(summary.model_dump(), sort_keys=True))
-    else:
-        print_stats(summary, console)
+        return
+    print_stats(summary, console, title="computer(s) after simulation" if post else "synthetic computer(s)")
+    sims = simulation_totals(workspace)
+    if post and sims:
+        print_simulations(sims, console)
 
 
 @app.command()
@@ -172,3 +176,7 @@ def gc() -> None:
     except SynthcompError as exc:
         _fail(str(exc))
     console.print(report)
+
+
+if __name__ == "__main__":
+    app()

@@ -79,15 +79,17 @@ def computer_shape(computer_dir: Path) -> tuple[int, int, float, int, list[tuple
     return len(sizes), len(dirs), statistics.fmean(depths), max(depths), sizes
 
 
-def workspace_stats(workspace: Path) -> WorkspaceStats:
-    """Summarize every computer under ``workspace/computers``.
+def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:
+    """Summarize every computer under ``workspace/computers`` (``post``: the computers as
+    simulations left them, ``workspace/sims/<id>/computer``).
 
     Raises:
-        InputError: the workspace holds no computers.
+        InputError: the workspace holds no such computers.
     """
-    computers = sorted(p for p in (workspace / "computers").glob("*") if (p / "computer.json").is_file())
+    pattern = "sims/*/computer" if post else "computers/*"
+    computers = sorted(p for p in workspace.glob(pattern) if (p / "computer.json").is_file())
     if not computers:
-        raise InputError(f"no computers in {workspace} (expected {workspace}/computers/<id>/computer.json)")
+        raise InputError(f"no computers in {workspace} (expected {workspace}/{pattern}/computer.json)")
     files, dirs, avg_depth, max_depth = [], [], [], []
     by_ext: dict[str, list[int]] = {}
     for computer in computers:
@@ -110,8 +112,26 @@ def workspace_stats(workspace: Path) -> WorkspaceStats:
     )
 
 
-def print_stats(stats: WorkspaceStats, console: Console) -> None:
-    table = Table(title=f"{stats.computers} synthetic computer(s)")
+def simulation_totals(workspace: Path) -> list[dict]:
+    """The summary.json of every finished simulation (paper Table 3's measures)."""
+    return [json.loads(p.read_text()) for p in sorted(workspace.glob("sims/*/summary.json"))]
+
+
+def print_simulations(summaries: list[dict], console: Console) -> None:
+    table = Table(title=f"{len(summaries)} simulation(s)")
+    for col in ("", "Mean", "Median", "Min", "Max"):
+        table.add_column(col, justify="right" if col else "left")
+    for key, label in (("turns", "# Turns"), ("planning_turns", "  weekly planning"), ("collaborators", "# Simulated collaborators"),
+                       ("messages_sent", "# Messages sent"), ("messages_received", "# Messages received"),
+                       ("files_created", "# Files created"), ("env_seconds", "Seconds in the env"),
+                       ("policy_seconds", "Seconds in the policy"), ("score", "Score")):
+        s = _summary([float(x[key]) for x in summaries])
+        table.add_row(label, f"{s.mean:.2f}", f"{s.median:.2f}", f"{s.min:g}", f"{s.max:g}")
+    console.print(table)
+
+
+def print_stats(stats: WorkspaceStats, console: Console, title: str = "synthetic computer(s)") -> None:
+    table = Table(title=f"{stats.computers} {title}")
     for col in ("", "Mean", "Median", "Min", "Max"):
         table.add_column(col, justify="right" if col else "left")
     for label, s in (("Files per computer", stats.files), ("Directories per computer", stats.dirs),

@@ -14,7 +14,9 @@ no step was taken yet. A reset after the month is over also starts a new simulat
 
 from __future__ import annotations
 
+import calendar
 import json
+import shlex
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -230,10 +232,15 @@ class WorkdayEnv(gym.Env[str, str]):
         state, sandbox = self.state, self.sandbox
         assert state is not None and sandbox is not None
         due = [f for f in state.pending_files if f.deliver_day <= state.day]
+        delivered = []
         for item in due:
             source = self.private_dir / item.name if self.private_dir else None
             if source is not None and source.is_file():
                 sandbox.write_bytes(item.dest, source.read_bytes())
+                delivered.append(shlex.quote(sandbox.resolve(item.dest)))
+        if delivered:  # arrival time on the simulated clock, not the wall clock
+            arrival = calendar.timegm((self._now() - timedelta(minutes=30)).timetuple())
+            sandbox.exec(f"touch -h -d @{arrival} -- {' '.join(delivered)}")
         state.pending_files = [f for f in state.pending_files if f.deliver_day > state.day]
         for index, event in enumerate(state.events):
             if event.day <= state.day and index not in state.events_delivered:
