@@ -116,7 +116,9 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     setup = _load_setup(sim_dir, config)
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
-    env = WorkdayEnv(config.computer, sandbox=config.sandbox, days=config.days, step_budget=config.step_budget,
+    # local checkpoints live in the simulation's own directory (deleted with it)
+    sandbox = {"type": "local", "snapshot_dir": str(sim_dir / "snapshots")} if config.sandbox == "local" else config.sandbox
+    env = WorkdayEnv(config.computer, sandbox=sandbox, days=config.days, step_budget=config.step_budget,
                      run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed)
     try:
         start_day = 0 if progress is None else progress.last_finished_day + 1

@@ -7,7 +7,8 @@ them all, and the table header repeats on every page.
 
 from __future__ import annotations
 
-import io
+import copy
+import functools
 import re
 from datetime import datetime
 
@@ -17,13 +18,16 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml.table import CT_Row, CT_Tc
 from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from synthcomp.computer.artifacts.formatting import cell_text, is_numeric, long_date, square_table
-from synthcomp.computer.artifacts.zipnorm import normalize_ooxml
+from synthcomp.computer.artifacts.zipnorm import normalize_parts
 from synthcomp.models import DocumentContent, DocumentStyle, Section, Table
 
 _SUBSECTION = re.compile(r"^\d+\.\d+\b")
@@ -36,7 +40,7 @@ _GREY = RGBColor(0x59, 0x59, 0x59)
 
 def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) -> bytes:
     """The document as DOCX bytes; the same arguments always give the same bytes."""
-    document = Document()
+    document = copy.deepcopy(_template())
     _page_setup(document, style)
     _apply_styles(document, style)
     _header_footer(document, content.title)
@@ -50,9 +54,32 @@ def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) 
     for section in content.sections:
         _add_section(document, section, style)
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return normalize_ooxml(buffer.getvalue(), when, title=content.title, author=content.author)
+    return normalize_parts(_package_parts(document), when, title=content.title, author=content.author)
+
+
+def _package_parts(document: DocxDocument) -> dict[str, bytes]:
+    """The package's members as python-docx would zip them, without zipping.
+
+    ``Document.save`` deflates every part only for ``normalize_parts`` to inflate and
+    deflate them again; taking the parts directly halves the cost of saving.
+    """
+    package = document.part.package
+    parts = list(package.iter_parts())
+    members = {
+        CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
+        PACKAGE_URI.rels_uri.membername: package.rels.xml,
+    }
+    for part in parts:
+        members[part.partname.membername] = part.blob
+        if len(part.rels):
+            members[part.partname.rels_uri.membername] = part.rels.xml
+    return members
+
+
+@functools.cache
+def _template() -> DocxDocument:
+    """python-docx's default template, parsed once; each document starts from a deep copy."""
+    return Document()
 
 
 def _page_setup(document: DocxDocument, style: DocumentStyle) -> None:
@@ -130,10 +157,15 @@ def _styled(document: DocxDocument, text: str, style_name: str) -> None:
     Resolving a style by name scans every style in the template (~1 ms a paragraph,
     the largest cost of a document); the id is resolved once per document instead.
     """
+    document.add_paragraph(text)._p.style = _style_id(document, style_name)
+
+
+def _style_id(document: DocxDocument, style_name: str) -> str:
+    """The template's id for a style name, looked up once per document."""
     ids = document.__dict__.setdefault("_synthcomp_style_ids", {})
     if style_name not in ids:
         ids[style_name] = document.styles[style_name].style_id
-    document.add_paragraph(text)._p.style = ids[style_name]
+    return ids[style_name]
 
 
 def _add_section(document: DocxDocument, section: Section, style: DocumentStyle) -> None:
@@ -149,30 +181,31 @@ def _add_section(document: DocxDocument, section: Section, style: DocumentStyle)
 
 
 def _add_table(document: DocxDocument, table: Table, style: DocumentStyle) -> None:
-    """A 'Table Grid' table whose header row is accent-shaded, bold, white and repeats."""
+    """A 'Table Grid' table whose header row is accent-shaded, bold, white and repeats.
+
+    Cells are reached through the XML rows (``tr_lst``/``tc_lst``): python-docx's
+    ``row.cells`` recomputes the grid layout on every call, which made tables the
+    slowest part of a document.
+    """
     header, rows = square_table(table)
     grid = document.add_table(rows=1 + len(rows), cols=len(header))
-    grid.style = document.styles["Table Grid"]
+    grid._tbl.tblPr.style = _style_id(document, "Table Grid")
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-
-    header_row = grid.rows[0]
-    _repeat_as_header(header_row._tr)
-    for cell, text in zip(header_row.cells, header):
-        cell.text = text
-        _shade(cell._tc, style.accent_rgb)
-        run = cell.paragraphs[0].runs[0] if cell.paragraphs[0].runs else None
-        if run is not None:
-            run.font.bold = True
-            run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-
-    for grid_row, values in zip(grid.rows[1:], rows):
-        for cell, value in zip(grid_row.cells, values):
-            cell.text = cell_text(value)
-            if is_numeric(value):
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for row in grid.rows:
-        for cell in row.cells:
-            cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+    trs = grid._tbl.tr_lst
+    _repeat_as_header(trs[0])
+    for index, (tr, values) in enumerate(zip(trs, [header, *rows])):
+        for tc, value in zip(tr.tc_lst, values):
+            cell = _Cell(tc, grid)
+            cell.text = text = value if index == 0 else cell_text(value)
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            if index == 0:
+                _shade(tc, style.accent_rgb)
+                if paragraph.runs and text:
+                    paragraph.runs[0].font.bold = True
+                    paragraph.runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+            elif is_numeric(value):
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def _repeat_as_header(row: CT_Row) -> None:

@@ -80,11 +80,13 @@ def normalize_ooxml(data: bytes, when: datetime, *, title: str, author: str) -> 
     would contradict the content; Office writes none by default) is dropped.
     """
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        parts = {
-            info.filename: package.read(info)
-            for info in package.infolist()
-            if not info.filename.startswith(_THUMBNAIL_PREFIX)
-        }
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    return normalize_parts(parts, when, title=title, author=author)
+
+
+def normalize_parts(parts: dict[str, bytes], when: datetime, *, title: str, author: str) -> bytes:
+    """:func:`normalize_ooxml` for a package given as member name -> bytes (no zip to undo)."""
+    parts = {name: data for name, data in parts.items() if not name.startswith(_THUMBNAIL_PREFIX)}
     parts[_CORE] = core_properties_xml(title, author, when)
     parts[_ROOT_RELS] = _without_thumbnail_rel(parts[_ROOT_RELS])
     head = [_CONTENT_TYPES, _ROOT_RELS]
