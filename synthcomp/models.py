@@ -482,3 +482,46 @@ class ActivityLogEntry(Strict):
     steps: int
     files_changed: list[str] = Field(default_factory=list)
     messages_sent: int = 0
+
+
+# --------------------------------------------------------------------------- judging
+
+
+CriterionKind = Literal[
+    "file_present", "opens", "sections", "figures_match", "collaborator_info", "revision_made", "renders",
+    "page_range",
+]
+
+
+class Criterion(Strict):
+    """One thing a good set of deliverables satisfies (paper 4.2.1). Weight 0 = logged only."""
+
+    id: str
+    text: str
+    weight: float = Field(1.0, ge=0)
+    deliverable: str
+    kind: CriterionKind
+    path: str = Field(description="The output file it is checked on (OS-style).")
+    expect: list[str] = Field(default_factory=list, description="Headings, figures or phrases that must appear.")
+    low: int = Field(0, ge=0, description="page_range: fewest pages/slides.")
+    high: int = Field(0, ge=0, description="page_range: most pages/slides.")
+
+
+class Rubric(Strict):
+    criteria: list[Criterion] = Field(min_length=1)
+    drafts: int = Field(1, ge=1, description="How many draft rubrics were merged into this one.")
+
+
+class CriterionResult(Strict):
+    id: str
+    score: float = Field(ge=0, le=1)
+    weight: float
+    evidence: str
+    skipped: bool = False
+
+
+class Judgement(Strict):
+    score: float = Field(ge=0, le=1)
+    criteria: list[CriterionResult]
+    summary: str
+    judge: str

@@ -28,7 +28,8 @@ from gymnasium.error import ResetNeeded
 from pydantic import TypeAdapter
 
 from synthcomp.agents.collaborators import reply_to
-from synthcomp.agents.judge import OutputsScorer, Scorer
+from synthcomp.agents.judge import RubricScorer, Scorer
+from synthcomp.agents.rubric import build_rubric
 from synthcomp import ospath
 from synthcomp.agents.setup import SetupPlan, procedural_setup
 from synthcomp.brains.procedural.rng import rng_for
@@ -64,7 +65,8 @@ class WorkdayEnv(gym.Env[str, str]):
         setup: the month's deliverables and collaborators; default: the procedural setup agent.
         private_dir: where the collaborators' private files are (outside the sandbox); they
             are copied into the user's Downloads when a reply shares them.
-        scorer: scores deliverables at the end of each day; default ``OutputsScorer``.
+        scorer: scores deliverables at the end of each day; default: the procedural judge on
+            a rubric merged from five drafts (without rendering, which the final judgement adds).
         render_mode: "ansi" or "rgb_array".
     """
 
@@ -95,7 +97,8 @@ class WorkdayEnv(gym.Env[str, str]):
         self.run_dir = Path(run_dir) if run_dir else self.computer_dir.parent.parent / "sims" / f"env-{self.computer.id}"
         self.setup = setup or procedural_setup(self.computer, seed, days=days)
         self.private_dir = Path(private_dir) if private_dir else None
-        self.scorer = scorer or OutputsScorer()
+        self.scorer = scorer or RubricScorer(build_rubric(
+            self.setup.deliverables, self.setup.collaborators, self._read_original, seed=seed))
         if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
             self.spec = gym.spec(ENV_ID)
         self.observation_space = AnyText(MAX_TEXT)
@@ -106,6 +109,10 @@ class WorkdayEnv(gym.Env[str, str]):
         self.trajectory = TrajectoryWriter(self.run_dir)
         self.transcript: list[str] = []
         self.last_observation = ""
+
+    def _read_original(self, path: str) -> bytes:
+        """A file of the computer as created (source workbooks the rubric quotes)."""
+        return (self.computer_dir / "files" / ospath.to_physical(self.computer.policy.os, path)).read_bytes()
 
     # ------------------------------------------------------------------ lifecycle
     def _fresh_state(self) -> SimState:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from synthcomp import ospath
 from synthcomp.computer.hashing import tree_hash
 from synthcomp.env.state import workday_date
+from synthcomp.sim.judging import judge_simulation
 from synthcomp.models import ArtifactType, FileEdge, FilePlan, PlannedFile
 
 if TYPE_CHECKING:
@@ -36,15 +37,8 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     plan, created, revised = _updated_plan(env, sim_dir, files_dir)
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
     (sim_dir / "computer" / "computer.json").write_text(updated.model_dump_json(indent=1) + "\n")
-    score = env.scorer.score(sandbox, state.deliverables)
-    judgement = {
-        "score": score, "scorer": type(env.scorer).__name__,
-        "deliverables": [{"id": d.id, "title": d.title, "outputs": [
-            {"path": o.path, "present": _exists(sandbox, o.path)} for o in d.outputs]} for d in state.deliverables],
-        "summary": f"{sum(_exists(sandbox, o.path) for d in state.deliverables for o in d.outputs)} of "
-                   f"{sum(len(d.outputs) for d in state.deliverables)} planned outputs exist; score {score:.3f}.",
-    }
-    (sim_dir / "judgement.json").write_text(json.dumps(judgement, indent=1) + "\n")
+    (sim_dir / "rubric.json").unlink(missing_ok=True)  # drafted anew from this run's feedback
+    score = judge_simulation(sim_dir, seed=config.seed).score
     received = [m for m in state.inbox if m.deliver_day < config.days]
     summary = {
         "sim_id": config.sim_id, "days": len(records), "turns": sum(r.steps for r in records),
@@ -58,14 +52,6 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     }
     (sim_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
-
-
-def _exists(sandbox: Any, path: str) -> bool:
-    try:
-        sandbox.read_bytes(path)
-        return True
-    except (OSError, ValueError):
-        return False
 
 
 def _reads(sim_dir: Path) -> dict[int, list[str]]:

@@ -122,6 +122,10 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
                      run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed)
     try:
         start_day = 0 if progress is None else progress.last_finished_day + 1
+        if start_day >= config.days and (sim_dir / "summary.json").is_file():
+            return json.loads((sim_dir / "summary.json").read_text())  # finished: re-running changes nothing
+        if start_day >= config.days:  # killed while finishing: bring the last day's computer back
+            env.reset(options={"snapshot": progress.checkpoint})
         for stale in (sim_dir / "days").glob("*"):
             if stale.is_dir() and stale.name.isdigit() and int(stale.name) >= start_day:
                 shutil.rmtree(stale)  # the unfinished day is replayed, never appended to

@@ -1,0 +1,68 @@
+"""``synthcomp judge``: the final judgement of a simulation, from its files (paper 4.2.1).
+
+The rubric is merged from five seeded drafts over the simulation's objectives,
+collaborators and the feedback they gave (``rubric.json``, kept so re-judging is
+stable); the procedural judge then reads the final tree the simulation left in
+``computer/files``. With a renderer, every deliverable is also rendered to PNG pages
+under ``renders/`` and the ``renders``/page-count criteria are scored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from pydantic import ValidationError
+
+from synthcomp import ospath
+from synthcomp.agents.judge import ProceduralJudge, RenderPages
+from synthcomp.agents.rubric import build_rubric
+from synthcomp.agents.setup import SetupPlan
+from synthcomp.env.state import SimState
+from synthcomp.errors import InputError
+from synthcomp.models import Computer, Judgement, Rubric
+
+RUNS = 5
+
+
+def load_simulation(sim_dir: Path) -> tuple[SetupPlan, SimState, Computer]:
+    """The setup, final state and updated computer of a finished simulation.
+
+    Raises:
+        InputError: it is not a finished simulation directory, or a file is corrupt.
+    """
+    needed = [sim_dir / n for n in ("setup.json", "state.json", "computer/computer.json")]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise InputError(f"{sim_dir} is not a finished simulation (missing {', '.join(missing)}); "
+                         "run `synthcomp simulate` first")
+    try:
+        return (SetupPlan.model_validate_json(needed[0].read_text()), SimState.model_validate_json(needed[1].read_text()),
+                Computer.model_validate_json(needed[2].read_text()))
+    except ValidationError as exc:
+        raise InputError(f"{sim_dir}: corrupt simulation file: {exc.errors()[0]['msg']}") from None
+
+
+def tree_reader(files_dir: Path, os_name: str) -> Callable[[str], bytes]:
+    def read(path: str) -> bytes:
+        physical = ospath.to_physical(os_name, path)
+        if ".." in physical.parts:
+            raise ValueError(f"{path} leaves the computer")
+        return (files_dir / physical).read_bytes()
+
+    return read
+
+
+def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None = None) -> Judgement:
+    setup, state, computer = load_simulation(sim_dir)
+    read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
+    rubric_path = sim_dir / "rubric.json"
+    if rubric_path.is_file():
+        rubric = Rubric.model_validate_json(rubric_path.read_text())
+    else:
+        rubric = build_rubric(state.deliverables, state.collaborators, read, seed=seed, runs=RUNS, inbox=state.inbox)
+        rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
+    judgement = ProceduralJudge(read, render_pages).judge(rubric)
+    (sim_dir / "judgement.json").write_text(judgement.model_dump_json(indent=1) + "\n")
+    return judgement
