@@ -8,8 +8,13 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent;
-# poppler-utils (pdftotext) extracts PDF text for read_file and the tests.
-DEB_PACKAGES := debootstrap bubblewrap poppler-utils
+# poppler-utils (pdftotext, pdfinfo, pdftoppm) extracts PDF text and rasterizes pages.
+# Rendering: headless LibreOffice (the -nogui builds: no X11/GTK) driven over UNO by the
+# system python3 (python3-uno), plus fonts metric-compatible with Calibri/Cambria
+# (Carlito/Caladea) and Arial/Times/Courier (Liberation).
+DEB_PACKAGES := debootstrap bubblewrap poppler-utils \
+	libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+	python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2
 
 DEMO_WS := ws
 
@@ -33,11 +38,17 @@ setup: $(BIN)/.installed sysdeps
 image: setup
 	$(BIN)/synthcomp image build
 
+# The main job on the offline default: create computers, look at one, simulate a month
+# of scripted work on it in its Docker container, judge it with rendered screenshots.
 demo: image
 	rm -rf $(DEMO_WS)
 	$(BIN)/synthcomp create --n 4 --seed 7 --os mixed --out $(DEMO_WS) --workers 2
 	$(BIN)/synthcomp stats $(DEMO_WS)
-	$(BIN)/synthcomp show $$(ls -d $(DEMO_WS)/computers/* | head -1) --depth 3
+	$(BIN)/synthcomp show $$(ls -d $(DEMO_WS)/computers/win-* | head -1) --depth 3
+	$(BIN)/synthcomp simulate $$(ls -d $(DEMO_WS)/computers/win-* | head -1) --policy scripted --days 20 --sandbox docker
+	$(BIN)/synthcomp judge $$(ls -d $(DEMO_WS)/sims/* | head -1)
+	$(BIN)/synthcomp report $$(ls -d $(DEMO_WS)/sims/* | head -1)
+	$(BIN)/synthcomp stats $(DEMO_WS) --post
 
 test: image
 	$(BIN)/pytest -q

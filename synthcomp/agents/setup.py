@@ -60,7 +60,7 @@ def procedural_setup(computer: Computer, seed: int, days: int = 20) -> SetupPlan
                                 role="external partner", organization=rng.choice(live).client,
                                 email=f"partner{len(contacts)}@{profile.email.split('@')[1]}"))
     roles = ["manager", *rng.sample(ROLES[1:], k=len(ROLES) - 1)]
-    count = rng.randint(3, 6)
+    count = min(rng.randint(3, 6), len(live) * len(VARIANTS))  # never the same project and kind twice
     projects = [live[i % len(live)] for i in range(count)]
     deliverables = [_deliverable(computer, project, i, VARIANTS[(i // len(live)) % len(VARIANTS)], rng)
                     for i, project in enumerate(projects)]

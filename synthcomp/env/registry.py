@@ -56,7 +56,8 @@ class ToolSpec:
         """``name(arg: type = default, ...)`` for error messages and the briefing."""
         params = []
         for name, info in self.args_model.model_fields.items():
-            annotation = getattr(info.annotation, "__name__", None) or str(info.annotation).replace("typing.", "")
+            annotation = (info.annotation.__name__ if isinstance(info.annotation, type)
+                          else str(info.annotation).replace("typing.", ""))
             default = "" if info.is_required() else f" = {info.default!r}"
             params.append(f"{name}: {annotation}{default}")
         return f"{self.name}({', '.join(params)})"
@@ -99,6 +100,10 @@ class Call:
     args: dict[str, Any]
 
 
+def _reject_constant(name: str) -> None:
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
 def parse_action(action: str | dict[str, Any]) -> Call:
     """Parse and validate one action.
 
@@ -107,12 +112,17 @@ def parse_action(action: str | dict[str, Any]) -> Call:
     """
     if isinstance(action, str):
         try:
-            action = json.loads(action)
+            action = json.loads(action, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise ToolError(
                 f"the action is not valid JSON ({exc.msg} at position {exc.pos}). "
                 'Send one tool call like {"tool": "list_dir", "args": {"path": "Documents"}}.'
             ) from None
+    try:
+        json.dumps(action, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError) as exc:
+        raise ToolError(f"the action holds text that is not valid Unicode or JSON ({type(exc).__name__}); "
+                        "send UTF-8 text only") from None
     if not isinstance(action, dict) or not isinstance(action.get("tool"), str):
         raise ToolError('an action is a JSON object {"tool": NAME, "args": {...}}; tools: ' + ", ".join(REGISTRY))
     unknown_keys = set(action) - {"tool", "args"}

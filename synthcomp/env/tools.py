@@ -123,6 +123,8 @@ def list_dir(ctx: ToolContext, path: str = ".") -> ToolResult:
                      f" | LC_ALL=C sort -t \"$(printf '\\t')\" -k1,1 -k4f; else echo __NOT_A_DIR__; fi")
     if "__NOT_A_DIR__" in result.stdout:
         raise ToolError(f"not a folder: {ctx.os_path(target)}")
+    if result.exit_code != 0:
+        raise ToolError(f"could not list {ctx.os_path(target)}: {result.stderr.strip() or f'exit {result.exit_code}'}")
     rows = []
     for line in result.stdout.splitlines():
         kind, size, mtime, name = (line.split("\t") + ["", "", "", ""])[:4]
@@ -201,7 +203,10 @@ def create_document(ctx: ToolContext, path: str, kind: Literal["docx", "xlsx", "
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:4])
         raise ToolError(f"bad {kind} spec: {problems}") from None
-    data = render_artifact(kind, content, ctx.computer.profile.style, ctx.now(), seed=len(ctx.state.changed_today))
+    try:
+        data = render_artifact(kind, content, ctx.computer.profile.style, ctx.now(), seed=len(ctx.state.changed_today))
+    except Exception as exc:  # the office libraries reject what the spec asked for (control chars, empty charts...)
+        raise ToolError(f"the {kind} spec could not be written as a file: {type(exc).__name__}: {exc}") from None
     ctx.sandbox.write_bytes(target, data)
     return ToolResult(text=f"created {ctx.os_path(target)} ({_size(len(data))})")
 
@@ -262,6 +267,8 @@ def search_files(ctx: ToolContext, query: str, path: str = ".") -> ToolResult:
     target = ctx.sandbox.resolve(path)
     result = ctx.run(f"python3 -c {shlex.quote(_SEARCH)} {shlex.quote(query)} {shlex.quote(target)}", timeout_s=60)
     hits = [ctx.os_path(line) for line in result.stdout.splitlines() if line.strip()]
+    if result.exit_code != 0 and not hits:
+        raise ToolError(f"search failed under {ctx.os_path(target)}: {result.stderr.strip()[-300:] or f'exit {result.exit_code}'}")
     if not hits:
         return ToolResult(text=f"no files under {ctx.os_path(target)} match {query!r}")
     return ToolResult(text=f"{len(hits)} match(es) for {query!r}:\n" + "\n".join(hits))

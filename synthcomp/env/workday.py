@@ -31,7 +31,7 @@ from synthcomp.agents.collaborators import reply_to
 from synthcomp.agents.judge import RubricScorer, Scorer
 from synthcomp.agents.rubric import build_rubric
 from synthcomp import ospath
-from synthcomp.agents.setup import SetupPlan, procedural_setup
+from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.computer.show import load_computer
@@ -96,7 +96,9 @@ class WorkdayEnv(gym.Env[str, str]):
         self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
         self.run_dir = Path(run_dir) if run_dir else self.computer_dir.parent.parent / "sims" / f"env-{self.computer.id}"
         self.setup = setup or procedural_setup(self.computer, seed, days=days)
-        self.private_dir = Path(private_dir) if private_dir else None
+        self.private_dir = Path(private_dir) if private_dir else self.run_dir / "private"
+        if private_dir is None:
+            write_private_files(self.setup, self.computer, self.private_dir)
         self.scorer = scorer or RubricScorer(build_rubric(
             self.setup.deliverables, self.setup.collaborators, self._read_original, seed=seed))
         if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
@@ -183,6 +185,7 @@ class WorkdayEnv(gym.Env[str, str]):
         truncated = not result.ends_day and state.steps_today >= self.step_budget
         if truncated:
             self._close_day("(the day ended without a summary: the step budget was spent)")
+            terminated = state.month_over
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
                           tool_error=result.error)
@@ -241,8 +244,8 @@ class WorkdayEnv(gym.Env[str, str]):
         due = [f for f in state.pending_files if f.deliver_day <= state.day]
         delivered = []
         for item in due:
-            source = self.private_dir / item.name if self.private_dir else None
-            if source is not None and source.is_file():
+            source = self.private_dir / item.name
+            if source.is_file():
                 sandbox.write_bytes(item.dest, source.read_bytes())
                 delivered.append(shlex.quote(sandbox.resolve(item.dest)))
         if delivered:  # arrival time on the simulated clock, not the wall clock
@@ -262,7 +265,8 @@ class WorkdayEnv(gym.Env[str, str]):
         day = state.day if state.in_day else state.day - 1
         return {
             "day": day, "date": f"{state.today if state.in_day else self._date_of(day):%Y-%m-%d}",
-            "steps_left": max(0, self.step_budget - state.steps_today), "inbox_unread": len(state.unread()),
+            "steps_left": max(0, self.step_budget - state.steps_today),
+            "inbox_unread": sum(1 for m in state.inbox if m.deliver_day <= day and not m.read),
             "files_changed": files_changed, "tool": tool, "tool_error": tool_error,
             "duration_ms": round(duration_ms, 3), "score": state.score,
         }

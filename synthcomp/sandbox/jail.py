@@ -150,7 +150,7 @@ class JailSandbox(Sandbox):
             self._checked("p", dest, exists=False, drain=n)
             + f'mkdir -p -- "$p" || {{ head -c {n} >/dev/null; exit {_MKDIR}; }}\n'
             + f'[ -d "$p" ] || {{ head -c {n} >/dev/null; exit {_NOTDIR}; }}\n'
-            + f'head -c {n} | {{ tar -x -p -f - -C "$p"; rc=$?; cat >/dev/null; exit $rc; }}\n'
+            + f'head -c {n} | {{ tar -x -p --delay-directory-restore -f - -C "$p"; rc=$?; cat >/dev/null; exit $rc; }}\n'
         )
         code, _, err = self.session.run_raw(script, data)
         self._raise_for(code, err, dest, "unpacking into")

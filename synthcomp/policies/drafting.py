@@ -1,0 +1,214 @@
+"""What the scripted policy knows about one deliverable: a :class:`Brief`.
+
+A brief gathers the deliverable's sources as read (their tables, titles and the figures
+they quote) and what collaborators wrote (facts, requests, comments), and derives what a
+report says from them: the totals of the source tables (computed from the rows, quoted
+as the source documents quote theirs: ``1,234.56``, ``61,328``, ``INR 5,082.50``), the
+risks and recommendations the data supports, next steps with owners, and the sections
+collaborators asked for. ``synthcomp.policies.documents`` lays it out as files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Literal
+
+from synthcomp.models import Deliverable
+from synthcomp.policies.observations import DataTable, format_total
+
+MAX_TABLES = 3
+STANDARD_TOPICS = ("summary", "risk", "next step", "recommendation", "source")
+"""What every report already covers: requests about these need no new section."""
+
+
+def file_name(path: str) -> str:
+    """The last component of an OS-style path (Windows or POSIX)."""
+    return PureWindowsPath(path).name if "\\" in path or re.match(r"^[A-Za-z]:", path) else PurePosixPath(path).name
+
+
+@dataclass
+class SourceNote:
+    """One source file: whether it was read, and what it holds."""
+
+    path: str
+    status: Literal["pending", "read", "failed"] = "pending"
+    title: str = ""
+    gist: str = ""
+    tables: list[DataTable] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    truncated: bool = False
+    error: str = ""
+    shared: bool = False
+    """Attached to a collaborator's reply rather than listed in the objectives."""
+
+    @property
+    def ext(self) -> str:
+        name = file_name(self.path)
+        return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+@dataclass
+class Reply:
+    """What a collaborator wrote that concerns one deliverable."""
+
+    sender: str
+    day: int
+    facts: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Brief:
+    deliverable: Deliverable
+    sources: list[SourceNote]
+    replies: list[Reply]
+    awaiting: list[str]
+    currency: str
+    revision: int
+    date: str
+    author: str = "me"
+    builds_on: list[Deliverable] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ analysis
+    def data_tables(self) -> list[DataTable]:
+        """Up to three tables to analyse: a data sheet or CSV per source, else document tables."""
+        chosen: list[DataTable] = []
+        for note in self.sources:
+            if note.ext not in {"xlsx", "csv", "tsv"} or note.shared:
+                continue
+            usable = [t for t in note.tables if t.numeric_columns() and len(t.rows) >= 2]
+            preferred = [t for t in usable if t.name.lower().startswith("data")] or [
+                t for t in usable if t.name.lower() not in {"summary", "notes"}] or usable
+            if preferred:
+                chosen.append(preferred[0])
+        if not chosen:  # no data files: the tables of the latest document that has any
+            for note in reversed(self.sources):
+                chosen = [t for t in note.tables if len(t.columns) >= 3 and t.numeric_columns() and len(t.rows) >= 2]
+                if chosen:
+                    break
+        unique: list[DataTable] = []
+        for table in chosen:
+            if not any(u.columns == table.columns and u.rows == table.rows for u in unique):
+                unique.append(table)
+        return unique[:MAX_TABLES]
+
+    def key_figures(self) -> list[tuple[str, str, float, str]]:
+        """(measure, quoted total, value, source name) for every numeric column of the data tables."""
+        return [(column, format_total(kind, total, self.currency), total, file_name(table.source))
+                for table in self.data_tables() for column, kind, total in table.totals()]
+
+    def quoted_figures(self) -> list[tuple[str, str, str]]:
+        """(measure, value, source name) that documents among the sources quote."""
+        seen, out = set(), []
+        for note in self.sources:
+            for measure, value in note.figures:
+                if (measure, value) not in seen:
+                    seen.add((measure, value))
+                    out.append((measure, value, file_name(note.path)))
+        return out
+
+    def facts(self) -> list[str]:
+        return list(dict.fromkeys(f"{r.sender}: {fact}" for r in self.replies for fact in r.facts))
+
+    def comments(self) -> list[str]:
+        return list(dict.fromkeys(f"{r.sender}: {c}" for r in self.replies for c in r.comments))
+
+    def requests(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((r.sender, q) for r in self.replies for q in r.requests))
+
+    def listed_sources(self) -> list[SourceNote]:
+        """The objective's sources, plus shared files that could be read."""
+        return [n for n in self.sources if not n.shared or n.status == "read"]
+
+    def headline(self) -> str:
+        figures = self.key_figures()[:3]
+        if figures:
+            return "The latest figures give " + "; ".join(f"total {m.lower()} {q} ({s})" for m, q, _, s in figures) + "."
+        quoted = self.quoted_figures()[:3]
+        if quoted:
+            return "The project documents report " + "; ".join(f"{m.lower()} {v} ({s})" for m, v, s in quoted) + "."
+        return "No numeric source data was available; the report summarises the project documents."
+
+    def deadline(self) -> str | None:
+        """The latest deadline news from collaborators, if any."""
+        dated = [f for r in self.replies for f in r.facts if "deadline" in f.lower() or "end of week" in f.lower()]
+        return dated[-1] if dated else None
+
+    # ------------------------------------------------------------------ judgement
+    def risks(self) -> list[str]:
+        risks = []
+        tables = self.data_tables()
+        if tables:
+            table, groups = tables[0], tables[0].by_group()
+            numeric = table.numeric_columns()
+            total = sum(v[0] for _, v in groups) if groups and numeric else 0
+            if total > 0 and len(groups) >= 2:
+                top = max(groups, key=lambda g: g[1][0])
+                risks.append(f"Concentration: {top[0]} accounts for {top[1][0] / total:.0%} of total "
+                             f"{table.columns[numeric[0]].lower()} in {file_name(table.source)}.")
+        failed = [file_name(n.path) for n in self.sources if n.status == "failed" and not n.shared]
+        if failed:
+            risks.append(f"Source files that could not be read are not reflected: {', '.join(failed)}.")
+        if self.awaiting:
+            risks.append(f"Inputs still awaited from {', '.join(self.awaiting)}; figures may change.")
+        if deadline := self.deadline():
+            risks.append(f"Timing: {deadline}")
+        return risks or ["No material risks found in the source data; the figures reconcile with the documents."]
+
+    def recommendations(self) -> list[str]:
+        recs = []
+        tables = self.data_tables()
+        if tables and tables[0].numeric_columns() and len(groups := tables[0].by_group()) >= 2:
+            metric = tables[0].columns[tables[0].numeric_columns()[0]].lower()
+            hi, lo = max(groups, key=lambda g: g[1][0]), min(groups, key=lambda g: g[1][0])
+            recs.append(f"Review {lo[0]} (lowest {metric}) against {hi[0]} (highest) before the next period.")
+        if any("budget" in f.lower() for r in self.replies for f in r.facts):
+            recs.append("Reconcile the approved budget with the totals in this report.")
+        recs.append("Keep the analysis workbook as the single source for the figures quoted here.")
+        return recs
+
+    def next_steps(self) -> list[str]:
+        d, me = self.deliverable, self.author
+        people = d.collaborators or self.awaiting
+        steps = [f"Confirm the figures with {people[0]} - owner: {people[0]}" if people else
+                 f"Confirm the figures against the source files - owner: {me}"]
+        if self.awaiting:
+            steps.append(f"Follow up on the inputs requested from {', '.join(self.awaiting)} - owner: {me}")
+        if self.revision:
+            steps.append(f"Finalize and file the final version with the project records - owner: {me}")
+        else:
+            steps.append(f"Incorporate review comments in a revised version - owner: {me}")
+        if deadline := self.deadline():
+            steps.append(f"Deliver by the agreed date ({deadline.rstrip('.')}) - owner: {me}")
+        return steps
+
+    def extra_sections(self) -> list[tuple[str, list[str], str]]:
+        """(heading, bullets, who asked) for requested sections the standard report lacks."""
+        out, seen = [], set()
+        for sender, request in self.requests():
+            lowered = request.lower()
+            if "lessons learned" in lowered:
+                heading, bullets = "Lessons learned", self.lessons()
+            elif any(topic in lowered for topic in STANDARD_TOPICS):
+                continue
+            else:
+                match = re.search(r"section on (.+)", request, re.I)
+                heading = (match.group(1) if match else request).strip(" .")[:80]
+                heading = heading[:1].upper() + heading[1:]
+                bullets = [f"Added at the request of {sender}: {request}."]
+            if heading.lower() not in seen:
+                seen.add(heading.lower())
+                out.append((heading, bullets, sender))
+        return out
+
+    def lessons(self) -> list[str]:
+        lessons = ["Asking collaborators for their figures in the first week avoided rework later in the month."]
+        names = [file_name(n.path) for n in self.sources if not n.shared]
+        if len(names) > 1:
+            lessons.append(f"The project files exist in several versions; the latest was used ({names[-1]}).")
+        if self.data_tables():
+            lessons.append("Totals were recomputed from the source rows rather than copied from earlier reports.")
+        return lessons

@@ -1,0 +1,330 @@
+"""Reading tool observations back into data, in the formats the env's tools print them.
+
+A policy only sees text. These parsers turn the text of ``read_file`` (XLSX sheets as
+``## Sheet: name`` then ``a | b | c`` rows; CSV as is; DOCX tables as ``a | b`` rows),
+``list_dir``, ``check_inbox`` and the morning briefing into small dataclasses. None of
+them raises on odd input: an unexpected observation parses to nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnKind = Literal["text", "date", "int", "number", "currency"]
+
+_NUMBER = re.compile(r"^(?P<cur>[A-Z]{3} |[$€£¥₹])?(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?$")
+_MONEY = re.compile(r"\b([A-Z]{3}) \d{1,3}(?:,\d{3})*\.\d{2}\b")
+_TRUNCATED = "\n[... truncated: "
+_TOTAL_LABELS = {"total", "totals", "grand total", "sum"}
+
+
+def parse_number(text: str) -> float | None:
+    """``1,234.50``, ``INR 5,082.50``, ``$3`` or ``-0.5`` as a float; None for anything else."""
+    match = _NUMBER.match(text.strip())
+    if match is None:
+        return None
+    try:
+        return float(match.group("num").replace(",", ""))
+    except ValueError:
+        return None
+
+
+@dataclass
+class DataTable:
+    """A table read from a file: a sheet of a workbook, a CSV, or a table in a document."""
+
+    name: str
+    source: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    def kinds(self) -> list[ColumnKind]:
+        """Each column's kind, inferred from its values (the first column stays text)."""
+        kinds: list[ColumnKind] = []
+        for j, name in enumerate(self.columns):
+            values = [row[j].strip() for row in self.rows if j < len(row) and row[j].strip()]
+            if j == 0 or not values:
+                kinds.append("text")
+            elif all(_DATE.match(v) for v in values):
+                kinds.append("date")
+            elif all(parse_number(v) is not None for v in values):
+                integral = all("." not in v for v in values)
+                if "(" not in name and "%" not in name:
+                    kinds.append("currency")  # a money column carries no unit in its header
+                else:
+                    kinds.append("int" if integral else "number")
+            else:
+                kinds.append("text")
+        return kinds
+
+    def numeric_columns(self) -> list[int]:
+        return [j for j, kind in enumerate(self.kinds()) if kind in {"int", "number", "currency"}]
+
+    def totals(self) -> list[tuple[str, ColumnKind, float]]:
+        """(column, kind, sum) for every numeric column."""
+        kinds = self.kinds()
+        out = []
+        for j in self.numeric_columns():
+            total = sum(parse_number(row[j]) or 0.0 for row in self.rows if j < len(row))
+            out.append((self.columns[j], kinds[j], round(total, 6)))
+        return out
+
+    def by_group(self) -> list[tuple[str, list[float]]]:
+        """Sums of the numeric columns per value of the first column, sorted by that value."""
+        numeric = self.numeric_columns()
+        groups: dict[str, list[float]] = {}
+        for row in self.rows:
+            if not row or not row[0].strip():
+                continue
+            acc = groups.setdefault(row[0].strip(), [0.0] * len(numeric))
+            for i, j in enumerate(numeric):
+                if j < len(row):
+                    acc[i] += parse_number(row[j]) or 0.0
+        return [(key, [round(v, 6) for v in values]) for key, values in sorted(groups.items())]
+
+
+def format_total(kind: ColumnKind, value: float, currency: str = "") -> str:
+    """How a total is quoted in prose: thousands separators, two decimals unless an integer column."""
+    if kind == "int":
+        return f"{round(value):,}"
+    text = f"{value:,.2f}"
+    return f"{currency} {text}" if kind == "currency" and currency else text
+
+
+@dataclass
+class FileRead:
+    """A successful ``read_file`` observation: the shown path and the extracted text."""
+
+    path: str
+    body: str
+    truncated: bool
+
+
+def parse_read(observation: str) -> FileRead | None:
+    if not observation or observation.startswith("error:") or "\n" not in observation:
+        return None
+    path, body = observation.split("\n", 1)
+    truncated = _TRUNCATED in body
+    if truncated:
+        body = body[: body.index(_TRUNCATED)]
+    return FileRead(path=path.strip(), body=body, truncated=truncated)
+
+
+def _pipe_row(line: str) -> list[str]:
+    return [cell.strip() for cell in line.split(" | ")]
+
+
+def _data_rows(header: list[str], lines: list[list[str]]) -> list[list[str]]:
+    rows = []
+    for cells in lines:
+        if cells and cells[0].strip().lower() in _TOTAL_LABELS:
+            continue  # a total row: we compute our own
+        if any(c.startswith("=") for c in cells):
+            continue  # formulas are shown as written, not evaluated
+        cells = (cells + [""] * len(header))[: len(header)]
+        rows.append(cells)
+    return rows
+
+
+def sheet_tables(body: str, source: str) -> list[DataTable]:
+    """The sheets of an XLSX as ``read_file`` shows them."""
+    tables: list[DataTable] = []
+    name, lines = None, []
+
+    def flush() -> None:
+        if name is not None and len(lines) >= 2:
+            header = lines[0]
+            tables.append(DataTable(name=name, source=source, columns=header, rows=_data_rows(header, lines[1:])))
+
+    for line in body.splitlines():
+        if line.startswith("## Sheet: "):
+            flush()
+            name, lines = line[len("## Sheet: "):].strip(), []
+        elif line.strip() and name is not None:
+            lines.append(_pipe_row(line))
+    flush()
+    return tables
+
+
+def csv_table(body: str, source: str, name: str) -> list[DataTable]:
+    try:
+        rows = [r for r in csv.reader(io.StringIO(body)) if any(c.strip() for c in r)]
+    except csv.Error:
+        return []
+    if len(rows) < 2 or len(rows[0]) < 2:
+        return []
+    header = [c.strip() for c in rows[0]]
+    body_rows = [[c.strip() for c in r] for r in rows[1:]]
+    return [DataTable(name=name, source=source, columns=header, rows=_data_rows(header, body_rows))]
+
+
+def pipe_tables(body: str, source: str, name: str) -> list[DataTable]:
+    """Tables inside a document: runs of consecutive ``a | b`` lines (the first is the header)."""
+    tables, block = [], []
+    for line in [*body.splitlines(), ""]:
+        if " | " in line and not line.startswith("#"):
+            block.append(_pipe_row(line))
+            continue
+        if len(block) >= 2 and len(block[0]) >= 2:
+            tables.append(DataTable(name=f"{name} table {len(tables) + 1}", source=source, columns=block[0],
+                                    rows=_data_rows(block[0], block[1:])))
+        block = []
+    return tables
+
+
+def document_title(body: str) -> str:
+    for line in body.splitlines():
+        if line.strip():
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def first_sentences(body: str, n: int = 2) -> str:
+    """The first ``n`` sentences of prose (skipping headings, tables, bullets and short lines)."""
+    for line in body.splitlines():
+        text = line.strip()
+        if len(text) < 60 or text.startswith(("#", "-", "•")) or " | " in text:
+            continue
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        return " ".join(sentences[:n])
+    return ""
+
+
+def currency_in(text: str) -> str:
+    """A currency code quoted like ``INR 5,082.50`` in ``text``, or ''."""
+    match = _MONEY.search(text)
+    return match.group(1) if match else ""
+
+
+@dataclass
+class Entry:
+    kind: Literal["dir", "file"]
+    name: str
+    path: str
+
+
+def parse_listing(observation: str) -> list[Entry]:
+    """``list_dir`` output: the folder on the first line, then ``DIR``/``FILE`` rows."""
+    lines = observation.splitlines()
+    if not lines or observation.startswith("error:"):
+        return []
+    header = re.match(r"^(.*?) \(\d+ entries\)(?::\s*empty)?$", lines[0])
+    if header is None:
+        return []
+    folder = header.group(1)
+    sep = "\\" if "\\" in folder or re.match(r"^[A-Za-z]:", folder) else "/"
+    entries = []
+    for line in lines[1:]:
+        match = re.match(r"^(DIR |FILE)\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+(?:\d+(?:\.\d+)? (?:B|KB|MB)\s+)?(.+)$", line)
+        if match:
+            name = match.group(2)
+            entries.append(Entry("dir" if match.group(1) == "DIR " else "file", name, folder.rstrip(sep) + sep + name))
+    return entries
+
+
+@dataclass
+class InboxMessage:
+    id: str
+    sender: str
+    day: int
+    subject: str
+    body: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    new: bool = False
+
+
+_HEADER = re.compile(r"^(NEW )?\[([^\]]+)\] from (.+?), day (\d+): (.*)$")
+
+
+def parse_inbox(observation: str) -> list[InboxMessage]:
+    messages: list[InboxMessage] = []
+    if not observation.startswith("inbox:"):
+        return messages
+    for line in observation.splitlines()[1:]:
+        header = _HEADER.match(line)
+        if header:
+            messages.append(InboxMessage(id=header.group(2), sender=header.group(3), day=int(header.group(4)),
+                                         subject=header.group(5), new=bool(header.group(1))))
+        elif messages and line.startswith("attachments (saved): "):
+            messages[-1].attachments = [a.strip() for a in line[len("attachments (saved): "):].split(", ") if a.strip()]
+        elif messages:
+            messages[-1].body.append(line)
+    return messages
+
+
+_GREETING = re.compile(r"^(hi|hello|dear|best|regards|thanks|thank you|cheers|kind regards)\b[ ,a-z]*[,.!]?$", re.I)
+_NOISE = ("thanks for your message", "here is what i can tell you", "i have attached", "please make these changes",
+          "before it goes further", "noted, thanks", "let me know if you need")
+_APPROVAL = ("good to go", "covers what i need", "looks good", "no further comments")
+_WANTS = re.compile(r"(?:i would like to see|please add|please include|could you add|can you add)\s+(.+?)\.?$", re.I)
+
+
+@dataclass
+class ReplyParts:
+    """A reply sorted by what it asks of the report."""
+
+    facts: list[str] = field(default_factory=list)
+    """Statements to quote: bullets, figures to include, dated news ("the deadline has moved ...")."""
+    requests: list[str] = field(default_factory=list)
+    """Things to add, as written: "an executive summary section at the top"."""
+    comments: list[str] = field(default_factory=list)
+    approved: bool = False
+
+
+def split_reply(body: list[str], sender: str) -> ReplyParts:
+    """Sort a reply's lines into facts, requests and comments.
+
+    Bullets are facts, except ``add X`` (a request) and ``include this figure: F`` (the fact
+    F); "I would like to see A and B" / "please add X" are requests; prose with a figure in
+    it is a fact; greetings, sign-offs and the sender's name are dropped.
+    """
+    parts = ReplyParts()
+    first = sender.split()[0].lower() if sender.split() else ""
+    for raw in body:
+        line = raw.strip()
+        lowered = line.lower()
+        if not line or _GREETING.match(line) or lowered in {first, sender.lower()}:
+            continue
+        if any(word in lowered for word in _APPROVAL):
+            parts.approved = True
+            continue
+        if line.startswith(("- ", "* ", "• ")):
+            item = line[2:].strip()
+            if item.lower().startswith("add "):
+                parts.requests.append(item[4:].strip())
+            elif item.lower().startswith("include this figure:"):
+                parts.facts.append(item.split(":", 1)[1].strip())
+            else:
+                parts.facts.append(item)
+            continue
+        wants = _WANTS.search(line)
+        if wants:
+            parts.requests.append(wants.group(1).strip())
+        elif any(noise in lowered for noise in _NOISE):
+            continue
+        elif any(ch.isdigit() for ch in line):
+            parts.facts.append(line)
+        else:
+            parts.comments.append(line)
+    return parts
+
+
+@dataclass
+class Briefing:
+    day_number: int | None = None
+    days_total: int | None = None
+    needs_week_plan: bool = False
+
+
+def parse_briefing(observation: str) -> Briefing:
+    match = re.search(r"Workday (\d+) of (\d+)", observation)
+    return Briefing(
+        day_number=int(match.group(1)) if match else None,
+        days_total=int(match.group(2)) if match else None,
+        needs_week_plan="No week plan yet" in observation,
+    )

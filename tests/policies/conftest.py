@@ -1,0 +1,84 @@
+"""Fixture computers (made once per session) and a loop that plays one workday."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import gymnasium as gym
+import pytest
+
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+from synthcomp.agents.setup import procedural_setup, write_private_files
+from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.computer.show import load_computer
+from synthcomp.policies import Policy
+
+
+@pytest.fixture(scope="session")
+def computers(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Three small computers (two Windows, one macOS) with the procedural brain."""
+    out = tmp_path_factory.mktemp("policy-ws")
+    request = CreateRequest.from_cli(out=out, n=3, seed=11, os_name="mixed", personas=None, workers=1)
+    create_computers(request)
+    return sorted((out / "computers").iterdir())
+
+
+@dataclass
+class Day:
+    """What one played workday did."""
+
+    actions: list[Any] = field(default_factory=list)
+    observations: list[str] = field(default_factory=list)
+    errors: int = 0
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+    ended: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+    start: dict[str, Any] = field(default_factory=dict)
+    """The reset info."""
+
+
+def play_day(env: gym.Env, policy: Policy, max_steps: int = 1000) -> Day:
+    """reset, policy.reset, then act/step until end_day, truncation or termination."""
+    observation, info = env.reset()
+    policy.reset()
+    day = Day(info=info, start=info)
+    for _ in range(max_steps):
+        action = policy.act(observation, info)
+        observation, reward, terminated, truncated, info = env.step(action)
+        day.actions.append(action)
+        day.observations.append(observation)
+        day.errors += bool(info["tool_error"])
+        day.reward += reward
+        day.info = info
+        day.ended = info["tool"] == "end_day" and not info["tool_error"]
+        if terminated or truncated or day.ended:
+            day.terminated, day.truncated = terminated, truncated
+            return day
+    raise AssertionError(f"the day did not end within {max_steps} steps")
+
+
+@pytest.fixture
+def make_env(tmp_path: Path) -> Callable[..., gym.Env]:
+    """``make_env(computer, sandbox="fake", days=3, step_budget=150)``; every env is closed afterwards.
+
+    The collaborators' private files are written (as a simulation runner does), so files
+    shared in replies land in Downloads.
+    """
+    made: list[gym.Env] = []
+
+    def make(computer: Path, sandbox: str = "fake", days: int = 3, step_budget: int = 150, **kwargs: Any) -> gym.Env:
+        run_dir = tmp_path / f"run-{len(made)}"
+        setup = procedural_setup(load_computer(computer), 0, days=days)
+        write_private_files(setup, load_computer(computer), run_dir / "private")
+        env = gym.make("synthcomp/Workday-v0", computer=computer, sandbox=sandbox, days=days, step_budget=step_budget,
+                       run_dir=run_dir, setup=setup, private_dir=run_dir / "private", **kwargs)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        env.close()

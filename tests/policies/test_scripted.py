@@ -1,0 +1,144 @@
+"""ScriptedPolicy on the fake sandbox: the day-0 routine, grounded deliverables, a whole month."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from synthcomp.computer.artifacts.extract import extract_text
+from synthcomp.models import WeekPlan
+from synthcomp.policies import ScriptedPolicy
+from synthcomp.policies.scripted import MAX_VERSIONS
+
+from tests.policies.conftest import play_day
+
+
+def tools(day) -> list[str]:
+    return [a["tool"] for a in day.actions]
+
+
+def test_first_day_plans_lists_reads_and_asks(computers: list[Path], make_env) -> None:
+    for computer in computers:
+        env = make_env(computer)
+        day = play_day(env, policy := ScriptedPolicy())
+        objectives = env.unwrapped.state.deliverables
+        sources = list(dict.fromkeys(p for d in objectives for p in d.sources))
+        people = list(dict.fromkeys([*(c for d in objectives for c in d.collaborators), *day.start["collaborators"]]))
+        inbox = ["check_inbox"] if day.start["inbox_unread"] else []  # a mid-month change can come early
+        assert tools(day) == ["submit_week_plan", *inbox, "list_dir", *["read_file"] * len(sources),
+                              *["send_message"] * len(people), "end_day"]
+        assert day.errors == 1 and day.ended and not day.truncated  # the fake sandbox cannot list a folder
+        assert [a["args"]["path"] for a in day.actions if a["tool"] == "read_file"] == sources
+        assert [a["args"]["to"] for a in day.actions if a["tool"] == "send_message"] == people
+        plan = WeekPlan.model_validate({"week": 0, **day.actions[0]["args"]["plan"]})
+        assert {a.day for a in plan.activities} <= set(range(3))
+        summary = day.actions[-1]["args"]["summary"]
+        assert "asked" in summary and "Next: write drafts of" in summary
+        assert env.unwrapped.state.week_plans and len(env.unwrapped.state.outbox) == len(people)
+        assert all(n.status == "read" for n in policy.month.sources.values())
+
+
+def _source_totals(sandbox, path: str) -> list[float]:
+    """Column sums of the first sheet of a source workbook, computed independently with openpyxl."""
+    sheet = load_workbook(io.BytesIO(sandbox.read_bytes(path)), read_only=True).worksheets[0]
+    rows = [r for r in sheet.iter_rows(values_only=True)][1:]
+    rows = [r for r in rows if r and str(r[0]).strip().lower() != "total"]
+    sums = []
+    for j in range(2, len(rows[0])):
+        values = [r[j] for r in rows if j < len(r)]
+        if values and all(isinstance(v, (int, float)) for v in values):
+            sums.append(sum(values))
+    return sums
+
+
+def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], make_env) -> None:
+    for computer in computers:
+        env = make_env(computer, days=4)  # replies take one or two days: all are in by day 3
+        policy = ScriptedPolicy()
+        days = [play_day(env, policy) for _ in range(4)]
+        assert all(d.ended and d.errors <= 1 for d in days)  # list_dir errors on the fake sandbox
+        assert days[-1].terminated and days[-1].info["score"] == 1.0
+        outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
+        assert tools(days[1]).count("create_document") + tools(days[1]).count("write_file") == outputs
+        state, sandbox = env.unwrapped.state, env.unwrapped.sandbox
+        reviews = [m for m in state.outbox if "Draft for review" in m.subject]
+        assert len(reviews) == len(state.deliverables) and all(m.attachments for m in reviews)
+        knowledge = [fact for c in env.unwrapped.setup.collaborators if any(c.name in d.collaborators for d in state.deliverables)
+                     for fact in c.knowledge]
+        for d in state.deliverables:
+            report = next(o for o in d.outputs if o.artifact_type == "docx")
+            text = extract_text("docx", sandbox.read_bytes(report.path))
+            assert text.index("Executive summary") < text.index("Key figures") < text.index("Next steps")
+            assert "Risks and issues" in text and "Recommendations" in text and "owner:" in text
+            for source in [p for p in d.sources if p.lower().endswith(".xlsx")][:1]:
+                for total in _source_totals(sandbox, source):
+                    assert f"{total:,.2f}" in text or f"{round(total):,}" in text, (source, total)
+            project = d.title.split(":")[0].lower()
+            for fact in knowledge:
+                if project in fact.lower():
+                    assert fact in text, f"{d.id} should quote {fact!r}"
+
+
+def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
+    env = make_env(computers[0], days=20)
+    policy = ScriptedPolicy()
+    days = [play_day(env, policy) for _ in range(20)]
+    assert all(d.ended and d.errors <= 1 and not d.truncated for d in days)  # list_dir errors on the fake sandbox
+    assert days[-1].terminated and not any(d.terminated for d in days[:-1])
+    assert sum(d.reward for d in days) == pytest.approx(days[-1].info["score"]) == 1.0
+    state = env.unwrapped.state
+    outputs = sum(len(d.outputs) for d in state.deliverables)
+    writes = sum(tools(d).count("create_document") + tools(d).count("write_file") for d in days)
+    assert outputs <= writes <= MAX_VERSIONS * outputs, "written, then revised a bounded number of times"
+    quiet = [d for d in days[4:] if not d.start["inbox_unread"]]
+    assert quiet and all(len(d.actions) <= 2 for d in quiet), "quick days once the work is done"
+    plans = [i for i, d in enumerate(days) if "submit_week_plan" in tools(d)]
+    assert plans == [0, 5, 10, 15]
+    for event in state.events:  # mid-month changes are picked up
+        d = next(x for x in state.deliverables if x.id == event.deliverable)
+        report = next(o for o in d.outputs if o.artifact_type == "docx")
+        text = extract_text("docx", env.unwrapped.sandbox.read_bytes(report.path))
+        assert ("Lessons learned" in text) if event.kind == "new_requirement" else (event.text in text)
+    assert len(state.log) == 20 and all(e.summary.startswith(f"Workday {e.day + 1}") for e in state.log)
+
+
+def test_same_computer_same_actions(computers: list[Path], make_env) -> None:
+    runs = []
+    for _ in range(2):
+        env = make_env(computers[1], days=3)
+        policy = ScriptedPolicy(seed=5)
+        runs.append([a for _ in range(3) for a in play_day(env, policy).actions])
+    assert runs[0] == runs[1]
+
+
+def test_a_tight_budget_shortens_days_and_still_delivers(computers: list[Path], make_env) -> None:
+    env = make_env(computers[2], days=4, step_budget=6)
+    policy = ScriptedPolicy()
+    days = [play_day(env, policy) for _ in range(4)]
+    assert all(d.ended and not d.truncated and len(d.actions) <= 6 for d in days)
+    assert days[-1].info["score"] > 0, "the last day writes before it reads"
+
+
+def test_a_new_month_starts_over(computers: list[Path], make_env) -> None:
+    env = make_env(computers[1], days=1)
+    policy = ScriptedPolicy()
+    first = play_day(env, policy)
+    assert first.terminated and first.info["score"] > 0.5, "a one-day month is written on day 0"
+    second = play_day(env, policy)  # the env restarts the simulation; so does the policy
+    assert second.actions == first.actions
+
+
+def test_a_pickled_policy_resumes_the_month(computers: list[Path], make_env) -> None:
+    """As the simulation runner does: checkpoint the policy after a day, resume with the copy."""
+    import pickle
+
+    env = make_env(computers[2], days=3)
+    policy = ScriptedPolicy()
+    play_day(env, policy)
+    clone = pickle.loads(pickle.dumps(policy))
+    second = play_day(env, clone)
+    assert second.errors == 0 and second.info["score"] > 0.8
+    assert "list_dir" not in tools(second) and "submit_week_plan" not in tools(second), "it remembers day 1"
