@@ -154,6 +154,116 @@ def export(
     console.print(f"wrote {count} conversation(s) to {out}")
 
 
+@app.command()
+def rubric(
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    runs: int = typer.Option(5, "--runs", help="Draft rubrics to merge."),
+    seed: int = typer.Option(0, "--seed", help="The simulation seed whose objectives are judged."),
+    days: int = typer.Option(20, "--days"),
+    out: Path | None = typer.Option(None, "--out", help="Write here instead of printing."),
+) -> None:
+    """Draft N rubrics for a computer's objectives and merge them (dedupe, union, weight by frequency)."""
+    from synthcomp.agents.rubric import build_rubric
+    from synthcomp.agents.setup import procedural_setup
+    from synthcomp.computer.show import load_computer
+    from synthcomp.sim.judging import tree_reader
+
+    if runs < 1:
+        _fail(f"--runs must be at least 1, got {runs}")
+    try:
+        comp = load_computer(computer)
+    except InputError as exc:
+        _fail(str(exc))
+    setup = procedural_setup(comp, seed, days=days)
+    merged = build_rubric(setup.deliverables, setup.collaborators, tree_reader(computer / "files", comp.policy.os),
+                          seed=seed, runs=runs)
+    text = merged.model_dump_json(indent=1)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n")
+        console.print(f"wrote a rubric of {len(merged.criteria)} criteria merged from {runs} drafts to {out}")
+
+
+@app.command()
+def judge(
+    sim: Path = typer.Argument(..., help="A finished simulation (WS/sims/<sim-id>)."),
+    render: bool = typer.Option(True, "--render/--no-render", help="Render deliverables to PNG (LibreOffice)."),
+) -> None:
+    """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
+    from synthcomp.sim.judging import judge_simulation
+    from synthcomp.sim.rendering import page_renderer
+
+    try:
+        seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
+        if render:
+            with page_renderer(sim / "renders") as render_pages:
+                result = judge_simulation(sim, seed=seed, render_pages=render_pages)
+        else:
+            result = judge_simulation(sim, seed=seed)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(result.summary, markup=False)
+    console.print(f"wrote {sim / 'judgement.json'}")
+
+
+@app.command()
+def report(sim: Path = typer.Argument(..., help="A judged simulation (WS/sims/<sim-id>).")) -> None:
+    """Write an HTML report: each criterion with its score, evidence and the deliverable's screenshots."""
+    from synthcomp.sim.report import write_report
+
+    try:
+        path = write_report(sim)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {path}")
+
+
+@app.command()
+def render(
+    files: list[Path] = typer.Argument(..., help="DOCX/XLSX/PPTX/PDF, CSV/MD/TXT or image files."),
+    out: Path = typer.Option(..., "--out", help="Pages land in OUT/<file name>/page-NNN.png, with contact-sheet.png."),
+    dpi: int = typer.Option(100, "--dpi", help="Resolution of the page PNGs (36-600)."),
+    max_pages: int = typer.Option(20, "--max-pages", help="Pages rendered per document; the total is still reported."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds per file and step; a hung LibreOffice is restarted."),
+) -> None:
+    """Render documents to PNG pages (warm LibreOffice -> PDF -> pdftoppm) plus a contact sheet each.
+
+    A file that cannot be rendered gets a `failed` line and the rest go on (exit code 1).
+    OUT/render.json lists every result.
+    """
+    from pydantic import ValidationError
+
+    from synthcomp.render import RenderConfig, Renderer, check_inputs
+
+    options = {"dpi": "--dpi", "max_pages": "--max-pages", "timeout_s": "--timeout"}
+    try:
+        config = RenderConfig(dpi=dpi, max_pages=max_pages, timeout_s=timeout)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"{options.get(str(first['loc'][0]), first['loc'][0])}: {first['msg']}, got {first.get('input')!r}")
+    try:
+        paths = check_inputs(files, out)
+    except InputError as exc:
+        _fail(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    with Renderer(config) as renderer:
+        results = renderer.render_many(paths, out)
+    for r in results:
+        if r.ok:
+            shown = f", first {len(r.pages)} rendered" if r.truncated else ""
+            console.print(f"ok      {r.source.name}: {r.page_count} page(s){shown} -> {r.out_dir} ({r.seconds:.2f} s)",
+                          markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(f"failed  {r.source.name}: {r.error}", markup=False, highlight=False, soft_wrap=True)
+    (out / "render.json").write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
+    failed = sum(not r.ok for r in results)
+    console.print(f"rendered {len(results) - failed} of {len(results)} file(s) into {out}", markup=False,
+                  highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(code=1)
+
+
 @image_app.command("build")
 def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even if the tag exists.")) -> None:
     """Build the computer image offline (debootstrap rootfs -> docker import), if missing."""

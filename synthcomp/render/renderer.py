@@ -1,0 +1,315 @@
+"""Deliverable -> PDF (warm LibreOffice) -> PNG pages (pdftoppm) + a contact sheet.
+
+Usage::
+
+    with Renderer(RenderConfig(dpi=100)) as renderer:
+        for path in files:
+            result = renderer.render(path, out_dir)   # never raises for a bad file
+            print(result.error or result.pages)
+
+Each document gets its own folder ``out_dir/<file name>/`` holding ``document.pdf``
+(office and text files), ``page-001.png``... and ``contact-sheet.png``. A bad or hostile
+file yields a result with ``error`` set and nothing left on disk; the renderer goes on
+with the next file, and LibreOffice is restarted if it hung or died.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from synthcomp.errors import InputError, RenderError
+from synthcomp.render import guard, raster
+from synthcomp.render.office import OfficeServer
+
+MB = 1024 * 1024
+
+# LibreOffice import filters for plain-text inputs (CSV options: separator, quote, UTF-8, first line)
+TEXT_IMPORT = {
+    ".csv": ("Text - txt - csv (StarCalc)", "44,34,76,1", ".csv"),
+    ".tsv": ("Text - txt - csv (StarCalc)", "9,34,76,1", ".csv"),
+    ".txt": ("Text (encoded)", "UTF8", ".txt"),
+    ".md": ("Text (encoded)", "UTF8", ".txt"),
+    ".markdown": ("Text (encoded)", "UTF8", ".txt"),
+}
+
+
+class RenderConfig(BaseModel):
+    """How documents are rendered and how far a hostile one may go."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dpi: int = Field(100, ge=36, le=600)
+    """Resolution of the page PNGs (100 DPI: an A4 page is 827x1169 pixels)."""
+    max_pages: int = Field(20, ge=1, le=1000)
+    """Pages rendered to PNG per document; the result still reports the total."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Time limit for each step of one file (LibreOffice conversion, pdftoppm)."""
+    start_timeout_s: float = Field(60.0, gt=0)
+    """Time LibreOffice may take to start and accept connections."""
+    max_file_mb: float = Field(100.0, gt=0)
+    """Larger input files are refused."""
+    max_text_mb: float = Field(5.0, gt=0)
+    """Larger CSV/MD/TXT files are refused (5 MB of text is ~1,500 pages)."""
+    max_unzipped_mb: float = Field(500.0, gt=0)
+    """An office archive inflating past this (or past ``max_zip_ratio`` x its size) is a zip bomb."""
+    max_zip_ratio: float = Field(200.0, gt=1)
+    """Inflated/packed size ratio above which (and above 50 MB) an archive is a zip bomb."""
+    max_image_pixels: int = Field(100_000_000, gt=0)
+    """Larger images are refused."""
+    fit_sheet_width: bool = True
+    """Print each spreadsheet sheet one page wide instead of in strips of columns."""
+    sheet_columns: int = Field(4, ge=1, le=20)
+    """Columns of the contact sheet."""
+    thumb_width: int = Field(240, ge=32, le=2000)
+    """Width of one page on the contact sheet, in pixels."""
+
+
+class RenderResult(BaseModel):
+    """What rendering one file produced, or why it did not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Path
+    """The input file."""
+    kind: Literal["office", "text", "pdf", "image"] | None = None
+    """How it was rendered; None when its type is unsupported."""
+    out_dir: Path | None = None
+    """The document's output folder (None on error)."""
+    pdf: Path | None = None
+    """The PDF the pages come from: LibreOffice's output, or the input itself for a PDF."""
+    pages: list[Path] = Field(default_factory=list)
+    """Page PNGs, in order; at most ``max_pages`` of them."""
+    page_count: int = 0
+    """Total pages of the document (of its PDF), even when fewer were rendered."""
+    contact_sheet: Path | None = None
+    """A grid of the rendered pages."""
+    seconds: float = 0.0
+    """Time spent working on this file (conversion + rasterizing, not time queued between them)."""
+    error: str | None = None
+    """Why the file could not be rendered; None on success."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def truncated(self) -> bool:
+        """Whether fewer pages were rendered than the document has."""
+        return len(self.pages) < self.page_count
+
+
+class Renderer:
+    """Renders documents to PNG pages, keeping one LibreOffice warm between files.
+
+    A context manager; ``close()`` (idempotent) stops LibreOffice and removes the
+    private profile. LibreOffice starts on the first office or text file.
+    """
+
+    def __init__(self, config: RenderConfig | None = None) -> None:
+        self.config = config or RenderConfig()
+        self._tmp = Path(tempfile.mkdtemp(prefix="synthcomp-render-"))
+        self.office = OfficeServer(self._tmp / "office", start_timeout_s=self.config.start_timeout_s)
+        self._used: set[Path] = set()
+        self._closed = False
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop LibreOffice and remove the temporary profile; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self.office.stop()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __del__(self) -> None:  # backstop only
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def warm_up(self) -> None:
+        """Start LibreOffice now (in the background) rather than on the first office file."""
+        self.office.start()
+
+    def render_many(self, paths: list[Path], out_dir: Path) -> list[RenderResult]:
+        """Render each file in order, as a two-stage pipeline.
+
+        While LibreOffice (its own process) converts file i+1, a second thread rasterizes
+        file i, so on two cores a batch costs less than conversion plus rasterizing per
+        file (bench_render: 0.13-0.18 s against 0.21-0.23 s). Results are in input order.
+        """
+        paths = [Path(p) for p in paths]
+        if any(guard.kind_of_or_none(p) in ("office", "text") for p in paths):
+            try:
+                self.warm_up()  # boots while the first files are checked
+            except RenderError:
+                pass  # reported per file
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthcomp-raster") as pool:
+            pending = []
+            for path in paths:
+                job = self._convert_stage(path, Path(out_dir))
+                pending.append(pool.submit(self._raster_stage, job))
+            return [f.result() for f in pending]
+
+    def render(self, path: Path, out_dir: Path) -> RenderResult:
+        """Render one file into ``out_dir/<file name>/``; a bad file gives ``error``, never an exception."""
+        return self._raster_stage(self._convert_stage(Path(path), Path(out_dir)))
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _convert_stage(self, path: Path, out_dir: Path) -> _Job:
+        """Checks, and the conversion to PDF (LibreOffice); errors are kept in the job."""
+        if self._closed:
+            raise RenderError("this Renderer is closed")
+        started = time.perf_counter()
+        job = _Job(RenderResult(source=path))
+        cfg = self.config
+        try:
+            job.result.kind = kind = guard.kind_of(path)  # type: ignore[assignment]
+            if not path.is_file():
+                raise RenderError("no such file")
+            guard.check_size(path, int((cfg.max_text_mb if kind == "text" else cfg.max_file_mb) * MB))
+            job.doc_dir = self._doc_dir(out_dir, path.name)
+            if kind == "pdf":
+                guard.check_pdf(path)
+                job.result.pdf = path.resolve()
+            elif kind in ("office", "text"):
+                if kind == "office":
+                    guard.check_office(path, int(cfg.max_unzipped_mb * MB), cfg.max_zip_ratio)
+                job.result.pdf = self._to_pdf(path, job.doc_dir / "document.pdf")
+        except (RenderError, OSError) as exc:
+            job.result.error = _message(exc)
+        job.result.seconds = time.perf_counter() - started
+        return job
+
+    def _raster_stage(self, job: _Job) -> RenderResult:
+        """Page count, page PNGs and the contact sheet; cleans up after a failed file."""
+        started = time.perf_counter()
+        result, doc_dir, cfg = job.result, job.doc_dir, self.config
+        try:
+            if result.error is None and doc_dir is not None:
+                if result.kind == "image":
+                    png, thumb = raster.image_to_png(result.source, doc_dir, max_pixels=cfg.max_image_pixels,
+                                                     thumb_width=cfg.thumb_width)
+                    result.pages, result.page_count, thumbs = [png], 1, [thumb]
+                else:
+                    assert result.pdf is not None
+                    result.page_count, longest = raster.pdf_info(result.pdf, cfg.timeout_s, cfg.max_pages)
+                    wanted = min(result.page_count, cfg.max_pages)
+                    dpi = raster.safe_dpi(cfg.dpi, longest)
+                    result.pages, thumbs = raster.rasterize_pdf(result.pdf, doc_dir, pages=wanted, dpi=dpi,
+                                                                timeout_s=cfg.timeout_s,
+                                                                thumb_width=cfg.thumb_width)
+                result.contact_sheet = raster.contact_sheet(
+                    thumbs, doc_dir / "contact-sheet.png", title=result.source.name,
+                    total_pages=result.page_count, columns=cfg.sheet_columns)
+                result.out_dir = doc_dir
+        except (RenderError, OSError) as exc:
+            result.error = _message(exc)
+        if result.error is not None:
+            if doc_dir is not None:
+                _clean(doc_dir)
+            result.pdf, result.pages, result.contact_sheet, result.page_count = None, [], None, 0
+        result.seconds += time.perf_counter() - started  # work time, not time queued between stages
+        return result
+
+    def _to_pdf(self, path: Path, dst: Path) -> Path:
+        """Convert through the warm LibreOffice, from a staged copy with a plain name."""
+        suffix = path.suffix.lower()
+        import_filter = import_options = None
+        staged_suffix = suffix
+        if suffix in TEXT_IMPORT:
+            import_filter, import_options, staged_suffix = TEXT_IMPORT[suffix]
+        stage = self._tmp / "stage"
+        stage.mkdir(exist_ok=True)
+        staged, produced = stage / f"input{staged_suffix}", stage / "output.pdf"
+        try:
+            shutil.copyfile(path, staged)
+            produced.unlink(missing_ok=True)
+            self.office.convert(staged, produced, timeout_s=self.config.timeout_s,
+                                import_filter=import_filter, import_options=import_options,
+                                fit_width=self.config.fit_sheet_width)
+            if not produced.is_file() or produced.stat().st_size == 0:
+                raise RenderError("LibreOffice wrote no PDF")
+            shutil.move(produced, dst)
+        finally:
+            staged.unlink(missing_ok=True)
+            produced.unlink(missing_ok=True)
+        return dst
+
+    def _doc_dir(self, out_dir: Path, name: str) -> Path:
+        """``out_dir/name``, or ``name-2``... when this renderer already used it; emptied of old output."""
+        candidate, n = out_dir / name, 1
+        while candidate.resolve() in self._used:
+            n += 1
+            candidate = out_dir / f"{name}-{n}"
+        self._used.add(candidate.resolve())
+        if candidate.is_dir():
+            _remove_outputs(candidate)
+        candidate.mkdir(parents=True, exist_ok=True)
+        return candidate
+
+
+def check_inputs(files: list[Path], out: Path) -> list[Path]:
+    """Validate the command line's files and output folder before anything is written.
+
+    Raises:
+        InputError: no files, a missing file, a folder, an unsupported type, or an
+            ``out`` that is an existing file.
+    """
+    if not files:
+        raise InputError("give at least one file to render")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a directory")
+    for path in files:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file")
+        if guard.kind_of_or_none(path) is None:
+            raise InputError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; supported: "
+                             + " ".join(sorted(guard.SUPPORTED)))
+    return list(files)
+
+
+@dataclass
+class _Job:
+    """A file between the two stages: its result so far and its output folder."""
+
+    result: RenderResult
+    doc_dir: Path | None = None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError):  # unreadable input, full disk: this file fails, the renderer goes on
+        return f"{type(exc).__name__}: {exc.strerror or exc}"
+    return str(exc)
+
+
+def _remove_outputs(doc_dir: Path) -> None:
+    """Remove what a render writes into ``doc_dir`` (an earlier run's pages, say)."""
+    for pattern in ("page-*.png", "document.pdf", "contact-sheet.png"):
+        for old in doc_dir.glob(pattern):
+            old.unlink(missing_ok=True)
+
+
+def _clean(doc_dir: Path) -> None:
+    """After a failed file: its outputs, and its folder if that is then empty."""
+    _remove_outputs(doc_dir)
+    try:
+        doc_dir.rmdir()
+    except OSError:
+        pass

@@ -1,0 +1,33 @@
+"""The judge's renderer: deliverables -> PDF -> PNG pages under the simulation's renders/."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from synthcomp.agents.judge import RenderPages
+from synthcomp.errors import RenderError
+from synthcomp.render.renderer import Renderer
+
+
+@contextmanager
+def page_renderer(out_dir: Path) -> Iterator[RenderPages]:
+    """A ``render_pages(path, data) -> page count`` backed by one warm LibreOffice."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with Renderer() as renderer, tempfile.TemporaryDirectory(prefix="synthcomp-judge-") as tmp:
+        def render_pages(path: str, data: bytes) -> int:
+            if path not in counts:
+                name = re.split(r"[\\/]", path)[-1]
+                source = Path(tmp) / name
+                source.write_bytes(data)
+                result = renderer.render(source, out_dir)
+                if not result.ok:
+                    raise RenderError(result.error or "rendering failed")
+                counts[path] = result.page_count
+            return counts[path]
+
+        yield render_pages
