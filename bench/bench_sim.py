@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.sim.judging import judge_simulation
+from synthcomp.sim.rendering import page_renderer
 from synthcomp.sim.runner import SimConfig, run_simulation
 
 PAPER_SECONDS_PER_TURN = 8.59 * 3600 / 2272
@@ -32,7 +34,7 @@ def _backends() -> list[str]:
 
 
 def run() -> str:
-    rows = []
+    rows, judged = [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         made = create_computers(CreateRequest.from_cli(out=out, n=1, seed=8, os_name="windows", personas=None, workers=1))
@@ -44,6 +46,12 @@ def run() -> str:
             summary = run_simulation(SimConfig(computer=copy, policy="scripted", days=DAYS, sandbox=backend))
             wall = time.perf_counter() - started
             per_turn = summary["env_seconds"] / max(summary["turns"], 1)
+            sim_dir = copy.parent.parent / "sims" / f"{copy.name}-scripted-s0"
+            started = time.perf_counter()
+            with page_renderer(sim_dir / "renders") as render_pages:
+                judgement = judge_simulation(sim_dir, seed=0, render_pages=render_pages)
+            judge_s = time.perf_counter() - started
+            judged.append(f"{backend}: {judge_s:.1f} s for {len(judgement.criteria)} criteria")
             rows.append(
                 f"| {backend} | {wall:.1f} s | {summary['turns']} | {summary['env_seconds']:.1f} s "
                 f"({summary['env_seconds'] / wall:.0%}) | {summary['policy_seconds']:.2f} s | "
@@ -60,4 +68,7 @@ def run() -> str:
         *rows,
         "",
         "Targets: under 60 s for a month on docker; env per turn under 1% of the paper's 13.6 s.",
+        "",
+        "Judge time per simulation (rubric merged from 5 drafts, every deliverable rendered by a warm "
+        "LibreOffice to PNG): " + "; ".join(judged) + ".",
     ])

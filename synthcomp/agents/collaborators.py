@@ -26,6 +26,21 @@ PREFERENCE_CHECKS = {
 """How a preference is recognised in a draft's text (lower-cased); shared with the judge."""
 
 
+_VOICES = {
+    "brief": ("Hi,", "Thanks,", ""),
+    "friendly": ("Hi there,", "Best wishes,", "Hope the week is going well - happy to help."),
+    "formal": ("Dear colleague,", "Kind regards,", "Please find my response below."),
+    "busy": ("Hi,", "Cheers,", "Apologies for the slow reply; it has been a busy week."),
+    "data-minded": ("Hi,", "Best,", "Please cite the source file next to every figure you use."),
+}
+"""Greeting, sign-off and a characteristic line per communication style (setup.STYLES)."""
+
+
+def _voice(collaborator: Collaborator) -> tuple[str, str, str]:
+    style = collaborator.communication_style.lower()
+    return next((v for key, v in _VOICES.items() if style.startswith(key)), _VOICES["brief"])
+
+
 @dataclass
 class Reply:
     message: Message
@@ -57,7 +72,8 @@ def reply_to(
     text = f"{message.subject}\n{message.body}".lower()
     asks = any(token in text for token in _ASKS)
     first = collaborator.name.split()[0]
-    lines = ["Hi,", ""]
+    greeting, sign_off, characteristic = _voice(collaborator)
+    lines = [greeting, ""] + ([characteristic, ""] if characteristic else [])
     shared: list[str] = []
     if draft_texts:
         draft = "\n".join(draft_texts)
@@ -78,7 +94,7 @@ def reply_to(
         lines.append(f"Noted, thanks for the update on '{message.subject}'.")
     if collaborator.preferences and not draft_texts:
         lines += ["", "For the final version I would like to see " + " and ".join(collaborator.preferences) + "."]
-    lines += ["", "Best,", first]
+    lines += ["", sign_off, first]
     delay = collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
     reply = Message(
         id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body="\n".join(lines),
