@@ -18,6 +18,8 @@ from synthcomp.computer.stats import computer_shape
 
 N_SERIAL = 12
 N_PARALLEL = 24
+PAPER_FILES = 111.6
+"""Table 1's mean files per computer: the size the 2 s target is stated for."""
 
 
 def _create(out: Path, n: int, workers: int, seed: int) -> float:
@@ -39,6 +41,8 @@ def run() -> str:
             shutil.copytree(c, root / "copies" / c.name)
         copy = time.perf_counter() - started
     per_computer = serial / N_SERIAL
+    per_file = serial / sum(files)
+    paper_size = per_file * PAPER_FILES
     per_hour = N_PARALLEL / parallel * 3600
     floor = copy / N_SERIAL
     return "\n".join([
@@ -49,8 +53,10 @@ def run() -> str:
         "",
         "| measure | value | ratio |",
         "|---|---|---|",
-        f"| seconds per computer, 1 worker | {per_computer:.2f} s | {per_computer / floor:.0f}x the I/O floor |",
+        f"| seconds per computer, 1 worker (this sample) | {per_computer:.2f} s | {per_computer / floor:.0f}x the I/O floor |",
+        f"| milliseconds per file, 1 worker | {per_file * 1000:.1f} ms | |",
+        f"| seconds per paper-size computer ({PAPER_FILES} files), 1 worker | {paper_size:.2f} s | |",
         f"| I/O floor: copying a finished computer | {floor * 1000:.0f} ms | 1x (baseline) |",
         f"| computers per hour, 2 workers | {per_hour:,.0f} | {per_hour / (3600 / per_computer):.2f}x one worker |",
-        f"| target: < 2 s per computer on one core | {'met' if per_computer < 2 else 'NOT met'} | |",
+        f"| target: < 2 s per paper-size computer on one core | {'met' if paper_size < 2 else 'NOT met'} | |",
     ])

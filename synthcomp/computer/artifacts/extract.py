@@ -7,6 +7,7 @@ sheet and slide is labelled, and spreadsheet formulas are shown as written.
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -31,12 +32,20 @@ _BULLETED = frozenset({PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT})
 def extract_text(artifact_type: str, data: bytes) -> str:
     """The text of a docx, xlsx, pptx, pdf or plain-text file.
 
+    Results are cached by content: the env re-reads and the judge re-scores the same
+    unchanged deliverables day after day, and extraction (~13 ms a DOCX) dominates both.
+
     Raises:
         InputError: a type with no text to extract (images, archives, OS noise).
         RenderError: a PDF, but ``pdftotext`` (poppler-utils) is missing or fails.
     """
     if artifact_type in TEXT_TYPES:
         return data.decode("utf-8", errors="replace")
+    return _extract_office(artifact_type, data)
+
+
+@functools.lru_cache(maxsize=256)
+def _extract_office(artifact_type: str, data: bytes) -> str:
     extractors = {"docx": _docx, "xlsx": _xlsx, "pptx": _pptx, "pdf": _pdf}
     if artifact_type not in extractors:
         raise InputError(
