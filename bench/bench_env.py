@@ -24,6 +24,8 @@ from typing import Any, Callable
 
 import gymnasium as gym
 
+import synthcomp.computer.artifacts.extract as extract_module
+
 import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
 import synthcomp.env.tools as env_tools
 from synthcomp.agents.setup import procedural_setup, write_private_files
@@ -83,9 +85,11 @@ def _median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def _steps(env: gym.Env, action: dict[str, Any], sandbox_clock: _Clock, extract_clock: _Clock) -> dict[str, float]:
+def _steps(env: gym.Env, action: dict[str, Any], sandbox_clock: _Clock, extract_clock: _Clock,
+           before_each: Callable[[], None] = lambda: None) -> dict[str, float]:
     walls, in_sandbox, extracting, calls = [], [], [], []
     for i in range(WARMUP + N_STEPS):
+        before_each()
         sandbox_clock.take(), extract_clock.take()
         started = time.perf_counter()
         _, _, _, truncated, info = env.step(action)
@@ -141,17 +145,20 @@ def _measure_steps(computer: Path, backend: str, run_dir: Path) -> list[dict[str
         try:
             shell = _steps(env, {"tool": "shell", "args": {"command": "echo x"}}, sandbox_clock, extract_clock)
             read = _steps(env, {"tool": "read_file", "args": {"path": docx}}, sandbox_clock, extract_clock)
+            first = _steps(env, {"tool": "read_file", "args": {"path": docx}}, sandbox_clock, extract_clock,
+                           before_each=extract_module._extract_office.cache_clear)
         finally:
             env_tools.extract_text = original_extract
             for name, method in originals.items():
                 setattr(sandbox, name, method)
         resolved = sandbox.resolve(docx)
         shell["baseline"] = _baseline(lambda: sandbox.exec("echo x"))
-        read["baseline"] = _baseline(lambda: sandbox.read_bytes(resolved))
+        read["baseline"] = first["baseline"] = _baseline(lambda: sandbox.read_bytes(resolved))
     finally:
         env.close()
     return [{"backend": backend, "action": "`shell echo x`", **shell},
-            {"backend": backend, "action": "`read_file` DOCX", **read}]
+            {"backend": backend, "action": "`read_file` DOCX, again (extraction cached)", **read},
+            {"backend": backend, "action": "`read_file` DOCX, first read (cache cleared)", **first}]
 
 
 def _scripted_days(computer: Path, backend: str, run_dir: Path) -> list[dict[str, Any]]:
@@ -191,7 +198,8 @@ def run() -> str:
         step_rows = [row for b in backends for row in _measure_steps(computer, b, root / f"steps-{b}")]
         day_rows = [row for b in backends for row in _scripted_days(computer, b, root / f"days-{b}")]
     shell_overhead = max(r["overhead"] for r in step_rows if "shell" in r["action"])
-    read_overhead = max(r["overhead"] for r in step_rows if "read_file" in r["action"])
+    read_overhead = max(r["overhead"] for r in step_rows if "again" in r["action"])
+    first_overhead = max(r["overhead"] for r in step_rows if "first read" in r["action"])
     own_overhead = max(r["own"] for r in step_rows)
     worst_day = max(r["wall"] for r in day_rows)
     lines = [
@@ -229,8 +237,10 @@ def run() -> str:
         "| target | worst measured | |",
         "|---|---|---|",
         f"| env overhead < 5 ms per step, `shell` | {shell_overhead:.2f} ms | {verdict(shell_overhead < 5)} |",
-        f"| env overhead < 5 ms per step, `read_file` DOCX (extraction included) | {read_overhead:.2f} ms | "
+        f"| env overhead < 5 ms per step, `read_file` DOCX read again (cached extraction) | {read_overhead:.2f} ms | "
         f"{verdict(read_overhead < 5)} |",
+        f"| env overhead < 5 ms per step, `read_file` DOCX first read (python-docx extraction) | {first_overhead:.2f} ms | "
+        f"{verdict(first_overhead < 5)} |",
         f"| the same without the DOCX extraction | {own_overhead:.2f} ms | {verdict(own_overhead < 5)} |",
         f"| a full scripted day < 5 s | {worst_day:.2f} s | {verdict(worst_day < 5)} |",
     ]
