@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.sim.judging import judge_simulation
 from synthcomp.sim.rendering import page_renderer
 from synthcomp.sim.runner import SimConfig, run_simulation
@@ -52,6 +53,7 @@ def run() -> str:
                 judgement = judge_simulation(sim_dir, seed=0, render_pages=render_pages)
             judge_s = time.perf_counter() - started
             judged.append(f"{backend}: {judge_s:.1f} s for {len(judgement.criteria)} criteria")
+            delete_checkpoints(sim_dir)  # docker checkpoints are images that outlive the temp dir
             rows.append(
                 f"| {backend} | {wall:.1f} s | {summary['turns']} | {summary['env_seconds']:.1f} s "
                 f"({summary['env_seconds'] / wall:.0%}) | {summary['policy_seconds']:.2f} s | "

@@ -277,15 +277,25 @@ def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even 
 
 
 @app.command()
-def gc() -> None:
-    """Remove synthcomp containers and snapshots whose owner process is gone."""
+def gc(
+    sim: list[Path] = typer.Option([], "--sim", help="Also delete this simulation's checkpoints (repeatable)."),
+) -> None:
+    """Remove synthcomp containers and snapshots whose owner process is gone.
+
+    Simulation checkpoints are kept snapshots and survive this; ``--sim DIR`` deletes them
+    (after which the simulation can no longer be resumed or replayed from a checkpoint).
+    """
     from synthcomp.sandbox.gc import collect_garbage
+    from synthcomp.sim.cleanup import delete_checkpoints
 
     try:
         report = collect_garbage()
+        removed = {path: delete_checkpoints(path) for path in sim}
     except SynthcompError as exc:
         _fail(str(exc))
     console.print(report)
+    for path, count in removed.items():
+        console.print(f"{path}: removed {count} checkpoint snapshot(s)")
 
 
 if __name__ == "__main__":

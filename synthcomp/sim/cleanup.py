@@ -1,0 +1,49 @@
+"""Deleting a simulation's checkpoints (``synthcomp gc --sim``).
+
+Checkpoints are kept snapshots: ``synthcomp gc`` never removes them on its own, since
+``--restart-from-day`` needs them after the process that took them is gone. Local ones
+live inside the simulation directory; Docker ones are images, removed here by the refs
+the simulation recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from synthcomp.errors import InputError
+from synthcomp.sandbox.base import SnapshotRef
+
+
+def delete_checkpoints(sim_dir: Path) -> int:
+    """Remove every checkpoint snapshot of ``sim_dir``; returns how many were removed.
+
+    Raises:
+        InputError: ``sim_dir`` holds no checkpoints.
+    """
+    records = sorted((sim_dir / "checkpoints").glob("day-*.json"))
+    if not records:
+        raise InputError(f"{sim_dir} has no checkpoints (expected {sim_dir}/checkpoints/day-NN.json)")
+    refs = [SnapshotRef.model_validate(json.loads(p.read_text())["snapshot"]) for p in records]
+    removed = 0
+    docker_refs = [r for r in refs if r.backend == "docker"]
+    if docker_refs:
+        import docker
+        import docker.errors
+
+        client = docker.from_env()
+        for ref in docker_refs:
+            try:
+                client.images.remove(ref.location or ref.id, force=True)
+                removed += 1
+            except docker.errors.ImageNotFound:
+                continue
+    for ref in refs:
+        if ref.backend == "local" and ref.location and Path(ref.location).is_dir():
+            shutil.rmtree(ref.location)
+            removed += 1
+    for path in records:
+        path.unlink()
+    (sim_dir / "progress.json").unlink(missing_ok=True)
+    return removed
