@@ -174,6 +174,11 @@ def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: 
     """Write the day's checkpoint, then (atomically) move progress.json forward to it."""
     checkpoints = sim_dir / "checkpoints"
     checkpoints.mkdir(exist_ok=True)
+    previous = checkpoints / f"day-{day:02d}.json"
+    if previous.exists():  # a replayed day: its old snapshot would be kept forever, unreferenced
+        old = SnapshotRef.model_validate(json.loads(previous.read_text())["snapshot"])
+        if old.id != ref.id and env.sandbox is not None:
+            env.sandbox.delete_snapshot(old)
     try:
         (checkpoints / f"day-{day:02d}.policy.pkl").write_bytes(pickle.dumps(policy))
     except (pickle.PicklingError, TypeError, AttributeError):

@@ -119,3 +119,18 @@ def test_bad_inputs_are_one_line_and_exit_2(computer: Path, tmp_path: Path) -> N
     corrupt = runner.invoke(app, ["simulate", str(comp), "--sandbox", "local", "--seed", "5"])
     assert corrupt.exit_code == 2 and "corrupt" in corrupt.output
     assert len([line for line in corrupt.output.splitlines() if line.strip()]) == 1
+
+
+@pytest.mark.docker
+def test_a_docker_simulation_replays_from_a_checkpoint_and_cleans_up(computer: Path, tmp_path: Path) -> None:
+    comp = _copy_workspace(computer, tmp_path)
+    args = ["simulate", str(comp), "--policy", "scripted", "--sandbox", "docker", "--seed", "5", "--days", "3"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    sim = _sim_dir(comp)
+    straight = json.loads((sim / "computer" / "computer.json").read_text())["content_hash"]
+    replay = runner.invoke(app, [*args, "--restart-from-day", "2"])
+    assert replay.exit_code == 0, replay.output
+    assert json.loads((sim / "computer" / "computer.json").read_text())["content_hash"] == straight
+    cleaned = runner.invoke(app, ["gc", "--sim", str(sim)])
+    assert cleaned.exit_code == 0 and "removed 3 checkpoint snapshot(s)" in cleaned.output
