@@ -52,7 +52,7 @@ class SetupPlan(Strict):
 def procedural_setup(computer: Computer, seed: int, days: int = 20) -> SetupPlan:
     """Deliverables for the live projects, 5-8 collaborators, their private files and events."""
     rng = rng_for(seed, "setup", computer.id)
-    profile, os_name = computer.profile, computer.policy.os
+    profile = computer.profile
     live = [p for p in profile.active_projects if p.status != "archived"] or profile.active_projects
     contacts = list(profile.collaborators[:8])
     while len(contacts) < 5:

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Callable, Literal
+from typing import Callable, Literal
 
 from pydantic import ValidationError
 

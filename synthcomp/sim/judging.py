@@ -9,7 +9,6 @@ under ``renders/`` and the ``renders``/page-count criteria are scored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
