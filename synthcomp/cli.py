@@ -7,6 +7,7 @@ Every command validates its input first and reports a bad one as a single
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import NoReturn
 
@@ -41,16 +42,37 @@ def create(
     os_name: str = typer.Option("mixed", "--os", help="windows, macos or mixed (alternating)."),
     personas: Path | None = typer.Option(None, "--personas", help='JSONL, one {"persona": "..."} per line.'),
     workers: int = typer.Option(1, "--workers", help="Processes to create computers in parallel."),
+    brain: str = typer.Option("procedural", "--brain", help="procedural (offline) or claude (ANTHROPIC_API_KEY)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
+    model_creation: str | None = typer.Option(None, "--model-creation", help="Claude: the creation model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Claude: stop once this much is spent."),
 ) -> None:
     """Create N synthetic computers: persona -> profile -> policy -> plan -> files."""
     from synthcomp.computer.batch import CreateRequest, create_computers
 
     try:
-        request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers)
+        claude = _claude_config(brain, base_url, {"creation": model_creation}, budget_usd, cache=out / ".claude-cache")
+        request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers,
+                                         brain=brain, claude=claude)
         created = create_computers(request, console=console)
     except InputError as exc:
         _fail(str(exc))
     console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
+
+
+def _claude_config(brain: str, base_url: str | None, models: dict[str, str | None], budget_usd: float | None,
+                   cache: Path):
+    """The Claude settings for ``--brain claude`` (None otherwise, or when no key is set).
+
+    The key comes from ANTHROPIC_API_KEY here, at the CLI boundary, and nowhere else.
+    """
+    if brain != "claude" or not os.environ.get("ANTHROPIC_API_KEY"):
+        return None
+    from synthcomp.brains.claude.client import ClaudeConfig
+
+    config = ClaudeConfig(api_key=os.environ["ANTHROPIC_API_KEY"], base_url=base_url, budget_usd=budget_usd,
+                          cache_dir=cache)
+    return config.model_copy(update={"models": {**config.models, **{k: v for k, v in models.items() if v}}})
 
 
 @app.command()

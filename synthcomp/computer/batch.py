@@ -18,6 +18,7 @@ from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import ComputerJob, create_computer
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
+from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.models import Computer, Persona, Strict
 
 
@@ -30,16 +31,22 @@ class CreateRequest(Strict):
     os: Literal["windows", "macos", "mixed"]
     personas: list[Persona] | None = Field(default=None, description="From --personas; None = the built-in pool.")
     workers: int = Field(ge=1, le=64)
+    brain: Literal["procedural", "claude"] = "procedural"
+    claude: ClaudeConfig | None = Field(default=None, description="Required with brain='claude'.")
 
     @classmethod
-    def from_cli(cls, *, out: Path, n: int, seed: int, os_name: str, personas: Path | None, workers: int) -> CreateRequest:
+    def from_cli(cls, *, out: Path, n: int, seed: int, os_name: str, personas: Path | None, workers: int,
+                 brain: str = "procedural", claude: ClaudeConfig | None = None) -> CreateRequest:
         """Validate raw CLI values; every problem becomes one :class:`InputError` line."""
+        if brain == "claude" and claude is None:
+            raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
         loaded = load_personas_jsonl(personas) if personas is not None else None
         try:
-            request = cls(out=out, n=n, seed=seed, os=os_name, personas=loaded, workers=workers)  # type: ignore[arg-type]
+            request = cls(out=out, n=n, seed=seed, os=os_name, personas=loaded, workers=workers,  # type: ignore[arg-type]
+                          brain=brain, claude=claude)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = {"os": "--os", "n": "--n", "seed": "--seed", "workers": "--workers"}.get(str(first["loc"][0]), str(first["loc"][0]))
+            field = {"os": "--os", "n": "--n", "seed": "--seed", "workers": "--workers", "brain": "--brain"}.get(str(first["loc"][0]), str(first["loc"][0]))
             hint = " (choose windows, macos or mixed)" if field == "--os" else ""
             raise InputError(f"{field}: {first['msg']}{hint}, got {first.get('input')!r}") from None
         if loaded is not None and n > len(loaded):
@@ -54,14 +61,22 @@ class CreateRequest(Strict):
         for i in range(self.n):
             os_name = ("windows" if i % 2 == 0 else "macos") if self.os == "mixed" else self.os
             persona = self.personas[i] if self.personas is not None else sample_persona(self.seed, i, catalog)
-            jobs.append(ComputerJob(index=i, seed=self.seed, os_name=os_name, persona=persona, out=self.out))
+            jobs.append(ComputerJob(index=i, seed=self.seed, os_name=os_name, persona=persona, out=self.out,
+                                    claude=self.claude if self.brain == "claude" else None))
         return jobs
 
 
 def run_job(job: ComputerJob) -> Computer:
-    """Create one computer with the procedural brain (the process-pool entry point)."""
+    """Create one computer with the job's brain (the process-pool entry point)."""
     catalog = load_catalog()
-    return create_computer(job, ProceduralCreationBrain(catalog, job.computer_seed), catalog)
+    if job.claude is not None:
+        from synthcomp.brains.claude.client import ClaudeClient
+        from synthcomp.brains.claude.creation import ClaudeCreationBrain
+
+        brain = ClaudeCreationBrain(ClaudeClient(job.claude, seed=job.computer_seed), catalog, job.computer_seed)
+    else:
+        brain = ProceduralCreationBrain(catalog, job.computer_seed)
+    return create_computer(job, brain, catalog)
 
 
 def create_computers(request: CreateRequest, console: Console | None = None) -> list[Computer]:

@@ -17,6 +17,7 @@ from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.hashing import tree_hash
 from synthcomp.computer.materialize import epoch, materialize
 from synthcomp.computer.personas import match_occupation
+from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.models import Catalog, Computer, OSName, Persona
 
 COMPUTER_FILE = "computer.json"
@@ -32,6 +33,8 @@ class ComputerJob:
     os_name: OSName
     persona: Persona
     out: Path
+    claude: ClaudeConfig | None = None
+    """Set when the job runs on the Claude brain."""
 
     @property
     def computer_seed(self) -> int:

@@ -34,7 +34,12 @@ class FakeAnthropic:
                     self._send(reply, {"type": "error", "error": {"type": _ERROR_TYPES.get(reply, "api_error"),
                                                                   "message": f"fake status {reply}"}})
                     return
-                content = reply(body) if callable(reply) else reply
+                try:
+                    content = reply(body) if callable(reply) else reply
+                except Exception as exc:  # a broken test responder: fail the request fast, not by retries
+                    self._send(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                                "message": f"fake responder failed: {exc!r}"}})
+                    return
                 self._send(200, {
                     "id": f"msg_{len(fake.requests):04d}", "type": "message", "role": "assistant",
                     "model": body["model"], "content": content,
