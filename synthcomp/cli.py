@@ -75,6 +75,14 @@ def _claude_config(brain: str, base_url: str | None, models: dict[str, str | Non
     return config.model_copy(update={"models": {**config.models, **{k: v for k, v in models.items() if v}}})
 
 
+def _policy_options(policy: str, base_url: str | None, model_work: str | None, budget_usd: float | None,
+                    skills: list[Path], cache: Path) -> dict:
+    """Options for ``policy_by_name``: only the Claude policy takes any."""
+    if policy != "claude":
+        return {}
+    return {"claude": _claude_config("claude", base_url, {"work": model_work}, budget_usd, cache), "skills": skills}
+
+
 @app.command()
 def stats(
     workspace: Path = typer.Argument(..., help="A workspace made by `synthcomp create`."),
@@ -120,6 +128,10 @@ def simulate(
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     restart_from_day: int | None = typer.Option(None, "--restart-from-day", help="Replay from the checkpoint before day K."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
+    model_work: str | None = typer.Option(None, "--model-work", help="Claude: the work agent's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Claude: stop once this much is spent."),
+    skill: list[Path] = typer.Option([], "--skill", help="Claude: a SKILL.md to load (repeatable)."),
 ) -> None:
     """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement."""
     from pydantic import ValidationError
@@ -133,7 +145,8 @@ def simulate(
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     try:
-        summary = run_simulation(config, restart_from_day=restart_from_day, console=console)
+        options = _policy_options(policy, base_url, model_work, budget_usd, skill, computer.parent.parent / ".claude-cache")
+        summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options)
     except InputError as exc:
         _fail(str(exc))
     console.print(summary_table(summary))
@@ -147,6 +160,9 @@ def run_day(
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="The day's step budget."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Where the trajectory goes (default WS/sims/env-<id>)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
+    model_work: str | None = typer.Option(None, "--model-work", help="Claude: the work agent's model."),
+    skill: list[Path] = typer.Option([], "--skill", help="Claude: a SKILL.md to load (repeatable)."),
 ) -> None:
     """Run one workday of a policy on a computer and print a short summary."""
     from synthcomp.env.rollout import run_one_day
@@ -154,8 +170,9 @@ def run_day(
     if sandbox not in {"docker", "local"}:
         _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
+        options = _policy_options(policy, base_url, model_work, None, skill, computer.parent.parent / ".claude-cache")
         summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
-                              run_dir=run_dir, console=console)
+                              run_dir=run_dir, console=console, policy_options=options)
     except InputError as exc:
         _fail(str(exc))
     console.print(summary)

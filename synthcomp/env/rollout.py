@@ -15,10 +15,10 @@ from synthcomp.policies.base import policy_by_name
 
 def run_one_day(
     computer: Path, *, policy: str, sandbox: str, seed: int, step_budget: int, run_dir: Path | None,
-    console: Console | None = None,
+    console: Console | None = None, policy_options: dict | None = None,
 ) -> Table:
     """Reset, step the policy until the day ends, and summarize what happened."""
-    agent = policy_by_name(policy, seed)
+    agent = policy_by_name(policy, seed, **(policy_options or {}))
     tools: Counter[str] = Counter()
     errors = reward = 0.0
     changed: set[str] = set()

@@ -28,10 +28,12 @@ Contract:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.errors import InputError, did_you_mean
 
 
@@ -83,10 +85,26 @@ class RandomPolicyConfig(_Config):
         return RandomPolicy(seed=self.seed, end_day_prob=self.end_day_prob, junk_prob=self.junk_prob)
 
 
-PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig], Field(discriminator="type")]
+class ClaudePolicyConfig(_Config):
+    """The Claude work agent (``synthcomp.policies.claude``); needs a Claude config."""
+
+    type: Literal["claude"] = "claude"
+    claude: ClaudeConfig
+    """Key, endpoint, models (role "work"), budget and cache."""
+    skills: list[Path] = Field(default_factory=list)
+    """SKILL.md files loaded into the system prompt."""
+
+    def build(self) -> Policy:
+        from synthcomp.brains.claude.client import ClaudeClient
+        from synthcomp.policies.claude import ClaudePolicy
+
+        return ClaudePolicy(ClaudeClient(self.claude, seed=self.seed), skills=self.skills)
+
+
+PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig, ClaudePolicyConfig], Field(discriminator="type")]
 """Any policy's config; parse with ``TypeAdapter(PolicyConfig).validate_python({"type": ...})``."""
 
-POLICY_NAMES = ("scripted", "random")
+POLICY_NAMES = ("scripted", "random", "claude")
 
 
 def policy_by_name(name: str, seed: int = 0, **options: Any) -> Policy:
@@ -98,6 +116,8 @@ def policy_by_name(name: str, seed: int = 0, **options: Any) -> Policy:
     if name not in POLICY_NAMES:
         hint = did_you_mean(name, POLICY_NAMES)
         raise InputError(f"unknown policy {name!r}{hint}; policies: {', '.join(POLICY_NAMES)}")
+    if name == "claude" and options.get("claude") is None:
+        raise InputError("the claude policy needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
     try:
         config = TypeAdapter(PolicyConfig).validate_python({"type": name, "seed": seed, **options})
     except ValidationError as exc:

@@ -98,14 +98,18 @@ def _write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
-def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None) -> dict:
+def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None,
+                   policy_options: dict[str, Any] | None = None) -> dict:
     """Run (or resume) a simulation and return its summary.
+
+    ``policy_options`` go to the policy's config (e.g. the Claude settings); they are not
+    recorded in sim.json, so no key is ever written to disk.
 
     Raises:
         InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
     """
     load_computer(config.computer)  # fail early on a missing or broken computer
-    policy = policy_by_name(config.policy, config.seed)
+    policy = policy_by_name(config.policy, config.seed, **(policy_options or {}))
     sim_dir = sim_dir_for(config)
     sim_dir.mkdir(parents=True, exist_ok=True)
     recorded = sim_dir / "sim.json"

@@ -1,0 +1,65 @@
+"""The Claude work agent as a Policy (paper 3.2), through the env's own tool registry.
+
+Each workday is one conversation: the morning briefing (which restores context from the
+activity log and the inbox) opens it, every env observation comes back as the result of
+the model's last tool call, and the day ends when the model calls ``end_day``; its
+summary is the compacted context the next morning's briefing carries. Tool definitions
+are generated from the env's registry, so they cannot drift from what the env accepts.
+SKILL.md files, if given, are appended to the system prompt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from synthcomp.brains.claude.client import ClaudeClient
+from synthcomp.env.registry import REGISTRY
+from synthcomp.env import tools as _tools  # noqa: F401 - registers the tools
+
+SYSTEM = (
+    "You are the user of this computer, doing about a month of real office work one workday at a time. "
+    "Work only through the tools: explore and read the files your objectives depend on, ask collaborators "
+    "for what you do not have, write real deliverables, revise them after feedback, and end each day with "
+    "end_day and a summary that tomorrow's you will rely on."
+)
+
+
+def tool_definitions() -> list[dict[str, Any]]:
+    """Anthropic tool definitions for every env tool, from the registry."""
+    return [{"name": s.name, "description": s.summary, "input_schema": s.input_schema()} for s in REGISTRY.values()]
+
+
+class ClaudePolicy:
+    """See the module docstring. Holds a network client, so it does not pickle: a resumed
+    simulation starts it fresh, which the briefing makes cheap."""
+
+    name = "claude"
+
+    def __init__(self, client: ClaudeClient, skills: list[Path] | None = None):
+        self.client = client
+        skill_text = "\n\n".join(p.read_text(encoding="utf-8") for p in skills or [])
+        self.system = SYSTEM + (f"\n\nSkills:\n{skill_text}" if skill_text else "")
+        self.messages: list[dict[str, Any]] = []
+        self.pending: str | None = None
+
+    def reset(self) -> None:
+        self.messages, self.pending = [], None
+
+    def act(self, observation: str, info: dict[str, Any]) -> dict[str, Any]:
+        if self.pending is None:
+            self.messages.append({"role": "user", "content": observation})
+        else:
+            self.messages.append({"role": "user", "content": [{
+                "type": "tool_result", "tool_use_id": self.pending, "content": observation,
+                "is_error": bool(info.get("tool_error"))}]})
+        reply = self.client.create("work", system=self.system, messages=self.messages, tools=tool_definitions())
+        content = reply.get("content") or [{"type": "text", "text": "(no reply)"}]
+        self.messages.append({"role": "assistant", "content": content})
+        call = next((b for b in content if b.get("type") == "tool_use"), None)
+        if call is None:  # the model stopped talking in tools: close the day with what it said
+            text = " ".join(b.get("text", "") for b in content if b.get("type") == "text").strip()
+            self.pending = None
+            return {"tool": "end_day", "args": {"summary": text[:2000] or "(ended without a summary)"}}
+        self.pending = call["id"]
+        return {"tool": call["name"], "args": call.get("input") or {}}
