@@ -75,7 +75,7 @@ def _sweep_docker() -> list[str]:
     import docker.errors
 
     removed = {"containers": [], "volumes": [], "snapshots": []}
-    for container in client.containers.list(all=True, filters={"label": OWNER}):
+    for container in client.containers.list(all=True, filters={"label": OWNER}, ignore_removed=True):
         if owner_alive(container.labels) is False:
             try:
                 container.remove(force=True, v=True)

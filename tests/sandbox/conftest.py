@@ -111,7 +111,7 @@ def _no_container_outlives_the_session() -> Iterator[None]:
     except Exception:
         return
     owner = f"synthcomp.owner={os.getpid()}"
-    containers = client.containers.list(all=True, filters={"label": owner})
+    containers = client.containers.list(all=True, filters={"label": owner}, ignore_removed=True)
     for container in containers:
         container.remove(force=True, v=True)
     for image in client.images.list(filters={"label": [owner, "synthcomp.role=snapshot"]}):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.docker
 def _gone(client, label: str, within_s: float = 30) -> bool:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        if not client.containers.list(all=True, filters={"label": label}):
+        if not client.containers.list(all=True, filters={"label": label}, ignore_removed=True):
             return True
         time.sleep(0.2)
     return False
@@ -68,7 +68,7 @@ def test_no_container_outlives_its_owner(ending):
         assert _gone(client, f"synthcomp.computer={computer}")
     else:
         child.wait(timeout=60)
-        assert client.containers.list(all=True, filters={"label": f"synthcomp.computer={computer}"}) == []
+        assert client.containers.list(all=True, filters={"label": f"synthcomp.computer={computer}"}, ignore_removed=True) == []
     child.wait(timeout=60)
 
 
