@@ -132,6 +132,8 @@ def simulate(
     model_work: str | None = typer.Option(None, "--model-work", help="Claude: the work agent's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help="Claude: stop once this much is spent."),
     skill: list[Path] = typer.Option([], "--skill", help="Claude: a SKILL.md to load (repeatable)."),
+    brain: str = typer.Option("procedural", "--brain", help="Setup agent: procedural (offline) or claude."),
+    model_setup: str | None = typer.Option(None, "--model-setup", help="Claude: the setup agent's model."),
 ) -> None:
     """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement."""
     from pydantic import ValidationError
@@ -140,13 +142,16 @@ def simulate(
     from synthcomp.sim.summary import summary_table
 
     try:
-        config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps)
+        config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps,
+                           brain=brain)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     try:
         options = _policy_options(policy, base_url, model_work, budget_usd, skill, computer.parent.parent / ".claude-cache")
-        summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options)
+        brain_claude = _claude_config(brain, base_url, {"setup": model_setup}, budget_usd, computer.parent.parent / ".claude-cache")
+        summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options,
+                                 brain_claude=brain_claude)
     except InputError as exc:
         _fail(str(exc))
     console.print(summary_table(summary))

@@ -33,6 +33,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
+from synthcomp.agents.setup_claude import claude_setup
+from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError
@@ -49,6 +51,8 @@ class SimConfig(Strict):
     sandbox: Literal["docker", "local"] = "docker"
     seed: int = Field(0, ge=0)
     step_budget: int = Field(150, ge=1)
+    brain: Literal["procedural", "claude"] = "procedural"
+    """Which backend plays the setup agent."""
 
     @property
     def sim_id(self) -> str:
@@ -73,7 +77,7 @@ def sim_dir_for(config: SimConfig) -> Path:
     return config.computer.resolve().parent.parent / "sims" / config.sim_id
 
 
-def _load_setup(sim_dir: Path, config: SimConfig) -> SetupPlan:
+def _load_setup(sim_dir: Path, config: SimConfig, claude: ClaudeConfig | None) -> SetupPlan:
     """setup.json if it exists (resume), else a fresh setup written atomically."""
     path = sim_dir / "setup.json"
     computer = load_computer(config.computer)
@@ -84,7 +88,12 @@ def _load_setup(sim_dir: Path, config: SimConfig) -> SetupPlan:
             first = exc.errors()[0]
             raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
                              "delete the simulation directory to start over") from None
-    setup = procedural_setup(computer, config.seed, days=config.days)
+    if config.brain == "claude":
+        if claude is None:
+            raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
+        setup = claude_setup(computer, ClaudeClient(claude, seed=config.seed), days=config.days)
+    else:
+        setup = procedural_setup(computer, config.seed, days=config.days)
     write_private_files(setup, computer, sim_dir / "private")
     tmp = path.with_suffix(".tmp")
     tmp.write_text(setup.model_dump_json(indent=1))
@@ -99,11 +108,12 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None,
-                   policy_options: dict[str, Any] | None = None) -> dict:
+                   policy_options: dict[str, Any] | None = None, brain_claude: ClaudeConfig | None = None) -> dict:
     """Run (or resume) a simulation and return its summary.
 
-    ``policy_options`` go to the policy's config (e.g. the Claude settings); they are not
-    recorded in sim.json, so no key is ever written to disk.
+    ``policy_options`` go to the policy's config (e.g. the Claude settings) and
+    ``brain_claude`` to the Claude setup agent; neither is recorded in sim.json, so no key
+    is ever written to disk.
 
     Raises:
         InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
@@ -117,7 +127,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         raise InputError(f"{sim_dir} was started with other settings ({recorded.read_text().strip()}); "
                          "use another seed or delete it")
     _write_json(recorded, json.loads(config.model_dump_json()))
-    setup = _load_setup(sim_dir, config)
+    setup = _load_setup(sim_dir, config, brain_claude or (policy_options or {}).get("claude"))
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
     # local checkpoints live in the simulation's own directory (deleted with it)
