@@ -233,6 +233,9 @@ def rubric(
 def judge(
     sim: Path = typer.Argument(..., help="A finished simulation (WS/sims/<sim-id>)."),
     render: bool = typer.Option(True, "--render/--no-render", help="Render deliverables to PNG (LibreOffice)."),
+    brain: str = typer.Option("procedural", "--brain", help="procedural (offline) or claude (ANTHROPIC_API_KEY)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
+    model_judge: str | None = typer.Option(None, "--model-judge", help="Claude: the judge's model."),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
     from synthcomp.sim.judging import judge_simulation
@@ -240,12 +243,20 @@ def judge(
 
     try:
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
+        client = None
+        if brain == "claude":
+            config = _claude_config(brain, base_url, {"judge": model_judge}, None, sim.parent.parent / ".claude-cache")
+            if config is None:
+                raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
+            from synthcomp.brains.claude.client import ClaudeClient
+
+            client = ClaudeClient(config, seed=seed)
         if render:
             with page_renderer(sim / "renders") as render_pages:
-                result = judge_simulation(sim, seed=seed, render_pages=render_pages)
+                result = judge_simulation(sim, seed=seed, render_pages=render_pages, claude=client)
         else:
-            result = judge_simulation(sim, seed=seed)
-    except InputError as exc:
+            result = judge_simulation(sim, seed=seed, claude=client)
+    except SynthcompError as exc:  # bad input, or the Claude judge's own failure (BrainError)
         _fail(str(exc))
     console.print(result.summary, markup=False)
     console.print(f"wrote {sim / 'judgement.json'}")

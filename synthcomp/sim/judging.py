@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from synthcomp import ospath
 from synthcomp.agents.judge import ProceduralJudge, RenderPages
+from synthcomp.agents.judge_claude import ClaudeJudge
+from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.agents.rubric import build_rubric
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.env.state import SimState
@@ -53,7 +55,9 @@ def tree_reader(files_dir: Path, os_name: str) -> Callable[[str], bytes]:
     return read
 
 
-def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None = None) -> Judgement:
+def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None = None,
+                     claude: ClaudeClient | None = None) -> Judgement:
+    """Judge the final tree; with ``claude`` the Claude judge scores it, seeing the rendered pages."""
     setup, state, computer = load_simulation(sim_dir)
     read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
     rubric_path = sim_dir / "rubric.json"
@@ -62,6 +66,15 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
     else:
         rubric = build_rubric(state.deliverables, state.collaborators, read, seed=seed, runs=RUNS, inbox=state.inbox)
         rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
-    judgement = ProceduralJudge(read, render_pages).judge(rubric)
+    if claude is None:
+        judgement = ProceduralJudge(read, render_pages).judge(rubric)
+    else:
+        for path in sorted({c.path for c in rubric.criteria}):
+            if render_pages is not None:
+                try:
+                    render_pages(path, read(path))
+                except Exception:  # a deliverable that does not render is judged from its text alone
+                    pass
+        judgement = ClaudeJudge(claude, read, renders=sim_dir / "renders").judge(rubric)
     (sim_dir / "judgement.json").write_text(judgement.model_dump_json(indent=1) + "\n")
     return judgement

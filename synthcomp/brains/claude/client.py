@@ -179,8 +179,10 @@ class ClaudeClient:
         tmp.replace(path)
 
     # ------------------------------------------------------------------ structured output
-    def structured(self, role: str, model: type[M], *, system: str, prompt: str) -> M:
+    def structured(self, role: str, model: type[M], *, system: str, prompt: str | list[dict[str, Any]]) -> M:
         """Ask for one ``model`` instance via a forced tool call; invalid replies are sent back.
+
+        ``prompt`` is text, or content blocks (text and images) for a multimodal request.
 
         Raises:
             BrainError: still invalid after ``repairs`` rounds (the message says why).
