@@ -93,17 +93,24 @@ def _driver() -> str:
         return "(no daemon)"
 
 
+def _timed_starts(start, n: int = 5):
+    """Seconds each of ``n`` starts took; the last sandbox is returned open for further use."""
+    starts = []
+    for i in range(n):
+        started = time.perf_counter()
+        sandbox = start(i)
+        starts.append(time.perf_counter() - started)
+        if i < n - 1:
+            sandbox.close()
+    return starts, sandbox
+
+
 def _docker_rows(cfg, tree110: Path, tree200: Path, floor: float, notes: list[str]) -> list[tuple[str, str, str, str]]:
     from synthcomp.sandbox.docker import DockerSandbox
 
     rows = []
-    starts = []
-    for i in range(5):
-        started = time.perf_counter()
-        sb = DockerSandbox(tree110, os="windows", username="ana", computer_id=f"bench-start-{i}", config=cfg)
-        starts.append(time.perf_counter() - started)
-        if i < 4:
-            sb.close()
+    starts, sb = _timed_starts(lambda i: DockerSandbox(tree110, os="windows", username="ana",
+                                                       computer_id=f"bench-start-{i}", config=cfg))
     api, cid = sb._client.api, sb.container_id
     shell_ms = _median_ms(lambda: sb.exec("echo x"), 500, warmup=20)
 
@@ -185,13 +192,8 @@ def _density_rows(cfg, tree110: Path, notes: list[str]) -> list[tuple[str, str, 
 def _local_rows(cfg, tree110: Path, tree200: Path, floor: float) -> list[tuple[str, str, str, str]]:
     from synthcomp.sandbox.local import LocalSandbox
 
-    starts = []
-    for i in range(5):
-        started = time.perf_counter()
-        sb = LocalSandbox(tree110, os="windows", username="ana", computer_id=f"bench-local-{i}", config=cfg)
-        starts.append(time.perf_counter() - started)
-        if i < 4:
-            sb.close()
+    starts, sb = _timed_starts(lambda i: LocalSandbox(tree110, os="windows", username="ana",
+                                                      computer_id=f"bench-local-{i}", config=cfg))
     shell_ms = _median_ms(lambda: sb.exec("echo x"), 500, warmup=20)
     sb.close()
     sb = LocalSandbox(tree200, os="windows", username="ana", computer_id="bench-local-snap", config=cfg)

@@ -245,12 +245,10 @@ def judge(
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
         client = None
         if brain == "claude":
-            config = _claude_config(brain, base_url, {"judge": model_judge}, None, sim.parent.parent / ".claude-cache")
-            if config is None:
-                raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
-            from synthcomp.brains.claude.client import ClaudeClient
+            from synthcomp.brains.claude.client import ClaudeClient, require_config
 
-            client = ClaudeClient(config, seed=seed)
+            config = _claude_config(brain, base_url, {"judge": model_judge}, None, sim.parent.parent / ".claude-cache")
+            client = ClaudeClient(require_config(config, "--brain claude"), seed=seed)
         if render:
             with page_renderer(sim / "renders") as render_pages:
                 result = judge_simulation(sim, seed=seed, render_pages=render_pages, claude=client)

@@ -59,3 +59,14 @@ def parent(os_name: str, logical: str) -> str:
 
 def name(os_name: str, logical: str) -> str:
     return (PureWindowsPath if os_name == "windows" else PurePosixPath)(logical).name
+
+
+def basename(path: str) -> str:
+    """The last component of a path written in either style (the OS need not be known)."""
+    return re.split(r"[\\/]", path)[-1]
+
+
+def extension(path: str) -> str:
+    """The lower-case extension without its dot ('' if none), for a path in either style."""
+    stem_and_ext = basename(path)
+    return stem_and_ext.rsplit(".", 1)[-1].lower() if "." in stem_and_ext else ""

@@ -13,6 +13,7 @@ import re
 import zipfile
 from typing import Any, Callable, Protocol
 
+from synthcomp import ospath
 from synthcomp.agents.rubric import Reader
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.models import Criterion, CriterionResult, Deliverable, Judgement, Rubric
@@ -41,7 +42,7 @@ class ProceduralJudge:
         """The file's extracted text, or None if it is missing or does not open."""
         if path not in self._text:
             try:
-                self._text[path] = extract_text(path.rsplit(".", 1)[-1].lower(), self.read(path))
+                self._text[path] = extract_text(ospath.extension(path), self.read(path))
             except Exception:  # a missing or broken deliverable is a finding, not an error
                 self._text[path] = None
         return self._text[path]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from synthcomp import ospath
 from synthcomp.agents.judge import ProceduralJudge
 from synthcomp.agents.rubric import Reader
 from synthcomp.brains.claude.client import ClaudeClient
@@ -66,6 +67,5 @@ class ClaudeJudge:
     def _pages(self, path: str) -> list[Path]:
         if self.renders is None:
             return []
-        name = path.replace("\\", "/").rsplit("/", 1)[-1]
-        return sorted((self.renders / name).glob("page-*.png"))[:PAGES_PER_DOCUMENT]
+        return sorted((self.renders / ospath.basename(path)).glob("page-*.png"))[:PAGES_PER_DOCUMENT]
 

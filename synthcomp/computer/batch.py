@@ -18,7 +18,7 @@ from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import ComputerJob, create_computer
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
-from synthcomp.brains.claude.client import ClaudeConfig
+from synthcomp.brains.claude.client import ClaudeConfig, require_config
 from synthcomp.models import Computer, Persona, Strict
 
 
@@ -38,8 +38,8 @@ class CreateRequest(Strict):
     def from_cli(cls, *, out: Path, n: int, seed: int, os_name: str, personas: Path | None, workers: int,
                  brain: str = "procedural", claude: ClaudeConfig | None = None) -> CreateRequest:
         """Validate raw CLI values; every problem becomes one :class:`InputError` line."""
-        if brain == "claude" and claude is None:
-            raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
+        if brain == "claude":
+            require_config(claude, "--brain claude")
         loaded = load_personas_jsonl(personas) if personas is not None else None
         try:
             request = cls(out=out, n=n, seed=seed, os=os_name, personas=loaded, workers=workers,  # type: ignore[arg-type]

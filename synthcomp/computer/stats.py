@@ -51,9 +51,8 @@ def _summary(values: list[float]) -> Summary:
 
 def _user_root_parts(os_name: str, home: str, logical: str) -> list[str]:
     """Components of ``logical`` below its user root (home, else drive/volume root)."""
-    _, home_parts = ospath.parts(os_name, home)
+    home_root, home_parts = ospath.parts(os_name, home)
     root, parts = ospath.parts(os_name, logical)
-    home_root = ospath.parts(os_name, home)[0]
     if root == home_root and [p.lower() for p in parts[: len(home_parts)]] == [p.lower() for p in home_parts]:
         return parts[len(home_parts):]
     return parts

@@ -8,10 +8,10 @@ actions give the same tree whatever the wall clock says (DESIGN.md, "Determinism
 
 from __future__ import annotations
 
-import calendar
 import shlex
 from datetime import datetime
 
+from synthcomp.computer.materialize import epoch
 from synthcomp.sandbox.base import Sandbox
 from synthcomp.sandbox.paths import to_os_path
 
@@ -36,10 +36,10 @@ class TreeWatcher:
         touched = [p for p, meta in after.items() if before.get(p) != meta]
         deleted = [p for p in before if p not in after]
         if touched:
-            epoch = calendar.timegm(stamp.timetuple())
+            seconds = epoch(stamp)
             quoted = " ".join(shlex.quote(p) for p in touched)
-            self.sandbox.exec(f"touch -h -d @{epoch} -- {quoted}", timeout_s=60)
+            self.sandbox.exec(f"touch -h -d @{seconds} -- {quoted}", timeout_s=60)
             for p in touched:
-                after[p] = (after[p][0], f"{epoch}.0000000000")
+                after[p] = (after[p][0], f"{seconds}.0000000000")
         self.listing = after
         return sorted(to_os_path(p, self.sandbox.layout) for p in [*touched, *deleted])

@@ -12,17 +12,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from synthcomp.env import tools as _tools  # noqa: F401 - registers the tools
 from synthcomp.env.registry import REGISTRY
+from synthcomp.env.tools import tool_definitions
 from synthcomp.errors import InputError
 
 SYSTEM = ("You are the user of this computer, doing a month of real office work one workday at a time. "
           "Use one tool call per turn; end the day with end_day.")
 
 
-def tool_definitions() -> list[dict[str, Any]]:
-    return [{"type": "function", "function": {"name": s.name, "description": s.summary, "parameters": s.input_schema()}}
-            for s in REGISTRY.values()]
+def openai_tools() -> list[dict[str, Any]]:
+    """The env's tools in the OpenAI ``tools`` layout SFT trainers read."""
+    return [{"type": "function", "function": {"name": d["name"], "description": d["description"],
+                                              "parameters": d["input_schema"]}} for d in tool_definitions()]
 
 
 def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             messages.append({"role": "assistant", "content": action if isinstance(action, str) else json.dumps(action)})
             messages.append({"role": "user", "content": entry["observation"]})
-    return {"messages": messages, "tools": tool_definitions()}
+    return {"messages": messages, "tools": openai_tools()}
 
 
 def export_trajectories(run_dir: Path, out: Path) -> int:

@@ -12,13 +12,14 @@ import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import ValidationError
 
+from synthcomp import ospath
 from synthcomp.computer.artifacts import render_artifact
 from synthcomp.computer.artifacts.extract import extract_text
-from synthcomp.env.registry import ToolResult, tool
+from synthcomp.env.registry import REGISTRY, ToolResult, tool
 from synthcomp.env.state import SimState
 from synthcomp.errors import ToolError, did_you_mean
 from synthcomp.models import (
@@ -73,10 +74,6 @@ class ToolContext:
 
     def run(self, cmd: str, timeout_s: float = 30) -> ExecResult:
         return self.sandbox.exec(cmd, timeout_s=timeout_s)
-
-
-def _ext(path: str) -> str:
-    return PurePosixPath(path.replace("\\", "/")).suffix.lower().lstrip(".")
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -150,7 +147,7 @@ def read_file(ctx: ToolContext, path: str, max_chars: int = 20000) -> ToolResult
         raise ToolError("max_chars must be at least 1")
     target = ctx.sandbox.resolve(path)
     data = ctx.sandbox.read_bytes(target)
-    ext = _ext(target)
+    ext = ospath.extension(target)
     shown = ctx.os_path(target)
     if ext in _OFFICE:
         try:
@@ -178,8 +175,8 @@ def write_file(ctx: ToolContext, path: str, content: str) -> ToolResult:
         content: its full text (UTF-8).
     """
     target = ctx.sandbox.resolve(path)
-    if _ext(target) in _OFFICE:
-        raise ToolError(f"write_file writes plain text; to make a .{_ext(target)} use create_document")
+    if ospath.extension(target) in _OFFICE:
+        raise ToolError(f"write_file writes plain text; to make a .{ospath.extension(target)} use create_document")
     ctx.sandbox.write_bytes(target, content.encode("utf-8"))
     return ToolResult(text=f"wrote {len(content)} characters to {ctx.os_path(target)}")
 
@@ -194,7 +191,7 @@ def create_document(ctx: ToolContext, path: str, kind: Literal["docx", "xlsx", "
         spec: docx/pdf {title, sections:[{heading, paragraphs, bullets, table:{columns, rows}}]}; xlsx {title, sheets:[{name, columns:[{name, type}], rows, total_row}]}; pptx {title, slides:[{title, bullets, table, chart:{title, categories, series:[{name, values}]}}]}.
     """
     target = ctx.sandbox.resolve(path)
-    if _ext(target) != kind:
+    if ospath.extension(target) != kind:
         raise ToolError(f"{ctx.os_path(target)} does not end in .{kind}")
     model = _SPECS[kind]
     fields = {"author": ctx.computer.profile.full_name, "title": PurePosixPath(target).stem.replace("_", " ")}
@@ -356,3 +353,8 @@ def end_day(ctx: ToolContext, summary: str) -> ToolResult:
     if not summary.strip():
         raise ToolError("summary must not be empty: it is tomorrow's context")
     return ToolResult(text="day ended", ends_day=True, summary=summary.strip())
+
+
+def tool_definitions() -> list[dict[str, Any]]:
+    """Every tool as an Anthropic tool definition, generated from the registry (never by hand)."""
+    return [{"name": s.name, "description": s.summary, "input_schema": s.input_schema()} for s in REGISTRY.values()]

@@ -14,11 +14,9 @@ no step was taken yet. A reset after the month is over also starts a new simulat
 
 from __future__ import annotations
 
-import calendar
 import json
-import shlex
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,9 @@ from synthcomp.errors import InputError
 from synthcomp.models import ActivityLogEntry, Message
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
+
+BUDGET_SPENT = "(the day ended without a summary: the step budget was spent)"
+"""The activity-log entry of a day that ran out of steps before end_day."""
 
 MAX_TEXT = 200_000
 """Longest observation or action the spaces hold (read_file caps well below this)."""
@@ -148,15 +149,16 @@ class WorkdayEnv(gym.Env[str, str]):
             self._start_sandbox()
             self.state = self._fresh_state()
         elif self.state.in_day and self.state.steps_today > 0:
-            self._close_day("(the day ended without a summary: the step budget was spent)")
+            self._close_day(BUDGET_SPENT)
             if self.state.month_over:
                 self._start_sandbox()
                 self.state = self._fresh_state()
         assert self.sandbox is not None and self.state is not None
         state = self.state
         state.in_day, state.steps_today, state.changed_today = True, 0, []
-        self._deliver_morning_post()
         self.watcher = TreeWatcher(self.sandbox)
+        if self._deliver_morning_post():  # arrival on the simulated clock, like every other change
+            self.watcher.changes(stamp=self._now() - timedelta(minutes=30))
         observation = briefing(self.computer, state, self.step_budget)
         self.transcript = [observation]
         self.last_observation = observation
@@ -184,7 +186,7 @@ class WorkdayEnv(gym.Env[str, str]):
             terminated = state.month_over
         truncated = not result.ends_day and state.steps_today >= self.step_budget
         if truncated:
-            self._close_day("(the day ended without a summary: the step budget was spent)")
+            self._close_day(BUDGET_SPENT)
             terminated = state.month_over
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
@@ -225,7 +227,7 @@ class WorkdayEnv(gym.Env[str, str]):
         drafts = []
         for path in message.attachments:
             try:
-                drafts.append(extract_text(path.rsplit(".", 1)[-1].lower(), sandbox.read_bytes(path)))
+                drafts.append(extract_text(ospath.extension(path), sandbox.read_bytes(path)))
             except Exception:  # an unreadable draft is simply feedback-less
                 continue
         reply = reply_to(message, collaborator, state.day, state.new_message_id(),
@@ -237,20 +239,19 @@ class WorkdayEnv(gym.Env[str, str]):
                                 for n, d in zip(reply.shared, dests)]
         state.inbox.append(reply.message)
 
-    def _deliver_morning_post(self) -> None:
-        """Files shared in replies land in Downloads; collaborators' mid-month changes arrive."""
+    def _deliver_morning_post(self) -> int:
+        """Files shared in replies land in Downloads; collaborators' mid-month changes arrive.
+
+        Returns how many files were written.
+        """
         state, sandbox = self.state, self.sandbox
         assert state is not None and sandbox is not None
-        due = [f for f in state.pending_files if f.deliver_day <= state.day]
-        delivered = []
-        for item in due:
+        delivered = 0
+        for item in state.pending_files:
             source = self.private_dir / item.name
-            if source.is_file():
+            if item.deliver_day <= state.day and source.is_file():
                 sandbox.write_bytes(item.dest, source.read_bytes())
-                delivered.append(shlex.quote(sandbox.resolve(item.dest)))
-        if delivered:  # arrival time on the simulated clock, not the wall clock
-            arrival = calendar.timegm((self._now() - timedelta(minutes=30)).timetuple())
-            sandbox.exec(f"touch -h -d @{arrival} -- {' '.join(delivered)}")
+                delivered += 1
         state.pending_files = [f for f in state.pending_files if f.deliver_day > state.day]
         for index, event in enumerate(state.events):
             if event.day <= state.day and index not in state.events_delivered:
@@ -258,22 +259,19 @@ class WorkdayEnv(gym.Env[str, str]):
                 state.inbox.append(Message(id=state.new_message_id(), sender=event.collaborator, to="me",
                                            subject=f"Change: {event.deliverable}", body=event.text,
                                            sent_day=state.day, deliver_day=state.day))
+        return delivered
 
     def _info(self, *, tool: str | None, duration_ms: float, files_changed: list[str], tool_error: bool) -> dict[str, Any]:
         state = self.state
         assert state is not None
         day = state.day if state.in_day else state.day - 1
         return {
-            "day": day, "date": f"{state.today if state.in_day else self._date_of(day):%Y-%m-%d}",
+            "day": day, "date": f"{workday_date(state.start, max(day, 0)):%Y-%m-%d}",
             "steps_left": max(0, self.step_budget - state.steps_today),
             "inbox_unread": sum(1 for m in state.inbox if m.deliver_day <= day and not m.read),
             "files_changed": files_changed, "tool": tool, "tool_error": tool_error,
             "duration_ms": round(duration_ms, 3), "score": state.score,
         }
-
-    def _date_of(self, day: int) -> date:
-        assert self.state is not None
-        return workday_date(self.state.start, max(day, 0))
 
     # ------------------------------------------------------------------ extras
     def snapshot(self, tag: str, *, keep: bool = False) -> SnapshotRef:

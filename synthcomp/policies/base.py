@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from synthcomp.brains.claude.client import ClaudeConfig
+from synthcomp.brains.claude.client import ClaudeConfig, require_config
 from synthcomp.errors import InputError, did_you_mean
 
 
@@ -116,8 +116,8 @@ def policy_by_name(name: str, seed: int = 0, **options: Any) -> Policy:
     if name not in POLICY_NAMES:
         hint = did_you_mean(name, POLICY_NAMES)
         raise InputError(f"unknown policy {name!r}{hint}; policies: {', '.join(POLICY_NAMES)}")
-    if name == "claude" and options.get("claude") is None:
-        raise InputError("the claude policy needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
+    if name == "claude":
+        require_config(options.get("claude"), "the claude policy")
     try:
         config = TypeAdapter(PolicyConfig).validate_python({"type": name, "seed": seed, **options})
     except ValidationError as exc:

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.brains.claude.client import ClaudeClient
-from synthcomp.env.registry import REGISTRY
-from synthcomp.env import tools as _tools  # noqa: F401 - registers the tools
+from synthcomp.env.tools import tool_definitions
 
 SYSTEM = (
     "You are the user of this computer, doing about a month of real office work one workday at a time. "
@@ -23,11 +22,6 @@ SYSTEM = (
     "for what you do not have, write real deliverables, revise them after feedback, and end each day with "
     "end_day and a summary that tomorrow's you will rely on."
 )
-
-
-def tool_definitions() -> list[dict[str, Any]]:
-    """Anthropic tool definitions for every env tool, from the registry."""
-    return [{"name": s.name, "description": s.summary, "input_schema": s.input_schema()} for s in REGISTRY.values()]
 
 
 class ClaudePolicy:

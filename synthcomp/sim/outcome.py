@@ -77,7 +77,7 @@ def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> tuple[File
     assert state is not None
     os_name = computer.policy.os
     original = computer.plan
-    known = {f.path.lower(): f for f in original.files}
+    known = {f.path.lower() for f in original.files}
     original_files = env.computer_dir / "files"
     by_path = {f.path: f.id for f in original.files}
     outputs = {o.path.lower(): d for d in state.deliverables for o in d.outputs}

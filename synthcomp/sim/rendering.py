@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from synthcomp import ospath
 from synthcomp.agents.judge import RenderPages
 from synthcomp.errors import RenderError
 from synthcomp.render.renderer import Renderer
@@ -21,8 +21,7 @@ def page_renderer(out_dir: Path) -> Iterator[RenderPages]:
     with Renderer() as renderer, tempfile.TemporaryDirectory(prefix="synthcomp-judge-") as tmp:
         def render_pages(path: str, data: bytes) -> int:
             if path not in counts:
-                name = re.split(r"[\\/]", path)[-1]
-                source = Path(tmp) / name
+                source = Path(tmp) / ospath.basename(path)
                 source.write_bytes(data)
                 result = renderer.render(source, out_dir)
                 if not result.ok:

@@ -34,11 +34,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.agents.setup_claude import claude_setup
-from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig
+from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig, require_config
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError
-from synthcomp.models import Strict
+from synthcomp.models import Computer, Strict
 from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
 from synthcomp.sim.outcome import finish_simulation
@@ -77,10 +77,9 @@ def sim_dir_for(config: SimConfig) -> Path:
     return config.computer.resolve().parent.parent / "sims" / config.sim_id
 
 
-def _load_setup(sim_dir: Path, config: SimConfig, claude: ClaudeConfig | None) -> SetupPlan:
+def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, claude: ClaudeConfig | None) -> SetupPlan:
     """setup.json if it exists (resume), else a fresh setup written atomically."""
     path = sim_dir / "setup.json"
-    computer = load_computer(config.computer)
     if path.exists():
         try:
             return SetupPlan.model_validate_json(path.read_text())
@@ -89,9 +88,8 @@ def _load_setup(sim_dir: Path, config: SimConfig, claude: ClaudeConfig | None) -
             raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
                              "delete the simulation directory to start over") from None
     if config.brain == "claude":
-        if claude is None:
-            raise InputError("--brain claude needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
-        setup = claude_setup(computer, ClaudeClient(claude, seed=config.seed), days=config.days)
+        client = ClaudeClient(require_config(claude, "--brain claude"), seed=config.seed)
+        setup = claude_setup(computer, client, days=config.days)
     else:
         setup = procedural_setup(computer, config.seed, days=config.days)
     write_private_files(setup, computer, sim_dir / "private")
@@ -118,7 +116,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     Raises:
         InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
     """
-    load_computer(config.computer)  # fail early on a missing or broken computer
+    computer = load_computer(config.computer)  # fails early on a missing or broken computer
     policy = policy_by_name(config.policy, config.seed, **(policy_options or {}))
     sim_dir = sim_dir_for(config)
     sim_dir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +125,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         raise InputError(f"{sim_dir} was started with other settings ({recorded.read_text().strip()}); "
                          "use another seed or delete it")
     _write_json(recorded, json.loads(config.model_dump_json()))
-    setup = _load_setup(sim_dir, config, brain_claude or (policy_options or {}).get("claude"))
+    setup = _load_setup(sim_dir, config, computer, brain_claude or (policy_options or {}).get("claude"))
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
     # local checkpoints live in the simulation's own directory (deleted with it)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.env.registry import REGISTRY
-from synthcomp.policies.claude import tool_definitions
+from synthcomp.env.tools import tool_definitions
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from synthcomp.errors import BrainError
+from synthcomp.errors import BrainError, InputError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,6 +27,17 @@ RETRY_STATUS = {429, 500, 502, 503, 504, 529}
 
 PRICES_PER_MTOK = {"opus": (15.0, 75.0), "sonnet": (3.0, 15.0), "haiku": (0.8, 4.0)}
 """USD per million (input, output) tokens by model family; override with ``ClaudeConfig.prices``."""
+
+
+def require_config(config: ClaudeConfig | None, what: str) -> ClaudeConfig:
+    """``config``, or the one error every Claude entry point gives when there is no key.
+
+    Raises:
+        InputError: ``config`` is None.
+    """
+    if config is None:
+        raise InputError(f"{what} needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
+    return config
 
 
 class BudgetExceeded(BrainError):

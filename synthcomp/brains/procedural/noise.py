@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from synthcomp import ospath
 
+from synthcomp.brains.procedural.nodes import Node, unique_name
+
 if TYPE_CHECKING:
-    from synthcomp.brains.procedural.plan import Node, Planner
+    from synthcomp.brains.procedural.plan import Planner
 
 
 def add_noise(planner: Planner, nodes: list[Node]) -> list[Node]:
     """New nodes for the noise of this computer (the caller appends them)."""
-    from synthcomp.brains.procedural.plan import Node, unique_name
-
     rng, os_name, messiness = planner.rng, planner.policy.os, 1 - planner.profile.tidiness
     extra: list[Node] = []
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from synthcomp import ospath
 from synthcomp.brains.procedural.folders import FolderLayout, Placement
 from synthcomp.brains.procedural.naming import file_name
 from synthcomp.brains.procedural.noise import add_noise
+from synthcomp.brains.procedural.nodes import Node, unique_name
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.models import (
     ContentMode, EdgeKind, FileEdge, FilePlan, FilesystemPolicy, Industry, Origin, PlannedFile, Project,
@@ -36,27 +36,6 @@ def planned_file_count(rng: random.Random) -> int:
     if rng.random() < 0.07:
         return rng.randint(250, 520)
     return 62 + min(220, int(math.exp(rng.gauss(math.log(27), 0.6))))
-
-
-@dataclass
-class Node:
-    """A file being planned; becomes a :class:`PlannedFile` once it has a path."""
-
-    id: str
-    type: str
-    title: str
-    description: str
-    when: datetime
-    origin: Origin
-    mode: ContentMode
-    project: Project | None
-    role: str
-    version: int | None = None
-    final: bool = False
-    dated: bool = False
-    directory: str | None = None
-    name: str | None = None
-    sources: list[tuple[str, EdgeKind]] = field(default_factory=list)
 
 
 class Planner:
@@ -336,16 +315,6 @@ def _place(planner: Planner, nodes: list[Node]) -> None:
         if node.title == "Screenshot":
             name = screenshot_name(planner.policy.os, node.when)
         node.name = unique_name(planner.policy.os, node.directory, name, planner.taken)
-
-
-def unique_name(os_name: str, directory: str, name: str, taken: set[str]) -> str:
-    """``name``, or ``name (2)`` ... as Windows and Finder do when a name is taken."""
-    stem, _, ext = name.rpartition(".")
-    candidate, n = name, 2
-    while ospath.join(os_name, directory, candidate).lower() in taken:
-        candidate, n = f"{stem} ({n}).{ext}", n + 1
-    taken.add(ospath.join(os_name, directory, candidate).lower())
-    return candidate
 
 
 def screenshot_name(os_name: str, when: datetime) -> str:
