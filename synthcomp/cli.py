@@ -7,7 +7,6 @@ Every command validates its input first and reports a bad one as a single
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,6 +28,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+BRAIN_HELP = "procedural (offline), claude (ANTHROPIC_API_KEY) or openai (an OpenAI-compatible server)."
+BASE_URL_HELP = "Model backends: a proxy, gateway or local server."
+MODEL_CONFIG_HELP = "Model backends: a TOML file of models per role, base URL, budget (flags win)."
+BUDGET_HELP = "Model backends: stop cleanly once this many USD are spent."
+
+
 def _fail(message: str) -> NoReturn:
     err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
@@ -42,45 +47,54 @@ def create(
     os_name: str = typer.Option("mixed", "--os", help="windows, macos or mixed (alternating)."),
     personas: Path | None = typer.Option(None, "--personas", help='JSONL, one {"persona": "..."} per line.'),
     workers: int = typer.Option(1, "--workers", help="Processes to create computers in parallel."),
-    brain: str = typer.Option("procedural", "--brain", help="procedural (offline) or claude (ANTHROPIC_API_KEY)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
-    model_creation: str | None = typer.Option(None, "--model-creation", help="Claude: the creation model."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Claude: stop once this much is spent."),
+    brain: str = typer.Option("procedural", "--brain", help=BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_creation: str | None = typer.Option(None, "--model-creation", help="The creation model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Create N synthetic computers: persona -> profile -> policy -> plan -> files."""
+    from synthcomp.brains.claude.client import Usage
     from synthcomp.computer.batch import CreateRequest, create_computers
 
+    usage = Usage()
     try:
-        claude = _claude_config(brain, base_url, {"creation": model_creation}, budget_usd, cache=out / ".claude-cache")
+        claude = _model_config(brain, base_url, model_config, {"creation": model_creation}, budget_usd,
+                               cache=out / ".claude-cache")
         request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers,
                                          brain=brain, claude=claude)
-        created = create_computers(request, console=console)
-    except InputError as exc:
+        created = create_computers(request, console=console, usage=usage)
+    except SynthcompError as exc:  # bad input, or a model backend's failure (BrainError, BudgetExceeded)
         _fail(str(exc))
     console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
+    _print_usage(usage)
 
 
-def _claude_config(brain: str, base_url: str | None, models: dict[str, str | None], budget_usd: float | None,
-                   cache: Path):
-    """The Claude settings for ``--brain claude`` (None otherwise, or when no key is set).
+def _model_config(brain: str, base_url: str | None, model_config: Path | None, models: dict[str, str | None],
+                  budget_usd: float | None, cache: Path):
+    """The model backend's settings for ``brain`` (None for procedural); raises InputError."""
+    from synthcomp.brains.claude.settings import model_config_for
 
-    The key comes from ANTHROPIC_API_KEY here, at the CLI boundary, and nowhere else.
-    """
-    if brain != "claude" or not os.environ.get("ANTHROPIC_API_KEY"):
-        return None
-    from synthcomp.brains.claude.client import ClaudeConfig
-
-    config = ClaudeConfig(api_key=os.environ["ANTHROPIC_API_KEY"], base_url=base_url, budget_usd=budget_usd,
-                          cache_dir=cache)
-    return config.model_copy(update={"models": {**config.models, **{k: v for k, v in models.items() if v}}})
+    return model_config_for(brain, settings_file=model_config, base_url=base_url, models=models,
+                            budget_usd=budget_usd, cache_dir=cache)
 
 
-def _policy_options(policy: str, base_url: str | None, model_work: str | None, budget_usd: float | None,
-                    skills: list[Path], cache: Path) -> dict:
-    """Options for ``policy_by_name``: only the Claude policy takes any."""
-    if policy != "claude":
+def _policy_options(policy: str, base_url: str | None, model_config: Path | None, model_work: str | None,
+                    budget_usd: float | None, skills: list[Path], cache: Path) -> dict:
+    """Options for ``policy_by_name``: only the model policies (claude, openai) take any."""
+    from synthcomp.policies.base import MODEL_POLICIES
+
+    if policy not in MODEL_POLICIES:
         return {}
-    return {"claude": _claude_config("claude", base_url, {"work": model_work}, budget_usd, cache), "skills": skills}
+    config = _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)
+    return {"claude": config, "skills": skills}
+
+
+def _print_usage(usage) -> None:
+    """One line of model cost, when any model was called."""
+    if usage.requests or usage.cached:
+        console.print(f"model usage: {usage.requests} request(s), {usage.cached} cached, "
+                      f"{usage.input_tokens:,} tokens in / {usage.output_tokens:,} out, ${usage.usd:.4f}")
 
 
 @app.command()
@@ -122,20 +136,24 @@ def show(
 @app.command()
 def simulate(
     computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
-    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai (a model's work agent)."),
     days: int = typer.Option(20, "--days", help="Workdays in the simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     restart_from_day: int | None = typer.Option(None, "--restart-from-day", help="Replay from the checkpoint before day K."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
-    model_work: str | None = typer.Option(None, "--model-work", help="Claude: the work agent's model."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help="Claude: stop once this much is spent."),
-    skill: list[Path] = typer.Option([], "--skill", help="Claude: a SKILL.md to load (repeatable)."),
-    brain: str = typer.Option("procedural", "--brain", help="Setup agent: procedural (offline) or claude."),
-    model_setup: str | None = typer.Option(None, "--model-setup", help="Claude: the setup agent's model."),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Re-run to resume."),
+    skill: list[Path] = typer.Option([], "--skill", help="Model policies: a SKILL.md to load (repeatable)."),
+    brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
+    model_setup: str | None = typer.Option(None, "--model-setup", help="The setup agent's model."),
+    model_collaborator: str | None = typer.Option(None, "--model-collaborator", help="The collaborators' model."),
 ) -> None:
-    """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement."""
+    """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement.
+
+    Exits 3 when the model budget stops the run; re-running resumes from the last finished day."""
     from pydantic import ValidationError
 
     from synthcomp.sim.runner import SimConfig, run_simulation
@@ -147,27 +165,36 @@ def simulate(
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
+    cache = computer.parent.parent / ".claude-cache"
     try:
-        options = _policy_options(policy, base_url, model_work, budget_usd, skill, computer.parent.parent / ".claude-cache")
-        brain_claude = _claude_config(brain, base_url, {"setup": model_setup}, budget_usd, computer.parent.parent / ".claude-cache")
+        options = _policy_options(policy, base_url, model_config, model_work, budget_usd, skill, cache)
+        brain_claude = _model_config(brain, base_url, model_config,
+                                     {"setup": model_setup, "collaborator": model_collaborator}, budget_usd, cache)
         summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options,
                                  brain_claude=brain_claude)
-    except InputError as exc:
+    except SynthcompError as exc:  # bad input, or a model backend that kept failing (resumable)
         _fail(str(exc))
+    if summary.get("stopped"):
+        done = summary["last_finished_day"]
+        err_console.print(f"stopped: {summary['reason']}; days finished: {0 if done is None else done + 1} of "
+                          f"{summary['days']}. Re-run the same command (with a larger --budget-usd) to resume.",
+                          markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=3)
     console.print(summary_table(summary))
 
 
 @app.command("run-day")
 def run_day(
     computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
-    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="The day's step budget."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Where the trajectory goes (default WS/sims/env-<id>)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
-    model_work: str | None = typer.Option(None, "--model-work", help="Claude: the work agent's model."),
-    skill: list[Path] = typer.Option([], "--skill", help="Claude: a SKILL.md to load (repeatable)."),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
+    skill: list[Path] = typer.Option([], "--skill", help="Model policies: a SKILL.md to load (repeatable)."),
 ) -> None:
     """Run one workday of a policy on a computer and print a short summary."""
     from synthcomp.env.rollout import run_one_day
@@ -175,10 +202,11 @@ def run_day(
     if sandbox not in {"docker", "local"}:
         _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
-        options = _policy_options(policy, base_url, model_work, None, skill, computer.parent.parent / ".claude-cache")
+        options = _policy_options(policy, base_url, model_config, model_work, None, skill,
+                                  computer.parent.parent / ".claude-cache")
         summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
                               run_dir=run_dir, console=console, policy_options=options)
-    except InputError as exc:
+    except SynthcompError as exc:
         _fail(str(exc))
     console.print(summary)
 
@@ -205,10 +233,17 @@ def rubric(
     seed: int = typer.Option(0, "--seed", help="The simulation seed whose objectives are judged."),
     days: int = typer.Option(20, "--days"),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of printing."),
+    brain: str = typer.Option("procedural", "--brain", help="Who drafts: " + BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_rubric: str | None = typer.Option(None, "--model-rubric", help="The rubric drafter's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Draft N rubrics for a computer's objectives and merge them (dedupe, union, weight by frequency)."""
     from synthcomp.agents.rubric import build_rubric
+    from synthcomp.agents.rubric_claude import claude_rubric
     from synthcomp.agents.setup import procedural_setup
+    from synthcomp.brains.claude.client import ClaudeClient
     from synthcomp.computer.show import load_computer
     from synthcomp.sim.judging import tree_reader
 
@@ -216,11 +251,18 @@ def rubric(
         _fail(f"--runs must be at least 1, got {runs}")
     try:
         comp = load_computer(computer)
-    except InputError as exc:
+        config = _model_config(brain, base_url, model_config, {"rubric": model_rubric}, budget_usd,
+                               computer.parent.parent / ".claude-cache")
+        setup = procedural_setup(comp, seed, days=days)
+        read = tree_reader(computer / "files", comp.policy.os)
+        if config is None:
+            merged = build_rubric(setup.deliverables, setup.collaborators, read, seed=seed, runs=runs)
+        else:
+            client = ClaudeClient(config, seed=seed)
+            merged = claude_rubric(client, setup.deliverables, setup.collaborators, read, runs=runs)
+            _print_usage(client.usage)
+    except SynthcompError as exc:
         _fail(str(exc))
-    setup = procedural_setup(comp, seed, days=days)
-    merged = build_rubric(setup.deliverables, setup.collaborators, tree_reader(computer / "files", comp.policy.os),
-                          seed=seed, runs=runs)
     text = merged.model_dump_json(indent=1)
     if out is None:
         print(text)
@@ -233,9 +275,12 @@ def rubric(
 def judge(
     sim: Path = typer.Argument(..., help="A finished simulation (WS/sims/<sim-id>)."),
     render: bool = typer.Option(True, "--render/--no-render", help="Render deliverables to PNG (LibreOffice)."),
-    brain: str = typer.Option("procedural", "--brain", help="procedural (offline) or claude (ANTHROPIC_API_KEY)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Claude: a proxy, gateway or local server."),
-    model_judge: str | None = typer.Option(None, "--model-judge", help="Claude: the judge's model."),
+    brain: str = typer.Option("procedural", "--brain", help=BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_judge: str | None = typer.Option(None, "--model-judge", help="The judge's model."),
+    model_rubric: str | None = typer.Option(None, "--model-rubric", help="The rubric drafter's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
     from synthcomp.sim.judging import judge_simulation
@@ -243,12 +288,13 @@ def judge(
 
     try:
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
+        config = _model_config(brain, base_url, model_config, {"judge": model_judge, "rubric": model_rubric},
+                               budget_usd, sim.parent.parent / ".claude-cache")
         client = None
-        if brain == "claude":
-            from synthcomp.brains.claude.client import ClaudeClient, require_config
+        if config is not None:
+            from synthcomp.brains.claude.client import ClaudeClient
 
-            config = _claude_config(brain, base_url, {"judge": model_judge}, None, sim.parent.parent / ".claude-cache")
-            client = ClaudeClient(require_config(config, "--brain claude"), seed=seed)
+            client = ClaudeClient(config, seed=seed)
         if render:
             with page_renderer(sim / "renders") as render_pages:
                 result = judge_simulation(sim, seed=seed, render_pages=render_pages, claude=client)
@@ -258,6 +304,8 @@ def judge(
         _fail(str(exc))
     console.print(result.summary, markup=False)
     console.print(f"wrote {sim / 'judgement.json'}")
+    if client is not None:
+        _print_usage(client.usage)
 
 
 @app.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from synthcomp.models import Collaborator, Message
 
@@ -80,8 +81,7 @@ def reply_to(
         changes = [f"add {p}" for p in unmet_preferences(collaborator, draft)]
         changes += [f"include this figure: {fact}" for fact in missing_facts(collaborator, draft)]
         if changes:
-            lines += ["Thanks for the draft. Before it goes further, please make these changes:",
-                      *[f"- {c}" for c in changes]]
+            lines += change_request(changes)
         else:
             lines.append("Thanks for the draft: it covers what I need. Good to go from my side.")
     if asks:
@@ -95,9 +95,24 @@ def reply_to(
     if collaborator.preferences and not draft_texts:
         lines += ["", "For the final version I would like to see " + " and ".join(collaborator.preferences) + "."]
     lines += ["", sign_off, first]
+    return Reply(message=reply_message(message, collaborator, day, message_id, rng, "\n".join(lines)), shared=shared)
+
+
+def change_request(changes: list[str]) -> list[str]:
+    """The lines asking for changes to a draft; ``rubric.requested_changes`` reads them back."""
+    return ["Thanks for the draft. Before it goes further, please make these changes:", *[f"- {c}" for c in changes]]
+
+
+def reply_message(message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
+                  body: str) -> Message:
+    """The reply, delivered after the collaborator's latency (a day later when unreliable)."""
     delay = collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
-    reply = Message(
-        id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body="\n".join(lines),
-        sent_day=day, deliver_day=day + delay,
-    )
-    return Reply(message=reply, shared=shared)
+    return Message(id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body=body,
+                   sent_day=day, deliver_day=day + delay)
+
+
+class Responder(Protocol):
+    """Writes collaborators' replies: :func:`reply_to` offline, or a model-backed responder."""
+
+    def __call__(self, message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
+                 draft_texts: list[str] | None = None) -> Reply: ...

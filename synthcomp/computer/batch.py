@@ -18,7 +18,7 @@ from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import ComputerJob, create_computer
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
-from synthcomp.brains.claude.client import ClaudeConfig, require_config
+from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
 from synthcomp.models import Computer, Persona, Strict
 
 
@@ -31,15 +31,16 @@ class CreateRequest(Strict):
     os: Literal["windows", "macos", "mixed"]
     personas: list[Persona] | None = Field(default=None, description="From --personas; None = the built-in pool.")
     workers: int = Field(ge=1, le=64)
-    brain: Literal["procedural", "claude"] = "procedural"
-    claude: ClaudeConfig | None = Field(default=None, description="Required with brain='claude'.")
+    brain: Literal["procedural", "claude", "openai"] = "procedural"
+    claude: ClaudeConfig | None = Field(default=None, description="Required with a model brain; its budget is split "
+                                                                 "evenly across the computers.")
 
     @classmethod
     def from_cli(cls, *, out: Path, n: int, seed: int, os_name: str, personas: Path | None, workers: int,
                  brain: str = "procedural", claude: ClaudeConfig | None = None) -> CreateRequest:
         """Validate raw CLI values; every problem becomes one :class:`InputError` line."""
-        if brain == "claude":
-            require_config(claude, "--brain claude")
+        if brain != "procedural":
+            require_config(claude, f"--brain {brain}")
         loaded = load_personas_jsonl(personas) if personas is not None else None
         try:
             request = cls(out=out, n=n, seed=seed, os=os_name, personas=loaded, workers=workers,  # type: ignore[arg-type]
@@ -62,25 +63,37 @@ class CreateRequest(Strict):
             os_name = ("windows" if i % 2 == 0 else "macos") if self.os == "mixed" else self.os
             persona = self.personas[i] if self.personas is not None else sample_persona(self.seed, i, catalog)
             jobs.append(ComputerJob(index=i, seed=self.seed, os_name=os_name, persona=persona, out=self.out,
-                                    claude=self.claude if self.brain == "claude" else None))
+                                    claude=self._share() if self.brain != "procedural" else None))
         return jobs
 
+    def _share(self) -> ClaudeConfig | None:
+        """Each computer's model config: an even share of the budget, so parallel workers
+        (each with its own ledger) never spend more than the whole."""
+        if self.claude is None or self.claude.budget_usd is None:
+            return self.claude
+        return self.claude.model_copy(update={"budget_usd": self.claude.budget_usd / self.n})
 
-def run_job(job: ComputerJob) -> Computer:
-    """Create one computer with the job's brain (the process-pool entry point)."""
+
+def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
+    """Create one computer with the job's brain (the process-pool entry point); returns
+    the computer and what its model calls cost (nothing offline)."""
     catalog = load_catalog()
+    usage = Usage()
     if job.claude is not None:
         from synthcomp.brains.claude.client import ClaudeClient
         from synthcomp.brains.claude.creation import ClaudeCreationBrain
 
-        brain = ClaudeCreationBrain(ClaudeClient(job.claude, seed=job.computer_seed), catalog, job.computer_seed)
+        client = ClaudeClient(job.claude, seed=job.computer_seed, usage=usage)
+        brain = ClaudeCreationBrain(client, catalog, job.computer_seed)
     else:
         brain = ProceduralCreationBrain(catalog, job.computer_seed)
-    return create_computer(job, brain, catalog)
+    return create_computer(job, brain, catalog), usage
 
 
-def create_computers(request: CreateRequest, console: Console | None = None) -> list[Computer]:
-    """Create every computer of the request, in parallel when ``workers > 1``."""
+def create_computers(request: CreateRequest, console: Console | None = None, usage: Usage | None = None) -> list[Computer]:
+    """Create every computer of the request, in parallel when ``workers > 1``; model costs
+    are added to ``usage``."""
+    usage = usage if usage is not None else Usage()
     jobs = request.jobs()
     (request.out / "computers").mkdir(parents=True, exist_ok=True)
     results: dict[int, Computer] = {}
@@ -89,12 +102,14 @@ def create_computers(request: CreateRequest, console: Console | None = None) -> 
         task = progress.add_task("create", total=len(jobs))
         if request.workers == 1:
             for job in jobs:
-                results[job.index] = run_job(job)
+                results[job.index], spent = run_job(job)
+                usage.merge(spent)
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(max_workers=request.workers) as pool:
                 futures = {pool.submit(run_job, job): job.index for job in jobs}
                 for future in as_completed(futures):
-                    results[futures[future]] = future.result()
+                    results[futures[future]], spent = future.result()
+                    usage.merge(spent)
                     progress.advance(task)
     return [results[i] for i in sorted(results)]

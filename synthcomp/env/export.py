@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from synthcomp.brains.claude.openai_compat import openai_tool
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions
 from synthcomp.errors import InputError
@@ -22,8 +23,7 @@ SYSTEM = ("You are the user of this computer, doing a month of real office work 
 
 def openai_tools() -> list[dict[str, Any]]:
     """The env's tools in the OpenAI ``tools`` layout SFT trainers read."""
-    return [{"type": "function", "function": {"name": d["name"], "description": d["description"],
-                                              "parameters": d["input_schema"]}} for d in tool_definitions()]
+    return [openai_tool(d) for d in tool_definitions()]
 
 
 def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:

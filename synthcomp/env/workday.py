@@ -25,7 +25,7 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from pydantic import TypeAdapter
 
-from synthcomp.agents.collaborators import reply_to
+from synthcomp.agents.collaborators import Responder, reply_to
 from synthcomp.agents.judge import RubricScorer, Scorer
 from synthcomp.agents.rubric import build_rubric
 from synthcomp import ospath
@@ -68,6 +68,8 @@ class WorkdayEnv(gym.Env[str, str]):
             are copied into the user's Downloads when a reply shares them.
         scorer: scores deliverables at the end of each day; default: the procedural judge on
             a rubric merged from five drafts (without rendering, which the final judgement adds).
+        responder: writes the collaborators' replies; default: the procedural ``reply_to``
+            (``ClaudeCollaborators`` plays them on a model).
         render_mode: "ansi" or "rgb_array".
     """
 
@@ -83,6 +85,7 @@ class WorkdayEnv(gym.Env[str, str]):
         setup: SetupPlan | None = None,
         private_dir: str | Path | None = None,
         scorer: Scorer | None = None,
+        responder: Responder | None = None,
         render_mode: str | None = None,
         seed: int = 0,
     ) -> None:
@@ -100,6 +103,7 @@ class WorkdayEnv(gym.Env[str, str]):
         self.private_dir = Path(private_dir) if private_dir else self.run_dir / "private"
         if private_dir is None:
             write_private_files(self.setup, self.computer, self.private_dir)
+        self.responder: Responder = responder or reply_to
         self.scorer = scorer or RubricScorer(build_rubric(
             self.setup.deliverables, self.setup.collaborators, self._read_original, seed=seed))
         if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
@@ -230,8 +234,8 @@ class WorkdayEnv(gym.Env[str, str]):
                 drafts.append(extract_text(ospath.extension(path), sandbox.read_bytes(path)))
             except Exception:  # an unreadable draft is simply feedback-less
                 continue
-        reply = reply_to(message, collaborator, state.day, state.new_message_id(),
-                         rng_for(self.seed_value, "reply", message.id), draft_texts=drafts)
+        reply = self.responder(message, collaborator, state.day, state.new_message_id(),
+                                 rng_for(self.seed_value, "reply", message.id), draft_texts=drafts)
         downloads = self.computer.policy.default_paths["downloads"]
         dests = [ospath.join(self.computer.policy.os, downloads, name) for name in reply.shared]
         reply.message.attachments = dests

@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from synthcomp.brains.claude.client import ClaudeConfig, require_config
+from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
 from synthcomp.errors import InputError, did_you_mean
 
 
@@ -94,21 +94,34 @@ class ClaudePolicyConfig(_Config):
     skills: list[Path] = Field(default_factory=list)
     """SKILL.md files loaded into the system prompt."""
 
-    def build(self) -> Policy:
+    def build(self, usage: Usage | None = None) -> Policy:
         from synthcomp.brains.claude.client import ClaudeClient
         from synthcomp.policies.claude import ClaudePolicy
 
-        return ClaudePolicy(ClaudeClient(self.claude, seed=self.seed), skills=self.skills)
+        config = self.claude.model_copy(update={"provider": "openai" if self.type == "openai" else "anthropic"})
+        return ClaudePolicy(ClaudeClient(config, seed=self.seed, usage=usage), skills=self.skills)
 
 
-PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig, ClaudePolicyConfig], Field(discriminator="type")]
+class OpenAIPolicyConfig(ClaudePolicyConfig):
+    """The same work agent on an OpenAI-compatible endpoint (vLLM, Ollama): a self-hosted
+    model as the policy for RL. ``claude.base_url`` names the server, ``claude.models["work"]``
+    the model it serves."""
+
+    type: Literal["openai"] = "openai"  # type: ignore[assignment]
+
+
+PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig, ClaudePolicyConfig, OpenAIPolicyConfig],
+                         Field(discriminator="type")]
 """Any policy's config; parse with ``TypeAdapter(PolicyConfig).validate_python({"type": ...})``."""
 
-POLICY_NAMES = ("scripted", "random", "claude")
+POLICY_NAMES = ("scripted", "random", "claude", "openai")
+MODEL_POLICIES = ("claude", "openai")
 
 
-def policy_by_name(name: str, seed: int = 0, **options: Any) -> Policy:
-    """Build a policy by name ("scripted" or "random") with its config options.
+def policy_by_name(name: str, seed: int = 0, usage: Usage | None = None, **options: Any) -> Policy:
+    """Build a policy by name with its config options.
+
+    ``usage`` is the run's ledger, shared by every model-backed role so one budget holds.
 
     Raises:
         InputError: an unknown name (with the nearest known one), or bad options.
@@ -116,11 +129,11 @@ def policy_by_name(name: str, seed: int = 0, **options: Any) -> Policy:
     if name not in POLICY_NAMES:
         hint = did_you_mean(name, POLICY_NAMES)
         raise InputError(f"unknown policy {name!r}{hint}; policies: {', '.join(POLICY_NAMES)}")
-    if name == "claude":
-        require_config(options.get("claude"), "the claude policy")
+    if name in MODEL_POLICIES:
+        require_config(options.get("claude"), f"the {name} policy")
     try:
         config = TypeAdapter(PolicyConfig).validate_python({"type": name, "seed": seed, **options})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or name}: {e['msg']}" for e in exc.errors()[:4])
         raise InputError(f"bad options for the {name} policy: {problems}") from None
-    return config.build()
+    return config.build(usage) if isinstance(config, ClaudePolicyConfig) else config.build()

@@ -19,6 +19,7 @@ from synthcomp.agents.judge import ProceduralJudge, RenderPages
 from synthcomp.agents.judge_claude import ClaudeJudge
 from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.agents.rubric import build_rubric
+from synthcomp.agents.rubric_claude import claude_rubric
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.env.state import SimState
 from synthcomp.errors import InputError
@@ -55,17 +56,26 @@ def tree_reader(files_dir: Path, os_name: str) -> Callable[[str], bytes]:
     return read
 
 
+def rubric_file(sim_dir: Path, judge: str) -> Path:
+    """Where the rubric a judge used is kept: ``rubric.json`` offline, ``rubric-<judge>.json`` otherwise."""
+    return sim_dir / ("rubric.json" if judge == "procedural" else f"rubric-{judge}.json")
+
+
 def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None = None,
                      claude: ClaudeClient | None = None) -> Judgement:
-    """Judge the final tree; with ``claude`` the Claude judge scores it, seeing the rendered pages."""
+    """Judge the final tree; with ``claude`` the model drafts the rubric and scores it, seeing the
+    rendered pages. Each judge keeps its own rubric file (``rubric.json``, ``rubric-claude.json``),
+    so a re-judgement reuses it and the two never mix."""
     setup, state, computer = load_simulation(sim_dir)
     read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
-    rubric_path = sim_dir / "rubric.json"
+    rubric_path = rubric_file(sim_dir, "procedural" if claude is None else ClaudeJudge.name)
     if rubric_path.is_file():
         rubric = Rubric.model_validate_json(rubric_path.read_text())
-    else:
+    elif claude is None:
         rubric = build_rubric(state.deliverables, state.collaborators, read, seed=seed, runs=RUNS, inbox=state.inbox)
-        rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
+    else:
+        rubric = claude_rubric(claude, state.deliverables, state.collaborators, read, runs=RUNS, inbox=state.inbox)
+    rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
     if claude is None:
         judgement = ProceduralJudge(read, render_pages).judge(rubric)
     else:

@@ -21,13 +21,15 @@ from synthcomp.sim.judging import judge_simulation
 from synthcomp.models import ArtifactType, FileEdge, FilePlan, PlannedFile
 
 if TYPE_CHECKING:
+    from synthcomp.brains.claude.client import Usage
     from synthcomp.env.workday import WorkdayEnv
     from synthcomp.sim.runner import DayRecord, SimConfig
 
 _TYPES = set(get_args(ArtifactType)) - {"system"}
 
 
-def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records: list[DayRecord]) -> dict[str, Any]:
+def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records: list[DayRecord],
+                      usage: Usage) -> dict[str, Any]:
     state, sandbox, computer = env.state, env.sandbox, env.computer
     assert state is not None and sandbox is not None
     files_dir = sim_dir / "computer" / "files"
@@ -37,7 +39,8 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     plan, created, revised = _updated_plan(env, sim_dir, files_dir)
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
     (sim_dir / "computer" / "computer.json").write_text(updated.model_dump_json(indent=1) + "\n")
-    (sim_dir / "rubric.json").unlink(missing_ok=True)  # drafted anew from this run's feedback
+    for stale in sim_dir.glob("rubric*.json"):
+        stale.unlink()  # drafted anew from this run's feedback
     score = judge_simulation(sim_dir, seed=config.seed).score
     received = [m for m in state.inbox if m.deliver_day < config.days]
     summary = {
@@ -48,7 +51,7 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
         "files_created": len(created), "files_revised": len(revised), "score": score,
         "env_seconds": round(sum(r.env_seconds for r in records), 3),
         "policy_seconds": round(sum(r.policy_seconds for r in records), 3),
-        "collaborators": len(state.collaborators),
+        "collaborators": len(state.collaborators), "usage": usage.as_dict(),
     }
     (sim_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary

@@ -8,14 +8,18 @@ from pathlib import Path
 
 from synthcomp.errors import InputError
 from synthcomp.models import Judgement, Rubric
+from synthcomp.sim.judging import rubric_file
 
 
 def write_report(sim_dir: Path) -> Path:
     """Raises InputError when the simulation has not been judged yet."""
-    if not (sim_dir / "judgement.json").is_file() or not (sim_dir / "rubric.json").is_file():
+    if not (sim_dir / "judgement.json").is_file():
         raise InputError(f"{sim_dir} has no judgement yet; run `synthcomp judge {sim_dir}` first")
     judgement = Judgement.model_validate_json((sim_dir / "judgement.json").read_text())
-    rubric = Rubric.model_validate_json((sim_dir / "rubric.json").read_text())
+    rubric_path = rubric_file(sim_dir, judgement.judge)
+    if not rubric_path.is_file():
+        raise InputError(f"{sim_dir} has no {rubric_path.name}; run `synthcomp judge {sim_dir}` again")
+    rubric = Rubric.model_validate_json(rubric_path.read_text())
     results = {r.id: r for r in judgement.criteria}
     summary = json.loads((sim_dir / "summary.json").read_text()) if (sim_dir / "summary.json").is_file() else {}
     renders = sim_dir / "renders"

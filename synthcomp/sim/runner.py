@@ -16,6 +16,11 @@ The weekly planning episode is the start of each week's first workday: the polic
 submits its plan before working. A run killed at any point (even SIGKILL) resumes from
 the last finished day: the unfinished day's trajectory is discarded and replayed from
 the checkpoint, so nothing is lost and nothing is duplicated.
+
+Model-backed roles (the setup agent and collaborators with ``brain``, the work agent
+with a model policy) share one usage ledger, so a ``budget_usd`` is the run's budget.
+When it is spent the run stops at the last finished day's checkpoint and returns a
+summary with ``"stopped": "budget"``: re-running (with a larger budget) resumes there.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from pydantic import Field, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from synthcomp.agents.collaborators_claude import ClaudeCollaborators
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.agents.setup_claude import claude_setup
-from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig, require_config
+from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError
@@ -51,8 +57,8 @@ class SimConfig(Strict):
     sandbox: Literal["docker", "local"] = "docker"
     seed: int = Field(0, ge=0)
     step_budget: int = Field(150, ge=1)
-    brain: Literal["procedural", "claude"] = "procedural"
-    """Which backend plays the setup agent."""
+    brain: Literal["procedural", "claude", "openai"] = "procedural"
+    """Which backend plays the setup agent and the collaborators."""
 
     @property
     def sim_id(self) -> str:
@@ -77,7 +83,7 @@ def sim_dir_for(config: SimConfig) -> Path:
     return config.computer.resolve().parent.parent / "sims" / config.sim_id
 
 
-def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, claude: ClaudeConfig | None) -> SetupPlan:
+def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: ClaudeClient | None) -> SetupPlan:
     """setup.json if it exists (resume), else a fresh setup written atomically."""
     path = sim_dir / "setup.json"
     if path.exists():
@@ -87,8 +93,7 @@ def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, claude: Cl
             first = exc.errors()[0]
             raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
                              "delete the simulation directory to start over") from None
-    if config.brain == "claude":
-        client = ClaudeClient(require_config(claude, "--brain claude"), seed=config.seed)
+    if client is not None:
         setup = claude_setup(computer, client, days=config.days)
     else:
         setup = procedural_setup(computer, config.seed, days=config.days)
@@ -110,14 +115,19 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     """Run (or resume) a simulation and return its summary.
 
     ``policy_options`` go to the policy's config (e.g. the Claude settings) and
-    ``brain_claude`` to the Claude setup agent; neither is recorded in sim.json, so no key
-    is ever written to disk.
+    ``brain_claude`` to the model-backed setup agent and collaborators; neither is recorded
+    in sim.json, so no key is ever written to disk.
 
     Raises:
         InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
+        BrainError: a model-backed role failed past its retries (the run resumes from the
+            last finished day when re-run).
     """
     computer = load_computer(config.computer)  # fails early on a missing or broken computer
-    policy = policy_by_name(config.policy, config.seed, **(policy_options or {}))
+    usage = Usage()
+    policy = policy_by_name(config.policy, config.seed, usage=usage, **(policy_options or {}))
+    brain = None if config.brain == "procedural" else ClaudeClient(
+        require_config(brain_claude, f"--brain {config.brain}"), seed=config.seed, usage=usage)
     sim_dir = sim_dir_for(config)
     sim_dir.mkdir(parents=True, exist_ok=True)
     recorded = sim_dir / "sim.json"
@@ -125,13 +135,17 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         raise InputError(f"{sim_dir} was started with other settings ({recorded.read_text().strip()}); "
                          "use another seed or delete it")
     _write_json(recorded, json.loads(config.model_dump_json()))
-    setup = _load_setup(sim_dir, config, computer, brain_claude or (policy_options or {}).get("claude"))
+    try:
+        setup = _load_setup(sim_dir, config, computer, brain)
+    except BudgetExceeded as exc:
+        return _stopped(config, sim_dir, None, usage, exc)
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
     # local checkpoints live in the simulation's own directory (deleted with it)
     sandbox = {"type": "local", "snapshot_dir": str(sim_dir / "snapshots")} if config.sandbox == "local" else config.sandbox
     env = WorkdayEnv(config.computer, sandbox=sandbox, days=config.days, step_budget=config.step_budget,
-                     run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed)
+                     run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed,
+                     responder=ClaudeCollaborators(brain) if brain else None)
     try:
         start_day = 0 if progress is None else progress.last_finished_day + 1
         if start_day >= config.days and (sim_dir / "summary.json").is_file():
@@ -152,13 +166,24 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
                         policy = _load_policy(sim_dir, progress.last_finished_day) or policy
                 else:
                     observation, info = env.reset()
-                records.append(_run_day(env, policy, observation, info))
+                try:
+                    records.append(_run_day(env, policy, observation, info))
+                except BudgetExceeded as exc:  # the unfinished day is replayed on resume
+                    return _stopped(config, sim_dir, day - 1, usage, exc)
                 ref = env.snapshot(f"day-{day:02d}", keep=True)
                 _checkpoint(sim_dir, day, ref, policy, env, records)
                 bar.advance(task)
-        return finish_simulation(env, config, sim_dir, records)
+        return finish_simulation(env, config, sim_dir, records, usage)
     finally:
         env.close()
+
+
+def _stopped(config: SimConfig, sim_dir: Path, last_finished_day: int | None, usage: Usage,
+             exc: BudgetExceeded) -> dict[str, Any]:
+    """The summary of a run the budget stopped; progress.json already marks where to resume."""
+    return {"sim_id": config.sim_id, "stopped": "budget", "reason": str(exc),
+            "last_finished_day": last_finished_day if last_finished_day is not None and last_finished_day >= 0 else None,
+            "days": config.days, "sim_dir": str(sim_dir), "usage": usage.as_dict()}
 
 
 def _run_day(env: WorkdayEnv, policy: Policy, observation: str, info: dict[str, Any]) -> DayRecord:

@@ -22,4 +22,9 @@ def summary_table(summary: dict[str, Any]) -> Table:
     for key, label in _LABELS:
         value = summary[key]
         table.add_row(label, f"{value:.3f}" if isinstance(value, float) else str(value))
+    usage = summary.get("usage") or {}
+    if usage.get("requests") or usage.get("cached"):
+        table.add_row("model requests (cached)", f"{usage['requests']} ({usage['cached']})")
+        table.add_row("model tokens in / out", f"{usage['input_tokens']:,} / {usage['output_tokens']:,}")
+        table.add_row("model cost (USD)", f"{usage['usd']:.4f}")
     return table

@@ -4,6 +4,11 @@ and structured output validated by our pydantic models (DESIGN.md, "Brains").
 Every generative role's Claude backend goes through :class:`ClaudeClient`, so these
 concerns are solved once. The SDK's own retries are off (``max_retries=0``) because
 the loop here also has to honour the budget and record every attempt.
+
+Requests are always written in the Messages format. With ``provider="openai"`` the same
+client speaks to an OpenAI-compatible endpoint (vLLM, Ollama, a gateway) through the
+``openai`` SDK, translating on the way (``openai_compat``): every role, the retries, the
+cache and the budget work unchanged on a self-hosted model.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from synthcomp.brains.claude.openai_compat import from_chat_reply, to_chat_request
 from synthcomp.errors import BrainError, InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,11 +57,13 @@ class ClaudeConfig(BaseModel):
 
     api_key: SecretStr
     """The Anthropic API key (or any token the gateway at ``base_url`` accepts)."""
+    provider: Literal["anthropic", "openai"] = "anthropic"
+    """Wire format: the Messages API, or an OpenAI-compatible Chat Completions endpoint."""
     base_url: str | None = None
     """A proxy, gateway or local server; None = the SDK's default endpoint."""
     models: dict[str, str] = Field(default_factory=lambda: {
         "work": "claude-sonnet-4-6", "creation": "claude-sonnet-4-6", "setup": "claude-opus-4-6",
-        "judge": "claude-opus-4-6"})
+        "collaborator": "claude-sonnet-4-6", "rubric": "claude-opus-4-6", "judge": "claude-opus-4-6"})
     """Model per role (paper 4.1: Sonnet works and creates, Opus sets up and judges)."""
     max_tokens: int = Field(8192, ge=1)
     retries: int = Field(5, ge=0)
@@ -94,19 +102,38 @@ class Usage:
         entry["output_tokens"] += output_tokens
         entry["usd"] += usd
 
+    def merge(self, other: Usage) -> None:
+        """Add another ledger (e.g. a worker process's) to this one."""
+        self.cached += other.cached
+        for role, entry in other.by_role.items():
+            self.add(role, int(entry["input_tokens"]), int(entry["output_tokens"]), entry["usd"])
+            self.requests += int(entry["requests"]) - 1
+            self.by_role[role]["requests"] += int(entry["requests"]) - 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """What summaries and JSON output carry."""
+        return {"requests": self.requests, "cached": self.cached, "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens, "usd": round(self.usd, 4), "by_role": self.by_role}
+
 
 class ClaudeClient:
     """Calls the Messages API through the real ``anthropic`` SDK (see module docstring)."""
 
-    def __init__(self, config: ClaudeConfig, *, sleep=time.sleep, seed: int = 0):
-        import anthropic
-
+    def __init__(self, config: ClaudeConfig, *, sleep=time.sleep, seed: int = 0, usage: Usage | None = None):
+        """``usage`` is the run's ledger when several clients (setup, collaborators, the
+        work agent) share one budget; by default the client keeps its own."""
         self.config = config
-        self.usage = Usage()
+        self.usage = usage if usage is not None else Usage()
         self._sleep = sleep
         self._jitter = random.Random(seed)
-        self._sdk = anthropic.Anthropic(api_key=config.api_key.get_secret_value(), base_url=config.base_url,
-                                        max_retries=0, timeout=config.timeout_s)
+        key = config.api_key.get_secret_value()
+        if config.provider == "openai":
+            import openai as sdk
+        else:
+            import anthropic as sdk
+        self._errors = sdk
+        client_class = sdk.OpenAI if config.provider == "openai" else sdk.Anthropic
+        self._sdk = client_class(api_key=key, base_url=config.base_url, max_retries=0, timeout=config.timeout_s)
 
     # ------------------------------------------------------------------ raw calls
     def create(self, role: str, *, system: str, messages: list[dict[str, Any]],
@@ -128,7 +155,7 @@ class ClaudeClient:
             self.usage.cached += 1
             return cached
         if self.config.budget_usd is not None and self.usage.usd >= self.config.budget_usd:
-            raise BudgetExceeded(f"the Claude budget of ${self.config.budget_usd:.2f} is spent "
+            raise BudgetExceeded(f"the model budget of ${self.config.budget_usd:.2f} is spent "
                                  f"(${self.usage.usd:.2f} over {self.usage.requests} requests)")
         reply = self._with_retries(role, request)
         usage = reply.get("usage", {})
@@ -137,22 +164,32 @@ class ClaudeClient:
         self._cache_put(request, reply)
         return reply
 
+    @property
+    def label(self) -> str:
+        """How errors name the backend: 'Claude', or the OpenAI-compatible endpoint."""
+        return "Claude" if self.config.provider == "anthropic" else f"the model at {self.config.base_url or 'OpenAI'}"
+
     def model_for(self, role: str) -> str:
         return self.config.models.get(role) or self.config.models["work"]
 
-    def _with_retries(self, role: str, request: dict[str, Any]) -> dict[str, Any]:
-        import anthropic
+    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.config.provider == "openai":
+            completion = self._sdk.chat.completions.create(**to_chat_request(request))
+            return from_chat_reply(completion.model_dump(mode="json"))
+        return self._sdk.messages.create(**request).model_dump(mode="json")
 
+    def _with_retries(self, role: str, request: dict[str, Any]) -> dict[str, Any]:
+        sdk = self._errors  # both SDKs name their errors alike
         for attempt in range(self.config.retries + 1):
             try:
-                return self._sdk.messages.create(**request).model_dump(mode="json")
-            except anthropic.APIStatusError as exc:
+                return self._send(request)
+            except sdk.APIStatusError as exc:
                 if exc.status_code not in RETRY_STATUS or attempt == self.config.retries:
-                    raise BrainError(f"Claude ({role}, {request['model']}) answered HTTP {exc.status_code}: "
+                    raise BrainError(f"{self.label} ({role}, {request['model']}) answered HTTP {exc.status_code}: "
                                      f"{_message(exc)}") from None
-            except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
+            except (sdk.APITimeoutError, sdk.APIConnectionError) as exc:
                 if attempt == self.config.retries:
-                    raise BrainError(f"Claude ({role}) could not be reached after {attempt + 1} attempts: {exc}") from None
+                    raise BrainError(f"{self.label} ({role}) could not be reached after {attempt + 1} attempts: {exc}") from None
             pause = self.config.backoff_s * 2**attempt
             self._sleep(pause + self._jitter.uniform(0, pause / 2))
         raise AssertionError("unreachable")
@@ -220,7 +257,7 @@ class ClaudeClient:
                                                            "is_error": True,
                                                            "content": f"Invalid {model.__name__}: {problem}. "
                                                                       "Call submit again with a corrected input."}]}]
-        raise BrainError(f"Claude ({role}) did not produce a valid {model.__name__} after "
+        raise BrainError(f"{self.label} ({role}) did not produce a valid {model.__name__} after "
                          f"{self.config.repairs + 1} attempts: {problem}")
 
 

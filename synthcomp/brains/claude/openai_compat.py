@@ -1,0 +1,103 @@
+"""Messages-format requests over an OpenAI-compatible Chat Completions endpoint.
+
+Every role builds its requests in the Anthropic Messages format (system, user/assistant
+turns of text, image, ``tool_use`` and ``tool_result`` blocks, tools with an
+``input_schema``). For ``provider="openai"`` the client translates a request into the
+Chat Completions layout, which vLLM, Ollama, TGI and most gateways serve, and the reply
+back into a Messages-shaped dict, so the roles, the retry loop, the cache and the
+accounting stay the same. This is how a self-hosted model becomes the work agent for RL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def openai_tool(definition: dict[str, Any]) -> dict[str, Any]:
+    """One Anthropic tool definition in the OpenAI ``tools`` layout."""
+    return {"type": "function", "function": {"name": definition["name"], "description": definition["description"],
+                                             "parameters": definition["input_schema"]}}
+
+
+def to_chat_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A Messages request as Chat Completions keyword arguments."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": request["system"]}]
+    for turn in request["messages"]:
+        messages += _assistant(turn["content"]) if turn["role"] == "assistant" else _user(turn["content"])
+    chat: dict[str, Any] = {"model": request["model"], "max_tokens": request["max_tokens"], "messages": messages}
+    if request.get("tools"):
+        chat["tools"] = [openai_tool(t) for t in request["tools"]]
+    choice = request.get("tool_choice")
+    if choice and choice.get("type") == "tool":
+        chat["tool_choice"] = {"type": "function", "function": {"name": choice["name"]}}
+    elif choice:
+        chat["tool_choice"] = {"any": "required"}.get(choice["type"], "auto")
+    return chat
+
+
+def _user(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A user turn: tool results become ``tool`` messages, the rest one user message."""
+    if isinstance(content, str):
+        return [{"role": "user", "content": content}]
+    out: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    for block in content:
+        if block["type"] == "tool_result":
+            text = _text_of(block.get("content", ""))
+            out.append({"role": "tool", "tool_call_id": block["tool_use_id"],
+                        "content": f"ERROR: {text}" if block.get("is_error") else text})
+        elif block["type"] == "image":
+            source = block["source"]
+            parts.append({"type": "image_url",
+                          "image_url": {"url": f"data:{source['media_type']};base64,{source['data']}"}})
+        else:
+            parts.append({"type": "text", "text": block.get("text", "")})
+    if parts:
+        out.append({"role": "user", "content": parts})
+    return out
+
+
+def _assistant(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"role": "assistant", "content": content}]
+    text = "".join(b.get("text", "") for b in content if b["type"] == "text")
+    calls = [{"id": b["id"], "type": "function",
+              "function": {"name": b["name"], "arguments": json.dumps(b.get("input") or {})}}
+             for b in content if b["type"] == "tool_use"]
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
+    if calls:
+        message["tool_calls"] = calls
+    return [message]
+
+
+def _text_of(content: str | list[dict[str, Any]]) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
+
+
+def from_chat_reply(completion: dict[str, Any]) -> dict[str, Any]:
+    """A Chat Completions reply as a Messages-shaped dict (content blocks and usage).
+
+    Arguments that are not a JSON object are passed on as ``{"_unparsed_arguments": ...}``:
+    the env answers them with a tool error and structured output sends them back for
+    repair, exactly as it would a malformed Anthropic reply.
+    """
+    message = (completion.get("choices") or [{}])[0].get("message") or {}
+    content: list[dict[str, Any]] = []
+    if message.get("content"):
+        content.append({"type": "text", "text": message["content"]})
+    for call in message.get("tool_calls") or []:
+        raw = call["function"].get("arguments") or "{}"
+        try:
+            arguments = json.loads(raw)
+        except json.JSONDecodeError:
+            arguments = None
+        if not isinstance(arguments, dict):
+            arguments = {"_unparsed_arguments": raw}
+        content.append({"type": "tool_use", "id": call["id"], "name": call["function"]["name"], "input": arguments})
+    usage = completion.get("usage") or {}
+    return {"id": completion.get("id"), "type": "message", "role": "assistant", "model": completion.get("model"),
+            "content": content, "stop_reason": "tool_use" if message.get("tool_calls") else "end_turn",
+            "usage": {"input_tokens": usage.get("prompt_tokens", 0), "output_tokens": usage.get("completion_tokens", 0)}}
