@@ -44,10 +44,10 @@ demo: image
 	rm -rf $(DEMO_WS)
 	$(BIN)/synthcomp create --n 4 --seed 7 --os mixed --out $(DEMO_WS) --workers 2
 	$(BIN)/synthcomp stats $(DEMO_WS)
-	$(BIN)/synthcomp show $$(ls -d $(DEMO_WS)/computers/win-* | head -1) --depth 3
-	$(BIN)/synthcomp simulate $$(ls -d $(DEMO_WS)/computers/win-* | head -1) --policy scripted --days 20 --sandbox docker
-	$(BIN)/synthcomp judge $$(ls -d $(DEMO_WS)/sims/* | head -1)
-	$(BIN)/synthcomp report $$(ls -d $(DEMO_WS)/sims/* | head -1)
+	$(BIN)/synthcomp show $$(ls -d $(DEMO_WS)/computers/*/win-* | head -1) --depth 3
+	$(BIN)/synthcomp simulate $$(ls -d $(DEMO_WS)/computers/*/win-* | head -1) --policy scripted --days 20 --sandbox docker
+	$(BIN)/synthcomp judge $$(ls -d $(DEMO_WS)/sims/*/* | head -1)
+	$(BIN)/synthcomp report $$(ls -d $(DEMO_WS)/sims/*/* | head -1)
 	$(BIN)/synthcomp stats $(DEMO_WS) --post
 
 test: image

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.stats import computer_shape
+from synthcomp.workspace import computer_dirs
 
 N_SERIAL = 12
 N_PARALLEL = 24
@@ -34,7 +35,7 @@ def run() -> str:
         root = Path(tmp)
         serial = _create(root / "serial", N_SERIAL, workers=1, seed=101)
         parallel = _create(root / "parallel", N_PARALLEL, workers=2, seed=202)
-        computers = sorted((root / "serial" / "computers").iterdir())
+        computers = list(computer_dirs(root / "serial"))
         files = [computer_shape(c)[0] for c in computers]
         started = time.perf_counter()
         for c in computers:

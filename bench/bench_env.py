@@ -33,6 +33,7 @@ from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.errors import SandboxError
 from synthcomp.policies import ScriptedPolicy
+from synthcomp.workspace import computer_dirs
 
 N_STEPS = 200
 WARMUP = 10
@@ -78,7 +79,7 @@ def _busiest(root: Path) -> Path:
         setup = procedural_setup(load_computer(computer_dir), 0)
         return sum(len(d.outputs) * 10 + len(d.sources) for d in setup.deliverables)
 
-    return max(sorted((root / "computers").iterdir()), key=weight)
+    return max(list(computer_dirs(root)), key=weight)
 
 
 def _median_ms(values: list[float]) -> float:

@@ -17,6 +17,7 @@ from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.sim.judging import judge_simulation
 from synthcomp.sim.rendering import page_renderer
 from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 PAPER_SECONDS_PER_TURN = 8.59 * 3600 / 2272
 DAYS = 20
@@ -39,21 +40,21 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         made = create_computers(CreateRequest.from_cli(out=out, n=1, seed=8, os_name="windows", personas=None, workers=1))
-        computer = out / "computers" / made[0].id
+        computer = computer_dir(out, made[0].id)
         for backend in _backends():
-            copy = out / backend / "computers" / computer.name  # each run gets its own sims/ dir
+            copy = computer_dir(out / backend, computer.name)  # each run gets its own sims/ dir
             shutil.copytree(computer, copy)
             started = time.perf_counter()
             summary = run_simulation(SimConfig(computer=copy, policy="scripted", days=DAYS, sandbox=backend))
             wall = time.perf_counter() - started
             per_turn = summary["env_seconds"] / max(summary["turns"], 1)
-            sim_dir = copy.parent.parent / "sims" / f"{copy.name}-scripted-s0"
+            sim_path = sim_dir(workspace_of(copy), f"{copy.name}-scripted-s0")
             started = time.perf_counter()
-            with page_renderer(sim_dir / "renders") as render_pages:
-                judgement = judge_simulation(sim_dir, seed=0, render_pages=render_pages)
+            with page_renderer(sim_path / "renders") as render_pages:
+                judgement = judge_simulation(sim_path, seed=0, render_pages=render_pages)
             judge_s = time.perf_counter() - started
             judged.append(f"{backend}: {judge_s:.1f} s for {len(judgement.criteria)} criteria")
-            delete_checkpoints(sim_dir)  # docker checkpoints are images that outlive the temp dir
+            delete_checkpoints(sim_path)  # docker checkpoints are images that outlive the temp dir
             rows.append(
                 f"| {backend} | {wall:.1f} s | {summary['turns']} | {summary['env_seconds']:.1f} s "
                 f"({summary['env_seconds'] / wall:.0%}) | {summary['policy_seconds']:.2f} s | "

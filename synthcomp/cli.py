@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from synthcomp.errors import InputError, SynthcompError
+from synthcomp.workspace import workspace_of
 
 app = typer.Typer(
     help="Synthetic computers at scale: create persona-driven office computers, sandbox them, simulate work.",
@@ -32,6 +33,9 @@ BRAIN_HELP = "procedural (offline), claude (ANTHROPIC_API_KEY) or openai (an Ope
 BASE_URL_HELP = "Model backends: a proxy, gateway or local server."
 MODEL_CONFIG_HELP = "Model backends: a TOML file of models per role, base URL, budget (flags win)."
 BUDGET_HELP = "Model backends: stop cleanly once this many USD are spent."
+EXECUTOR_HELP = "local (a process pool) or ray (ray.init() here, or --ray-address for a cluster)."
+RAY_ADDRESS_HELP = "A Ray cluster to run on (e.g. ray://head:10001 or auto)."
+ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, then reported."
 
 
 def _fail(message: str) -> NoReturn:
@@ -41,21 +45,28 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def create(
-    out: Path = typer.Option(..., "--out", help="Workspace; computers land in OUT/computers/<id>/."),
+    out: Path = typer.Option(..., "--out", help="Workspace; computers land in OUT/computers/<shard>/<id>/."),
     n: int = typer.Option(1, "--n", help="How many computers to create."),
     seed: int = typer.Option(0, "--seed", help="Same seed, same computers, byte for byte."),
     os_name: str = typer.Option("mixed", "--os", help="windows, macos or mixed (alternating)."),
     personas: Path | None = typer.Option(None, "--personas", help='JSONL, one {"persona": "..."} per line.'),
-    workers: int = typer.Option(1, "--workers", help="Processes to create computers in parallel."),
+    workers: int = typer.Option(1, "--workers", "--concurrency", help="Computers created at once."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
     brain: str = typer.Option("procedural", "--brain", help=BRAIN_HELP),
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_creation: str | None = typer.Option(None, "--model-creation", help="The creation model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
-    """Create N synthetic computers: persona -> profile -> policy -> plan -> files."""
+    """Create N synthetic computers: persona -> profile -> policy -> plan -> files.
+
+    Re-running skips computers that exist; each one gets a line in OUT/manifest.jsonl."""
     from synthcomp.brains.claude.client import Usage
     from synthcomp.computer.batch import CreateRequest, create_computers
+    from synthcomp.fleet.executor import make_executor
+    from synthcomp.fleet.manifest import FleetError
 
     usage = Usage()
     try:
@@ -63,7 +74,12 @@ def create(
                                cache=out / ".claude-cache")
         request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers,
                                          brain=brain, claude=claude)
-        created = create_computers(request, console=console, usage=usage)
+        fleet = make_executor(executor, workers, attempts=attempts, ray_address=ray_address)
+        created = create_computers(request, console=console, usage=usage,
+                                   executor=None if executor == "local" and workers == 1 else fleet)
+    except FleetError as exc:  # the computers that could be made are kept; re-running retries the rest
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
     except SynthcompError as exc:  # bad input, or a model backend's failure (BrainError, BudgetExceeded)
         _fail(str(exc))
     console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
@@ -121,7 +137,7 @@ def stats(
 
 @app.command()
 def show(
-    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     depth: int = typer.Option(99, "--depth", help="How deep to print the tree."),
 ) -> None:
     """Print the profile and the file tree as the user sees it (Windows or macOS paths)."""
@@ -135,7 +151,7 @@ def show(
 
 @app.command()
 def simulate(
-    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai (a model's work agent)."),
     days: int = typer.Option(20, "--days", help="Workdays in the simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
@@ -165,7 +181,7 @@ def simulate(
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
-    cache = computer.parent.parent / ".claude-cache"
+    cache = workspace_of(computer) / ".claude-cache"
     try:
         options = _policy_options(policy, base_url, model_config, model_work, budget_usd, skill, cache)
         brain_claude = _model_config(brain, base_url, model_config,
@@ -183,9 +199,64 @@ def simulate(
     console.print(summary_table(summary))
 
 
+@app.command("simulate-many")
+def simulate_many_command(
+    workspace: Path = typer.Argument(..., help="A workspace (holds computers/)."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    seed: int = typer.Option(0, "--seed"),
+    steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
+    limit: int | None = typer.Option(None, "--n", help="Only the first N computers (by id)."),
+    concurrency: int = typer.Option(2, "--concurrency", help="Simulations (live sandboxes) at once."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
+) -> None:
+    """Simulate every computer of a workspace; re-running skips finished simulations and
+    resumes unfinished ones. Each gets a line in WS/manifest.jsonl. Exits 1 if any failed."""
+    from pydantic import ValidationError
+
+    from synthcomp.fleet.executor import make_executor
+    from synthcomp.fleet.manifest import FleetError
+    from synthcomp.fleet.simulations import simulate_many
+
+    if policy not in ("scripted", "random"):
+        _fail(f"--policy must be scripted or random for simulate-many, got {policy!r}")
+    try:
+        fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
+        report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
+                               step_budget=steps, limit=limit, console=console)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
+    except FleetError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
+                  f"finished; manifest: {workspace / 'manifest.jsonl'}")
+
+
+@app.command()
+def dataset(
+    workspace: Path = typer.Argument(..., help="A workspace (computers/ and sims/)."),
+    out: Path = typer.Option(..., "--out", help="A new (or empty) directory for the dataset."),
+) -> None:
+    """Export computers, trajectories (chat JSONL) and judgements, loadable with `datasets`."""
+    from synthcomp.fleet.dataset import export_dataset
+
+    try:
+        counts = export_dataset(workspace, out)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(counts.describe())
+
+
 @app.command("run-day")
 def run_day(
-    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
     seed: int = typer.Option(0, "--seed"),
@@ -203,7 +274,7 @@ def run_day(
         _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
         options = _policy_options(policy, base_url, model_config, model_work, None, skill,
-                                  computer.parent.parent / ".claude-cache")
+                                  workspace_of(computer) / ".claude-cache")
         summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
                               run_dir=run_dir, console=console, policy_options=options)
     except SynthcompError as exc:
@@ -228,7 +299,7 @@ def export(
 
 @app.command()
 def rubric(
-    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<id>)."),
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     runs: int = typer.Option(5, "--runs", help="Draft rubrics to merge."),
     seed: int = typer.Option(0, "--seed", help="The simulation seed whose objectives are judged."),
     days: int = typer.Option(20, "--days"),
@@ -252,7 +323,7 @@ def rubric(
     try:
         comp = load_computer(computer)
         config = _model_config(brain, base_url, model_config, {"rubric": model_rubric}, budget_usd,
-                               computer.parent.parent / ".claude-cache")
+                               workspace_of(computer) / ".claude-cache")
         setup = procedural_setup(comp, seed, days=days)
         read = tree_reader(computer / "files", comp.policy.os)
         if config is None:
@@ -273,7 +344,7 @@ def rubric(
 
 @app.command()
 def judge(
-    sim: Path = typer.Argument(..., help="A finished simulation (WS/sims/<sim-id>)."),
+    sim: Path = typer.Argument(..., help="A finished simulation (WS/sims/<shard>/<sim-id>)."),
     render: bool = typer.Option(True, "--render/--no-render", help="Render deliverables to PNG (LibreOffice)."),
     brain: str = typer.Option("procedural", "--brain", help=BRAIN_HELP),
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
@@ -289,7 +360,7 @@ def judge(
     try:
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
         config = _model_config(brain, base_url, model_config, {"judge": model_judge, "rubric": model_rubric},
-                               budget_usd, sim.parent.parent / ".claude-cache")
+                               budget_usd, workspace_of(sim) / ".claude-cache")
         client = None
         if config is not None:
             from synthcomp.brains.claude.client import ClaudeClient
@@ -309,7 +380,7 @@ def judge(
 
 
 @app.command()
-def report(sim: Path = typer.Argument(..., help="A judged simulation (WS/sims/<sim-id>).")) -> None:
+def report(sim: Path = typer.Argument(..., help="A judged simulation (WS/sims/<shard>/<sim-id>).")) -> None:
     """Write an HTML report: each criterion with its score, evidence and the deliverable's screenshots."""
     from synthcomp.sim.report import write_report
 

@@ -1,12 +1,15 @@
-"""``synthcomp create``: validate the request, then create N computers across K processes.
+"""``synthcomp create``: validate the request, then create N computers on an executor.
 
 All input is checked before the first byte is written, so a bad option or a malformed
-personas file leaves nothing behind.
+personas file leaves nothing behind. Creation is idempotent by computer id: a computer
+whose ``computer.json`` exists is not made again, so re-running a half-finished batch
+(or a retried task) only does what is missing. Each computer gets a line in
+``WS/manifest.jsonl`` with its stats.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -15,11 +18,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from synthcomp.brains.procedural import ProceduralCreationBrain
-from synthcomp.computer.create import ComputerJob, create_computer
+from synthcomp.computer.create import COMPUTER_FILE, ComputerJob, create_computer
+from synthcomp.computer.show import load_computer
+from synthcomp.computer.stats import computer_record
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
 from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
+from synthcomp.fleet.executor import Executor, LocalExecutor, Outcome
+from synthcomp.fleet.manifest import FleetError, append_records, failure_record
 from synthcomp.models import Computer, Persona, Strict
+from synthcomp.workspace import computer_dir
 
 
 class CreateRequest(Strict):
@@ -75,10 +83,13 @@ class CreateRequest(Strict):
 
 
 def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
-    """Create one computer with the job's brain (the process-pool entry point); returns
-    the computer and what its model calls cost (nothing offline)."""
-    catalog = load_catalog()
+    """Create one computer with the job's brain (the executor's task), unless it exists;
+    returns the computer and what its model calls cost (nothing offline or when skipped)."""
     usage = Usage()
+    existing = computer_dir(job.out, job.computer_id)
+    if (existing / COMPUTER_FILE).is_file():
+        return load_computer(existing), usage
+    catalog = load_catalog()
     if job.claude is not None:
         from synthcomp.brains.claude.client import ClaudeClient
         from synthcomp.brains.claude.creation import ClaudeCreationBrain
@@ -90,26 +101,40 @@ def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
     return create_computer(job, brain, catalog), usage
 
 
-def create_computers(request: CreateRequest, console: Console | None = None, usage: Usage | None = None) -> list[Computer]:
-    """Create every computer of the request, in parallel when ``workers > 1``; model costs
-    are added to ``usage``."""
+def create_computers(request: CreateRequest, console: Console | None = None, usage: Usage | None = None,
+                     executor: Executor | None = None) -> list[Computer]:
+    """Create every computer of the request: in this process when ``workers == 1`` and no
+    executor is given, else on ``executor`` (default: a local pool of ``workers``).
+
+    Model costs are added to ``usage``; each computer is recorded in the manifest.
+
+    Raises:
+        FleetError: some computers still failed after their retries (the rest are kept).
+    """
     usage = usage if usage is not None else Usage()
     jobs = request.jobs()
     (request.out / "computers").mkdir(parents=True, exist_ok=True)
     results: dict[int, Computer] = {}
+    failures: list[Outcome] = []
     columns = (TextColumn("creating computers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=console is None) as progress:
         task = progress.add_task("create", total=len(jobs))
-        if request.workers == 1:
-            for job in jobs:
-                results[job.index], spent = run_job(job)
-                usage.merge(spent)
-                progress.advance(task)
+        if executor is None and request.workers == 1:
+            outcomes: Iterable[Outcome] = (Outcome(job.computer_id, "done", run_job(job), 1) for job in jobs)
         else:
-            with ProcessPoolExecutor(max_workers=request.workers) as pool:
-                futures = {pool.submit(run_job, job): job.index for job in jobs}
-                for future in as_completed(futures):
-                    results[futures[future]], spent = future.result()
-                    usage.merge(spent)
-                    progress.advance(task)
+            executor = executor or LocalExecutor(request.workers)
+            outcomes = executor.run(run_job, jobs, [job.computer_id for job in jobs])
+        index = {job.computer_id: job.index for job in jobs}
+        for outcome in outcomes:
+            if outcome.status == "failed":
+                failures.append(outcome)
+                append_records(request.out, [failure_record("computer", outcome)])
+            else:
+                computer, spent = outcome.value
+                usage.merge(spent)
+                results[index[outcome.key]] = computer
+                append_records(request.out, [computer_record(request.out, computer, outcome)])
+            progress.advance(task)
+    if failures:
+        raise FleetError("computers", failures, len(jobs))
     return [results[i] for i in sorted(results)]

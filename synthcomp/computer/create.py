@@ -18,6 +18,7 @@ from synthcomp.computer.hashing import tree_hash
 from synthcomp.computer.materialize import epoch, materialize
 from synthcomp.computer.personas import match_occupation
 from synthcomp.brains.claude.client import ClaudeConfig
+from synthcomp.workspace import computer_dir
 from synthcomp.models import Catalog, Computer, OSName, Persona
 
 COMPUTER_FILE = "computer.json"
@@ -63,13 +64,13 @@ def with_coordinates(persona: Persona, catalog: Catalog, seed: int) -> Persona:
 
 
 def create_computer(job: ComputerJob, brain: CreationBrain, catalog: Catalog) -> Computer:
-    """Create one computer under ``job.out/computers/<id>/`` and return its model."""
+    """Create one computer under ``job.out/computers/<shard>/<id>/`` and return its model."""
     seed = job.computer_seed
     persona = with_coordinates(job.persona, catalog, seed)
     profile = brain.user_profile(persona)
     policy = brain.filesystem_policy(profile, job.os_name)
     plan = brain.file_plan(profile, policy)
-    final = job.out / "computers" / job.computer_id
+    final = computer_dir(job.out, job.computer_id)
     partial = final.with_name(f".partial-{job.computer_id}-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:

@@ -22,7 +22,7 @@ def load_computer(computer_dir: Path) -> Computer:
     """
     meta = computer_dir / COMPUTER_FILE
     if not meta.is_file():
-        raise InputError(f"{computer_dir} is not a computer (no {COMPUTER_FILE}); expected WS/computers/<id>")
+        raise InputError(f"{computer_dir} is not a computer (no {COMPUTER_FILE}); expected WS/computers/<shard>/<id>")
     try:
         return Computer.model_validate_json(meta.read_text())
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -19,6 +20,9 @@ from rich.table import Table
 
 from synthcomp import ospath
 from synthcomp.errors import InputError
+from synthcomp.fleet.executor import Outcome
+from synthcomp.models import Computer
+from synthcomp.workspace import computer_dir
 
 
 class Summary(BaseModel):
@@ -78,14 +82,25 @@ def computer_shape(computer_dir: Path) -> tuple[int, int, float, int, list[tuple
     return len(sizes), len(dirs), statistics.fmean(depths), max(depths), sizes
 
 
+def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> dict[str, Any]:
+    """A computer's line in the workspace manifest: who it belongs to and its shape."""
+    directory = computer_dir(workspace, computer.id)
+    n_files, n_dirs, avg_depth, max_depth, sizes = computer_shape(directory)
+    return {"kind": "computer", "id": computer.id, "status": "done", "attempts": outcome.attempts,
+            "errors": outcome.errors, "path": str(directory.relative_to(workspace)), "os": computer.policy.os,
+            "occupation": computer.profile.occupation, "industry": computer.persona.industry, "brain": computer.brain,
+            "files": n_files, "dirs": n_dirs, "avg_depth": round(avg_depth, 3), "max_depth": max_depth,
+            "bytes": sum(size for _, size in sizes), "seconds": round(outcome.seconds, 3)}
+
+
 def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:
     """Summarize every computer under ``workspace/computers`` (``post``: the computers as
-    simulations left them, ``workspace/sims/<id>/computer``).
+    simulations left them, ``workspace/sims/<shard>/<id>/computer``).
 
     Raises:
         InputError: the workspace holds no such computers.
     """
-    pattern = "sims/*/computer" if post else "computers/*"
+    pattern = "sims/*/*/computer" if post else "computers/*/*"
     computers = sorted(p for p in workspace.glob(pattern) if (p / "computer.json").is_file())
     if not computers:
         raise InputError(f"no computers in {workspace} (expected {workspace}/{pattern}/computer.json)")
@@ -113,7 +128,7 @@ def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:
 
 def simulation_totals(workspace: Path) -> list[dict]:
     """The summary.json of every finished simulation (paper Table 3's measures)."""
-    return [json.loads(p.read_text()) for p in sorted(workspace.glob("sims/*/summary.json"))]
+    return [json.loads(p.read_text()) for p in sorted(workspace.glob("sims/*/*/summary.json"))]
 
 
 def print_simulations(summaries: list[dict], console: Console) -> None:

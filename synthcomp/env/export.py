@@ -9,6 +9,7 @@ as plain assistant text followed by the error, so a model also learns from mista
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,24 +52,36 @@ def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:
     return {"messages": messages, "tools": openai_tools()}
 
 
+def run_conversations(run_dir: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(day, conversation)`` for every recorded workday under ``run_dir``, in day order.
+
+    The SFT file and the dataset view (``synthcomp.fleet.dataset``) both read runs
+    through this, so the two never disagree on what a conversation is. Days sort by
+    number, not by name, so a run longer than 99 days stays in order.
+    """
+    files = run_dir.glob("days/*/trajectory.jsonl")
+    days = sorted((int(p.parent.name), p) for p in files if p.parent.name.isdigit())
+    for day, path in days:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        # a day may hold several resets (re-briefings, restores): each starts a conversation
+        starts = [i for i, e in enumerate(lines) if e["event"] == "reset"] + [len(lines)]
+        for a, b in zip(starts, starts[1:]):
+            if b - a > 1:
+                yield day, day_conversation(lines[a:b])
+
+
 def export_trajectories(run_dir: Path, out: Path) -> int:
     """Write one chat line per recorded day under ``run_dir``; returns how many.
 
     Raises:
         InputError: ``run_dir`` holds no trajectories.
     """
-    files = sorted(run_dir.glob("days/*/trajectory.jsonl"))
-    if not files:
+    if not any(run_dir.glob("days/*/trajectory.jsonl")):
         raise InputError(f"no trajectories under {run_dir} (expected {run_dir}/days/<n>/trajectory.jsonl)")
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with out.open("w", encoding="utf-8") as fh:
-        for path in files:
-            lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            # a day may hold several resets (re-briefings, restores): each starts a conversation
-            starts = [i for i, e in enumerate(lines) if e["event"] == "reset"] + [len(lines)]
-            for a, b in zip(starts, starts[1:]):
-                if b - a > 1:
-                    fh.write(json.dumps(day_conversation(lines[a:b]), ensure_ascii=False) + "\n")
-                    count += 1
+        for _, conversation in run_conversations(run_dir):
+            fh.write(json.dumps(conversation, ensure_ascii=False) + "\n")
+            count += 1
     return count

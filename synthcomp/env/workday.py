@@ -46,6 +46,7 @@ from synthcomp.errors import InputError
 from synthcomp.models import ActivityLogEntry, Message
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
+from synthcomp.workspace import sim_dir, workspace_of
 
 BUDGET_SPENT = "(the day ended without a summary: the step budget was spent)"
 """The activity-log entry of a day that ran out of steps before end_day."""
@@ -58,7 +59,7 @@ class WorkdayEnv(gym.Env[str, str]):
     """See the module docstring.
 
     Args:
-        computer: a computer directory (``WS/computers/<id>``).
+        computer: a computer directory (``WS/computers/<shard>/<id>``).
         sandbox: "docker", "local", "fake", or a sandbox config dict (``{"type": ...}``).
         days: workdays in the simulated month.
         step_budget: tool calls per workday before the episode is truncated.
@@ -98,7 +99,7 @@ class WorkdayEnv(gym.Env[str, str]):
         config = {"type": sandbox} if isinstance(sandbox, str) else sandbox
         self.sandbox_config = TypeAdapter(SandboxConfig).validate_python(config)
         self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
-        self.run_dir = Path(run_dir) if run_dir else self.computer_dir.parent.parent / "sims" / f"env-{self.computer.id}"
+        self.run_dir = Path(run_dir) if run_dir else sim_dir(workspace_of(self.computer_dir), f"env-{self.computer.id}")
         self.setup = setup or procedural_setup(self.computer, seed, days=days)
         self.private_dir = Path(private_dir) if private_dir else self.run_dir / "private"
         if private_dir is None:
@@ -189,8 +190,8 @@ class WorkdayEnv(gym.Env[str, str]):
             reward = self._close_day(result.summary)
             terminated = state.month_over
         truncated = not result.ends_day and state.steps_today >= self.step_budget
-        if truncated:
-            self._close_day(BUDGET_SPENT)
+        if truncated:  # the day is judged all the same, so a month's rewards still sum to its score
+            reward = self._close_day(BUDGET_SPENT)
             terminated = state.month_over
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,

@@ -1,6 +1,6 @@
 """The end of a simulation: the updated computer, the judgement, the summary.
 
-The updated computer (``sims/<id>/computer/``) is the final tree plus a computer.json
+The updated computer (``sims/<shard>/<id>/computer/``) is the final tree plus a computer.json
 whose plan gains the files the month created, each ``derived_from`` the sources the
 agent actually read for it (paper 3.2: "the file graph is updated"). The original
 computer is left untouched, so a simulation can always be replayed from it.

@@ -1,6 +1,6 @@
 """The month-long simulation (paper section 3): setup, then one env episode per workday.
 
-Everything lands under ``WS/sims/<sim-id>/``::
+Everything lands under ``WS/sims/<shard>/<sim-id>/`` (``synthcomp.workspace``)::
 
     sim.json              what was asked (computer, policy, days, sandbox, seed)
     setup.json            deliverables, collaborators, private-file specs, events
@@ -47,6 +47,7 @@ from synthcomp.errors import InputError
 from synthcomp.models import Computer, Strict
 from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
+from synthcomp.workspace import sim_dir, workspace_of
 from synthcomp.sim.outcome import finish_simulation
 
 
@@ -80,7 +81,7 @@ class DayRecord:
 
 
 def sim_dir_for(config: SimConfig) -> Path:
-    return config.computer.resolve().parent.parent / "sims" / config.sim_id
+    return sim_dir(workspace_of(config.computer), config.sim_id)
 
 
 def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: ClaudeClient | None) -> SetupPlan:

@@ -16,18 +16,19 @@ from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.models import Rubric
 from synthcomp.sim.judging import judge_simulation, tree_reader
 from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("judge-ws")
     made = create_computers(CreateRequest.from_cli(out=out, n=10, seed=77, os_name="mixed", personas=None, workers=2))
-    return [out / "computers" / c.id for c in made]
+    return [computer_dir(out, c.id) for c in made]
 
 
 def _simulate(computer: Path, policy: str, days: int = 4) -> Path:
     run_simulation(SimConfig(computer=computer, policy=policy, days=days, sandbox="local", seed=3, step_budget=150))
-    return computer.parent.parent / "sims" / f"{computer.name}-{policy}-s3"
+    return sim_dir(workspace_of(computer), f"{computer.name}-{policy}-s3")
 
 
 @pytest.mark.bwrap

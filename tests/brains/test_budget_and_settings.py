@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic
 from tests.brains.test_claude_judge import rubric_model
 from tests.brains.test_claude_policy import work_model
@@ -23,7 +24,7 @@ def test_a_spent_budget_stops_at_the_last_finished_day_and_resumes(tmp_path: Pat
                                                                    fake_api: FakeAnthropic) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=12, os_name="windows", personas=None, workers=1))
-    computer = tmp_path / "computers" / made[0].id
+    computer = computer_dir(tmp_path, made[0].id)
     fake_api.default = work_model
     command = ["simulate", str(computer), "--policy", "claude", "--days", "2", "--sandbox", "local",
                "--base-url", fake_api.base_url]
@@ -31,7 +32,7 @@ def test_a_spent_budget_stops_at_the_last_finished_day_and_resumes(tmp_path: Pat
     stopped = CliRunner().invoke(app, [*command, "--budget-usd", f"{budget:.6f}"])
     assert stopped.exit_code == 3, stopped.output
     assert "days finished: 1 of 2" in stopped.output and "budget" in stopped.output
-    sim = tmp_path / "sims" / f"{made[0].id}-claude-s0"
+    sim = sim_dir(tmp_path, f"{made[0].id}-claude-s0")
     assert json.loads((sim / "progress.json").read_text())["last_finished_day"] == 0
     assert not (sim / "summary.json").exists()
     spent = len(fake_api.requests)
@@ -53,14 +54,14 @@ def test_models_per_role_come_from_the_config_file_and_flags_win(tmp_path: Path,
     settings.write_text(f'base_url = "{fake_api.base_url}"\nretries = 0\n\n[models]\nrubric = "claude-haiku-4-5"\n')
     fake_api.default = rubric_model
     out = tmp_path / "rubric.json"
-    result = CliRunner().invoke(app, ["rubric", str(tmp_path / "computers" / made[0].id), "--runs", "2",
+    result = CliRunner().invoke(app, ["rubric", str(computer_dir(tmp_path, made[0].id)), "--runs", "2",
                                       "--brain", "claude", "--model-config", str(settings), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert [r["model"] for r in fake_api.requests] == ["claude-haiku-4-5"] * 2
     rubric = json.loads(out.read_text())
     assert rubric["drafts"] == 2 and rubric["criteria"]
     assert "model usage: 2 request(s)" in result.output
-    again = CliRunner().invoke(app, ["rubric", str(tmp_path / "computers" / made[0].id), "--runs", "1", "--brain",
+    again = CliRunner().invoke(app, ["rubric", str(computer_dir(tmp_path, made[0].id)), "--runs", "1", "--brain",
                                      "claude", "--model-config", str(settings), "--model-rubric", "claude-opus-4-6"])
     assert again.exit_code == 0, again.output
     assert fake_api.requests[-1]["model"] == "claude-opus-4-6"

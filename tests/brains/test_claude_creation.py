@@ -19,6 +19,7 @@ from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.cli import app
 from synthcomp.computer.personas import load_catalog
 from synthcomp.models import FilePlan, FilesystemPolicy, Persona, PlannedFile, UserProfile
+from synthcomp.workspace import computer_dirs
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
 _BLOCK = re.compile(r"^([^\n]+?):\n```json\n(.*?)\n```$", re.S | re.M)
@@ -75,7 +76,7 @@ def test_a_computer_created_on_claude_then_again_from_the_cache(tmp_path: Path, 
         args = ["create", "--n", "1", "--seed", "4", "--os", "windows", "--brain", "claude", "--base-url", fake.base_url]
         first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "ws")])
         assert first.exit_code == 0, first.output
-        computer = next((tmp_path / "ws" / "computers").iterdir())
+        computer = next(computer_dirs(tmp_path / "ws"))
         meta = json.loads((computer / "computer.json").read_text())
         assert meta["brain"] == "claude"
         on_disk = [p for p in (computer / "files").rglob("*") if p.is_file()]
@@ -90,7 +91,7 @@ def test_a_computer_created_on_claude_then_again_from_the_cache(tmp_path: Path, 
         second = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "ws2")])
         assert second.exit_code == 0, second.output
         assert len(fake.requests) == sent, "the cache should make the second run issue no requests"
-        again = next((tmp_path / "ws2" / "computers").iterdir())
+        again = next(computer_dirs(tmp_path / "ws2"))
         assert json.loads((again / "computer.json").read_text())["content_hash"] == meta["content_hash"]
     finally:
         fake.close()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
 
@@ -34,9 +35,9 @@ def rubric_model(body: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.mark.bwrap
 def test_judge_on_claude_with_screenshots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=23, os_name="windows", personas=None, workers=1))
-    computer = tmp_path / "computers" / made[0].id
+    computer = computer_dir(tmp_path, made[0].id)
     run_simulation(SimConfig(computer=computer, policy="scripted", days=3, sandbox="local"))
-    sim = tmp_path / "sims" / f"{made[0].id}-scripted-s0"
+    sim = sim_dir(tmp_path, f"{made[0].id}-scripted-s0")
     fake = FakeAnthropic()
     try:
         fake.replies += [rubric_model] * 5 + [scoring_model]

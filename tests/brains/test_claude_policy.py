@@ -14,6 +14,7 @@ from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions
+from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
 
@@ -38,7 +39,7 @@ def work_model(body: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.mark.bwrap
 def test_a_two_day_simulation_with_the_claude_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=12, os_name="windows", personas=None, workers=1))
-    computer = tmp_path / "computers" / made[0].id
+    computer = computer_dir(tmp_path, made[0].id)
     fake = FakeAnthropic()
     try:
         fake.replies.extend([work_model] * 20)
@@ -47,7 +48,7 @@ def test_a_two_day_simulation_with_the_claude_policy(tmp_path: Path, monkeypatch
                                           "--sandbox", "local", "--base-url", fake.base_url])
         assert result.exit_code == 0, result.output
         assert len(fake.requests) == 8  # four tool calls a day
-        sim = tmp_path / "sims" / f"{made[0].id}-claude-s0"
+        sim = sim_dir(tmp_path, f"{made[0].id}-claude-s0")
         state = json.loads((sim / "state.json").read_text())
         assert len(state["log"]) == 2 and state["outbox"]
         second_day = [r for r in fake.requests if "Workday 2" in r["messages"][0]["content"]]
@@ -73,6 +74,6 @@ def test_tool_schemas_match_the_env_tools_exactly() -> None:
 def test_the_claude_policy_without_a_key_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=13, os_name="macos", personas=None, workers=1))
-    result = CliRunner().invoke(app, ["simulate", str(tmp_path / "computers" / made[0].id), "--policy", "claude",
+    result = CliRunner().invoke(app, ["simulate", str(computer_dir(tmp_path, made[0].id)), "--policy", "claude",
                                       "--sandbox", "local"])
     assert result.exit_code == 2 and result.output.startswith("error:") and "ANTHROPIC_API_KEY" in result.output

@@ -13,6 +13,7 @@ from synthcomp.agents.setup import procedural_setup
 from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
+from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
 
@@ -26,7 +27,7 @@ def collaborator_model(body: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.mark.bwrap
 def test_simulate_with_a_claude_setup_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=21, os_name="macos", personas=None, workers=1))
-    computer = tmp_path / "computers" / made[0].id
+    computer = computer_dir(tmp_path, made[0].id)
     planned = procedural_setup(load_computer(computer), seed=99, days=2)
     fake = FakeAnthropic()
     try:
@@ -41,7 +42,7 @@ def test_simulate_with_a_claude_setup_agent(tmp_path: Path, monkeypatch: pytest.
         assert request["model"] == "claude-opus-4-6"
         assert request["tools"][0]["input_schema"]["title"] == "SetupPlan"
         assert "Files on the computer" in request["messages"][0]["content"]
-        sim = tmp_path / "sims" / f"{made[0].id}-scripted-s0"
+        sim = sim_dir(tmp_path, f"{made[0].id}-scripted-s0")
         assert json.loads((sim / "setup.json").read_text()) == planned.model_dump(mode="json")
         assert json.loads((sim / "judgement.json").read_text())["score"] > 0
         collaborator_calls = [r for r in fake.requests if r["tools"][0]["input_schema"]["title"] == "CollaboratorAnswer"]

@@ -15,6 +15,7 @@ from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.env.tools import tool_definitions
 from synthcomp.models import Strict
+from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 from tests.brains.test_claude_policy import work_model
 
@@ -25,7 +26,7 @@ def test_a_two_day_simulation_with_a_self_hosted_work_agent(tmp_path: Path, monk
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # a local server checks no key
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=12, os_name="windows", personas=None, workers=1))
     fake_api.replies.extend([work_model] * 20)
-    result = CliRunner().invoke(app, ["simulate", str(tmp_path / "computers" / made[0].id), "--policy", "openai",
+    result = CliRunner().invoke(app, ["simulate", str(computer_dir(tmp_path, made[0].id)), "--policy", "openai",
                                       "--days", "2", "--sandbox", "local", "--base-url", f"{fake_api.base_url}/v1",
                                       "--model-work", "qwen2.5-7b-instruct"])
     assert result.exit_code == 0, result.output
@@ -35,7 +36,7 @@ def test_a_two_day_simulation_with_a_self_hosted_work_agent(tmp_path: Path, monk
         assert request["tools"] == [openai_tool(d) for d in tool_definitions()]
     tool_messages = [m for r in fake_api.openai_requests for m in r["messages"] if m["role"] == "tool"]
     assert tool_messages and not any(m["content"].startswith("ERROR") for m in tool_messages)
-    sim = tmp_path / "sims" / f"{made[0].id}-openai-s0"
+    sim = sim_dir(tmp_path, f"{made[0].id}-openai-s0")
     state = json.loads((sim / "state.json").read_text())
     assert len(state["log"]) == 2 and state["outbox"]
     assert json.loads((sim / "summary.json").read_text())["usage"]["by_role"]["work"]["requests"] == 8

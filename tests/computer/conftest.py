@@ -9,6 +9,7 @@ import pytest
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.models import Computer
+from synthcomp.workspace import computer_dirs
 
 
 def make_workspace(out: Path, n: int, seed: int, os_name: str = "mixed", workers: int = 2) -> list[Computer]:
@@ -26,5 +27,5 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def fleet_computers(fleet: Path) -> list[tuple[Path, Computer]]:
-    dirs = sorted((fleet / "computers").iterdir())
+    dirs = list(computer_dirs(fleet))
     return [(d, load_computer(d)) for d in dirs]

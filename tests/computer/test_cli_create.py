@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcomp.cli import app
+from synthcomp.workspace import computer_dirs
 
 runner = CliRunner()
 
@@ -35,8 +36,8 @@ def test_same_seed_gives_the_same_computers_byte_for_byte(tmp_path: Path) -> Non
 def test_a_different_seed_gives_different_computers(tmp_path: Path) -> None:
     _create(tmp_path / "a", "--n", "1", "--seed", "1", "--os", "windows")
     _create(tmp_path / "b", "--n", "1", "--seed", "2", "--os", "windows")
-    a = json.loads(next((tmp_path / "a" / "computers").glob("*/computer.json")).read_text())
-    b = json.loads(next((tmp_path / "b" / "computers").glob("*/computer.json")).read_text())
+    a = json.loads(next((tmp_path / "a" / "computers").glob("*/*/computer.json")).read_text())
+    b = json.loads(next((tmp_path / "b" / "computers").glob("*/*/computer.json")).read_text())
     assert a["persona"]["text"] != b["persona"]["text"]
     assert a["content_hash"] != b["content_hash"]
 
@@ -48,7 +49,7 @@ def test_personas_from_a_jsonl_file(tmp_path: Path) -> None:
         + json.dumps({"persona": "A structural engineer designing pedestrian bridges", "id": 7}) + "\n"
     )
     _create(tmp_path / "ws", "--n", "2", "--seed", "3", "--personas", str(personas), "--os", "macos")
-    metas = [json.loads(p.read_text()) for p in sorted((tmp_path / "ws" / "computers").glob("*/computer.json"))]
+    metas = [json.loads(p.read_text()) for p in sorted((tmp_path / "ws" / "computers").glob("*/*/computer.json"))]
     texts = {m["persona"]["text"] for m in metas}
     assert texts == {json.loads(line)["persona"] for line in personas.read_text().splitlines()}
     industries = {m["persona"]["text"][:12]: m["profile"]["industry"] for m in metas}
@@ -57,7 +58,7 @@ def test_personas_from_a_jsonl_file(tmp_path: Path) -> None:
 
 def test_show_prints_the_profile_and_the_tree_in_os_style(tmp_path: Path) -> None:
     _create(tmp_path / "ws", "--n", "2", "--seed", "5", "--os", "mixed")
-    dirs = sorted((tmp_path / "ws" / "computers").iterdir())
+    dirs = list(computer_dirs(tmp_path / "ws"))
     shown = {json.loads((d / "computer.json").read_text())["policy"]["os"]: runner.invoke(app, ["show", str(d)]) for d in dirs}
     assert shown["windows"].exit_code == 0 and "C:\\" in shown["windows"].output and "Users" in shown["windows"].output
     assert shown["macos"].exit_code == 0 and "Documents" in shown["macos"].output

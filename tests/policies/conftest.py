@@ -14,6 +14,7 @@ from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.policies import Policy
+from synthcomp.workspace import computer_dirs
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,7 @@ def computers(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("policy-ws")
     request = CreateRequest.from_cli(out=out, n=3, seed=11, os_name="mixed", personas=None, workers=1)
     create_computers(request)
-    return sorted((out / "computers").iterdir())
+    return list(computer_dirs(out))
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from synthcomp import ospath
 from synthcomp.cli import app
 from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 runner = CliRunner()
 
@@ -25,11 +26,11 @@ runner = CliRunner()
 def computer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sim-ws")
     made = create_computers(CreateRequest.from_cli(out=out, n=1, seed=31, os_name="windows", personas=None, workers=1))
-    return out / "computers" / made[0].id
+    return computer_dir(out, made[0].id)
 
 
 def _copy_workspace(computer: Path, dest: Path) -> Path:
-    target = dest / "computers" / computer.name
+    target = computer_dir(dest, computer.name)
     shutil.copytree(computer, target, symlinks=True)
     return target
 
@@ -41,7 +42,7 @@ def _simulate(computer: Path, *extra: str) -> subprocess.Popen:
 
 
 def _sim_dir(computer: Path) -> Path:
-    return computer.parent.parent / "sims" / f"{computer.name}-scripted-s5"
+    return sim_dir(workspace_of(computer), f"{computer.name}-scripted-s5")
 
 
 @pytest.mark.bwrap

@@ -1,0 +1,132 @@
+"""Batched rollouts: one ``WorkdayEnv`` per computer in a Gymnasium vector env.
+
+``gymnasium.make_vec`` gives every copy the same kwargs, so it cannot give each copy its
+own computer and run directory; ``make_vector_env`` builds the ``AsyncVectorEnv`` (or
+``SyncVectorEnv``) itself. What a user sees (gymnasium 1.x):
+
+- Observations are a tuple of N strings: ``batch_space`` turns a ``Text`` space into a
+  ``Tuple`` of N copies. Actions are any sequence of N JSON tool calls (strings).
+- ``shared_memory=False``: gymnasium can put ``Text`` in shared memory, but only as indexes
+  into the space's charset, and a briefing's newlines are not in ``AnyText``'s charset.
+- Autoreset is ``NEXT_STEP``: after a step with ``terminated[i] or truncated[i]``, the next
+  ``step`` resets computer i instead of stepping it; its action is ignored, its
+  observation is the next day's briefing, its reward 0 and its info the reset info
+  (``objectives``, ``collaborators``).
+- Do not call ``envs.reset()`` between a done step and that autoreset step when
+  ``asynchronous=True``: gymnasium 1.4's async worker clears its pending autoreset on
+  reset only when shared memory is on, so the following step would be dropped and the
+  computer re-briefed again.
+- ``AsyncVectorEnv`` builds the first computer's env once in this process to read its
+  spaces (it starts no sandbox), then builds each env again in its worker.
+
+Usage (a scripted policy per computer, one JSON string per action)::
+
+    import json
+    from pathlib import Path
+
+    import numpy as np
+    from synthcomp.env.vector import make_vector_env
+    from synthcomp.policies import policy_by_name
+
+    envs = make_vector_env(["ws/computers/<shard>/<id1>", "ws/computers/<shard>/<id2>"],
+                           sandbox="local", days=20, run_root=Path("runs/batch-0"))
+    policies = [policy_by_name("scripted", seed=i) for i in range(envs.num_envs)]
+
+    def info_of(infos: dict, i: int) -> dict:   # computer i's info from the batched dict
+        return {k: v[i] for k, v in infos.items() if not k.startswith("_") and infos[f"_{k}"][i]}
+
+    obs, infos = envs.reset(seed=0)             # N morning briefings (seeds 0..N-1)
+    for p in policies:
+        p.reset()
+    done = np.zeros(envs.num_envs, dtype=bool)
+    for _ in range(1000):
+        actions = ["" if done[i] else json.dumps(p.act(obs[i], info_of(infos, i)))  # "" is ignored
+                   for i, p in enumerate(policies)]
+        obs, rewards, terminated, truncated, infos = envs.step(actions)
+        for i in np.flatnonzero(done):          # reset by this step: obs[i] is a briefing
+            policies[i].reset()
+        done = terminated | truncated           # truncated: a workday ended (bootstrap from it)
+    envs.close()                                 # stops every sandbox
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
+
+from synthcomp.computer.show import load_computer
+from synthcomp.env import ENV_ID
+from synthcomp.errors import InputError
+
+
+class DayBoundary(gym.Wrapper[str, str, str, str]):
+    """Report an accepted ``end_day`` as ``truncated`` so vector envs autoreset into the next day.
+
+    ``WorkdayEnv`` ends an episode at ``end_day`` without setting either flag (the month goes
+    on), and vector envs reset a copy only when one is set, so without this a computer would
+    sit at the end of its day forever. Truncation, not termination, is the honest signal: the
+    month is the MDP, the next day continues it, so a value estimate should bootstrap from
+    the end-of-day observation. The month's last ``end_day`` already terminates and is left
+    alone, as is a refused ``end_day`` (empty summary), which does not end the day.
+    """
+
+    def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        if info["tool"] == "end_day" and not info["tool_error"] and not terminated:
+            truncated = True
+        return observation, reward, terminated, truncated, info
+
+
+def _make_env(computer: Path, run_dir: Path | None, kwargs: dict[str, Any]) -> gym.Env[str, str]:
+    """One computer's env (module-level so that ``AsyncVectorEnv`` can pickle it)."""
+    return DayBoundary(gym.make(ENV_ID, computer=computer, run_dir=run_dir, **kwargs))
+
+
+def make_vector_env(
+    computers: list[str | Path],
+    *,
+    sandbox: str | dict[str, Any] = "local",
+    days: int = 20,
+    step_budget: int = 150,
+    run_root: Path | None = None,
+    asynchronous: bool = True,
+    **env_kwargs: Any,
+) -> VectorEnv:
+    """A vector env with one ``DayBoundary(WorkdayEnv)`` per computer (see the module docstring).
+
+    Args:
+        computers: computer directories (``WS/computers/<shard>/<id>``); env i drives computer i.
+        sandbox, days, step_budget: as for ``WorkdayEnv``, the same for every computer.
+        run_root: each env writes to ``run_root/<index>-<computer id>``; default: each
+            computer's ``WorkdayEnv`` default (``WS/sims/env-<id>``).
+        asynchronous: one worker process per computer (``AsyncVectorEnv``), or all in this
+            process, one after another (``SyncVectorEnv``).
+        env_kwargs: any other ``WorkdayEnv`` argument, the same for every computer.
+
+    Raises:
+        InputError: no computers, a directory that is not a computer, ``computer`` or
+            ``run_dir`` in ``env_kwargs``, or a computer listed twice without ``run_root``
+            (both copies would write the same trajectories).
+    """
+    if not computers:
+        raise InputError("make_vector_env needs at least one computer directory (got an empty list)")
+    clashing = sorted({"computer", "run_dir"} & set(env_kwargs))
+    if clashing:
+        raise InputError(f"make_vector_env sets {' and '.join(clashing)} per computer: list the computers "
+                         "and pass run_root for their run directories")
+    ids = [load_computer(Path(c)).id for c in computers]
+    if run_root is None and len(set(ids)) < len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError(f"computer(s) {', '.join(twice)} listed twice: pass run_root so each copy has its own run_dir")
+    kwargs = {"sandbox": sandbox, "days": days, "step_budget": step_budget, **env_kwargs}
+    env_fns = [
+        partial(_make_env, Path(c), None if run_root is None else Path(run_root) / f"{index}-{cid}", kwargs)
+        for index, (c, cid) in enumerate(zip(computers, ids))
+    ]
+    if asynchronous:
+        return AsyncVectorEnv(env_fns, shared_memory=False)
+    return SyncVectorEnv(env_fns)

@@ -1,0 +1,1 @@
+"""Fleet scale: executors, tasks, the manifest and the dataset view."""
