@@ -63,11 +63,13 @@ class ScriptedPolicyConfig(_Config):
     """The deterministic offline baseline (``synthcomp.policies.scripted``)."""
 
     type: Literal["scripted"] = "scripted"
+    skills: list[Path] = Field(default_factory=list)
+    """SKILL.md files whose ``metadata.practices`` it adopts."""
 
     def build(self) -> Policy:
         from synthcomp.policies.scripted import ScriptedPolicy
 
-        return ScriptedPolicy(seed=self.seed)
+        return ScriptedPolicy(seed=self.seed, skills=self.skills)
 
 
 class RandomPolicyConfig(_Config):

@@ -17,6 +17,15 @@ writing comes before reading.
 
 Month memory survives ``reset()``; a briefing for an earlier day, or for the same day
 after the policy already acted on it (a restart or a restored snapshot), starts afresh.
+
+Practices (``synthcomp.skillmd.PRACTICES``) switch learnable behaviour. Out of the box it
+follows :data:`BASELINE`: it reads its sources, delivers every output and reads what is
+shared, but it has two failure modes the paper's work agents show: it drafts as soon as
+it can, before the data owners it asked have answered, and it never revises a draft once
+written, so late figures and reviewers' requested changes are lost. A SKILL.md whose
+``metadata.practices`` names "wait-for-data-owners" or "revise-after-feedback" (mined from
+simulations by ``synthcomp skills``) switches them on; :data:`ALL_PRACTICES` is the
+thorough worker.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
+from pathlib import Path
+
 from synthcomp.models import Deliverable
 from synthcomp.policies.documents import deck_spec, report_spec, text_output, workbook_spec
 from synthcomp.policies.drafting import Brief, Reply, SourceNote, file_name
@@ -36,7 +47,15 @@ from synthcomp.policies.observations import (
     sheet_tables,
 )
 
+from synthcomp.skillmd import PRACTICES, practices_of
+
 log = logging.getLogger(__name__)
+
+BASELINE = frozenset({"read-sources-first", "deliver-every-output", "check-paths", "check-downloads-each-morning"})
+"""What the policy practices without skills."""
+ALL_PRACTICES = frozenset(PRACTICES)
+WAIT_DAYS = 3
+"""How long "wait-for-data-owners" holds a first draft for a reply."""
 
 MAX_ATTEMPTS = 2
 MAX_VERSIONS = 5
@@ -52,8 +71,10 @@ class ScriptedPolicy:
 
     name = "scripted"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, practices: frozenset[str] = BASELINE, skills: list[Path] | None = None) -> None:
+        """``skills`` add the practices their SKILL.md metadata names to ``practices``."""
         self.seed = seed
+        self.practices = frozenset(practices) | practices_of(skills or [])
         self.month: Month | None = None
         self.today: Today | None = None
         self._last: dict[str, Any] | None = None
@@ -252,7 +273,11 @@ class ScriptedPolicy:
             progress = month.progress[d.id]
             known = _inputs(month.replies[d.id])
             if progress.version == 0:
+                if self._waiting_for_owners(d):
+                    continue
                 progress.target = 1
+            elif "revise-after-feedback" not in self.practices:
+                pass  # the draft stands as first written
             elif progress.target == progress.version and progress.version < MAX_VERSIONS:
                 new = known - progress.inputs_at_write
                 # the first revision answers any feedback; later ones only new facts or requests
@@ -265,6 +290,17 @@ class ScriptedPolicy:
                 progress.written_day, progress.inputs_at_write = today.day, known
                 today.done.append(f"{'wrote' if progress.version == 1 else 'revised'} {d.id} ({len(d.outputs)} file(s))")
         return None
+
+    def _waiting_for_owners(self, d: Deliverable) -> bool:
+        """"wait-for-data-owners": a collaborator of ``d`` was asked, has not answered yet,
+        and there is time to wait (at most ``WAIT_DAYS``, never into the last two days)."""
+        month, today = self.month, self.today
+        if "wait-for-data-owners" not in self.practices:
+            return False
+        if month.days_total is not None and today.day >= month.days_total - 2:
+            return False
+        return any(0 <= month.asked.get(c, -1) and c not in month.replied and today.day - month.asked[c] < WAIT_DAYS
+                   for c in d.collaborators)
 
     def _write_output(self, d: Deliverable, progress: Progress, info: dict[str, Any]) -> dict[str, Any] | None:
         for output in d.outputs:

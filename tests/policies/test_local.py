@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from synthcomp.policies import RandomPolicy, ScriptedPolicy
+from synthcomp.policies.scripted import BASELINE
 
 from tests.policies.conftest import play_day
+
+REVISING = BASELINE | {"revise-after-feedback"}
+"""The thorough worker: drafts early and revises on every new input."""
 
 pytestmark = pytest.mark.bwrap
 
@@ -42,7 +46,7 @@ def test_a_random_day_of_150_steps(computers: list[Path], make_env, seed: int) -
 def test_scripted_beats_random(computers: list[Path], make_env) -> None:
     scores = {"scripted": [], "random": []}
     for computer in computers[:2]:
-        for name, policy in (("scripted", ScriptedPolicy()), ("random", RandomPolicy(seed=0))):
+        for name, policy in (("scripted", ScriptedPolicy(practices=REVISING)), ("random", RandomPolicy(seed=0))):
             env = make_env(computer, sandbox="local", days=3)
             days = [play_day(env, policy) for _ in range(3)]
             assert env.unwrapped.state.month_over

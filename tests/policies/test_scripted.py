@@ -11,9 +11,13 @@ from openpyxl import load_workbook
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.models import WeekPlan
 from synthcomp.policies import ScriptedPolicy
-from synthcomp.policies.scripted import MAX_VERSIONS
+from synthcomp.policies.scripted import BASELINE, MAX_VERSIONS
+from synthcomp.skillmd import front_matter
 
 from tests.policies.conftest import play_day
+
+REVISING = BASELINE | {"revise-after-feedback"}
+"""The thorough worker: drafts early and revises on every new input."""
 
 
 def tools(day) -> list[str]:
@@ -57,7 +61,7 @@ def _source_totals(sandbox, path: str) -> list[float]:
 def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], make_env) -> None:
     for computer in computers:
         env = make_env(computer, days=4)  # replies take one or two days: all are in by day 3
-        policy = ScriptedPolicy()
+        policy = ScriptedPolicy(practices=REVISING)
         days = [play_day(env, policy) for _ in range(4)]
         assert all(d.ended and d.errors <= 1 for d in days)  # list_dir errors on the fake sandbox
         assert days[-1].terminated and days[-1].info["score"] == 1.0
@@ -84,7 +88,7 @@ def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], m
 
 def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
     env = make_env(computers[0], days=20)
-    policy = ScriptedPolicy()
+    policy = ScriptedPolicy(practices=REVISING)
     days = [play_day(env, policy) for _ in range(20)]
     assert all(d.ended and d.errors <= 1 and not d.truncated for d in days)  # list_dir errors on the fake sandbox
     assert days[-1].terminated and not any(d.terminated for d in days[:-1])
@@ -142,3 +146,24 @@ def test_a_pickled_policy_resumes_the_month(computers: list[Path], make_env) -> 
     second = play_day(env, clone)
     assert second.errors == 0 and second.info["score"] > 0.8
     assert "list_dir" not in tools(second) and "submit_week_plan" not in tools(second), "it remembers day 1"
+
+
+def test_out_of_the_box_it_drafts_early_and_never_revises_and_a_skill_changes_that(
+        computers: list[Path], make_env, tmp_path: Path) -> None:
+    skill = tmp_path / "SKILL.md"
+    skill.write_text(front_matter("careful-drafting", "Wait for data owners; revise after feedback.",
+                                  {"practices": ["wait-for-data-owners", "revise-after-feedback", "not-a-practice"]})
+                     + "# Careful drafting\n")
+    runs = {}
+    for name, policy in (("baseline", ScriptedPolicy()), ("skilled", ScriptedPolicy(skills=[skill]))):
+        env = make_env(computers[0], days=6)
+        days = [play_day(env, policy) for _ in range(6)]
+        writes = [i for i, d in enumerate(days) for t in tools(d) if t in ("create_document", "write_file")]
+        runs[name] = (writes, days[-1].info["score"])
+    outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
+    baseline_writes, baseline_score = runs["baseline"]
+    skilled_writes, skilled_score = runs["skilled"]
+    assert len(baseline_writes) == outputs and baseline_writes[0] == 1, "drafts on day 2, once, never revised"
+    assert skilled_writes[0] > 1 or len(skilled_writes) > outputs, "waits for the owners, or revises"
+    assert skilled_score > baseline_score
+    assert ScriptedPolicy(skills=[skill]).practices == BASELINE | {"wait-for-data-owners", "revise-after-feedback"}
