@@ -12,12 +12,16 @@ Memory per live computer is sampled while the concurrency-16 Docker point runs (
 containers' cgroups, i.e. what ``docker stats`` shows), together with the number of
 live sandbox containers, which must never exceed the concurrency (the executors'
 backpressure guarantee).
+
+The machine may be shared: a watcher thread adds up other users' CPU time, so every
+point reports how loaded the machine was besides this run ("other load"), and the
+core-seconds per task exclude it. Docker resources are cleaned up by the points
+themselves (checkpoint images) and, for anything left, by computer label at the end.
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import socket
 import statistics
@@ -32,21 +36,22 @@ from synthcomp.computer.stats import computer_shape
 from synthcomp.fleet.executor import LocalExecutor, RayExecutor
 from synthcomp.fleet.manifest import read_manifest
 from synthcomp.fleet.simulations import simulate_many
-from synthcomp.sandbox.gc import HOST, OWNER, ROLE
+from synthcomp.sandbox.gc import COMPUTER, HOST, OWNER, ROLE
 from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.workspace import computer_dir, computer_dirs, shard_of, sim_dirs
 
 SEED = 909
-CREATE_LOCAL = [(1, 8), (2, 16), (4, 16)]
-"""(concurrency, computers): the same seed everywhere, so c=1's 8 are the first 8 of the others' 16."""
-CREATE_RAY = [(2, 16)]
+CREATE_LOCAL = [(1, 6), (2, 6), (4, 16)]
+"""(concurrency, computers), the same seed everywhere: c=4's 16 (the simulations' pool) start with the others' 6."""
+CREATE_RAY = [(2, 6)]
 SIM_DAYS = 2
-SIM_LOCAL = [(1, 2), (2, 4), (4, 8), (8, 8), (16, 16)]
+SIM_LOCAL = [(1, 2), (2, 2), (4, 4), (8, 8), (16, 16)]
 """(concurrency, simulations): each simulation is one computer of the same pool, first n by id."""
-SIM_RAY = [(2, 4), (8, 8)]
+SIM_RAY = [(2, 2), (8, 8)]
 SAMPLED = 16
 """The local simulation point during which live containers and their memory are sampled."""
 MONTH_DAYS = 20
+"""A month-long simulation's workdays, for the projection."""
 NOOPS = 200
 NODES = 100
 CLUSTER_COMPUTERS = [10**4, 10**5, 10**6]
@@ -61,7 +66,7 @@ class Point:
     tasks: int
     wall: float
     cpu: Cpu
-    """CPU time used during the point: this run's processes, the Docker side, everything else."""
+    """CPU time used during the point: the whole machine's, and other users' part of it."""
     retried: int = 0
     failed: int = 0
     files: list[int] = field(default_factory=list)
@@ -79,48 +84,11 @@ class Point:
 # ---------------------------------------------------------------- measuring helpers
 
 
-DOCKER_PROCESSES = {"dockerd", "containerd", "containerd-shim", "fuse-overlayfs", "runc", "docker-init"}
+DOCKER_PROCESSES = {"dockerd", "containerd", "containerd-shim", "fuse-overlayfs", "runc", "docker-init", "docker-proxy"}
 
 
-@dataclass
-class Cpu:
-    """Core-seconds so far: this process's tree, the Docker side, the whole machine."""
-
-    own: float
-    docker: float
-    total: float
-
-    @classmethod
-    def now(cls) -> Cpu:
-        tick = os.sysconf("SC_CLK_TCK")
-        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        total = (sum(fields[:8]) - fields[3] - fields[4]) / tick  # all but idle and iowait
-        own = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                  for f in ("ru_utime", "ru_stime"))
-        mine = _descendants()
-        docker = 0.0
-        for pid, (comm, times) in _processes().items():
-            if pid in mine:  # utime, stime, and what its reaped children used (Ray's workers, via the raylet)
-                own += sum(times) / tick
-            elif comm in DOCKER_PROCESSES:  # the containers themselves are in the docker cgroup below
-                docker += sum(times[:2]) / tick
-        try:
-            docker += int(Path("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage").read_text()) / 1e9
-        except (OSError, ValueError):
-            pass
-        return cls(own, docker, total)
-
-    def __sub__(self, other: Cpu) -> Cpu:
-        return Cpu(self.own - other.own, self.docker - other.docker, self.total - other.total)
-
-    @property
-    def other(self) -> float:
-        """Busy time of everything else on the machine (other users' processes)."""
-        return max(self.total - self.own - self.docker, 0.0)
-
-
-def _processes() -> dict[int, tuple[str, list[int]]]:
-    """pid -> (comm, [utime, stime, cutime, cstime]) in clock ticks."""
+def _processes() -> dict[int, tuple[int, str, int, int, int]]:
+    """pid -> (ppid, comm, start time, CPU ticks incl. reaped children's, nice) for every process."""
     out = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -129,30 +97,103 @@ def _processes() -> dict[int, tuple[str, list[int]]]:
             except OSError:
                 continue
             head, _, rest = stat.rpartition(")")
-            fields = rest.split()
-            out[int(entry.name)] = (head.partition("(")[2], [int(x) for x in fields[11:15]])
+            f = rest.split()
+            out[int(entry.name)] = (int(f[1]), head.partition("(")[2], int(f[19]), sum(map(int, f[11:15])), int(f[16]))
     return out
 
 
-def _descendants() -> set[int]:
-    """Pids of every process below this one (pool workers, the Ray node and its workers)."""
+def _descendants(procs: dict[int, tuple[int, str, int, int, int]] | None = None,
+                 roots: set[int] | None = None) -> set[int]:
+    """``roots`` (default: this process) and every process below them."""
+    procs = _processes() if procs is None else procs
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [os.getpid()]
+    for pid, (ppid, *_) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    found = set(roots) if roots is not None else {os.getpid()}
+    todo = list(found)
     while todo:
         for child in children.get(todo.pop(), []):
             if child not in found:
                 found.add(child)
                 todo.append(child)
     return found
+
+
+def _busy_seconds() -> float:
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")  # not idle, iowait or steal
+
+
+@dataclass
+class Cpu:
+    """Core-seconds: the whole machine busy, and the part of it other users' processes used."""
+
+    total: float
+    other: float
+
+    def __sub__(self, before: Cpu) -> Cpu:
+        return Cpu(self.total - before.total, self.other - before.other)
+
+    @property
+    def ours(self) -> float:
+        """Everything but other users: this run's processes, the Docker side, the kernel's work for them."""
+        return max(self.total - self.other, 0.0)
+
+
+class CpuWatch(threading.Thread):
+    """Adds up, every ``interval`` s, the CPU time of *other users'* processes: everything that
+    is neither below this process, nor Docker's (dockerd, containerd, shims, fuse-overlayfs
+    and the containers' processes below them), nor a kernel thread, nor init. The machine's busy time minus that is this run's cost,
+    whatever process it was spent in.
+
+    Each process's ticks include its reaped children's, so short-lived commands count
+    through their parent; a process that ends with a parent that is not another user's
+    (init, for an orphan) is counted up to its last look, losing at most ``interval`` s.
+    """
+
+    def __init__(self, interval: float = 0.25):
+        super().__init__(daemon=True)
+        self.interval, self.stop = interval, threading.Event()
+        self.lock = threading.RLock()  # the thread and now() both look
+        self.other_ticks = 0
+        self.last: dict[int, tuple[int, int, int]] = {}  # other users' pid -> (ppid, start time, ticks)
+        self.ray_nice: set[int] = set()  # niceness of Ray's worker processes
+        self.mine: set[int] = set()  # ever below this process: still ours once orphaned
+        self._look(first=True)
+
+    def _look(self, first: bool = False) -> None:
+        with self.lock:
+            self._look_locked(first)
+
+    def _look_locked(self, first: bool) -> None:
+        procs = _processes()
+        mine = _descendants(procs)
+        docker = _descendants(procs, {pid for pid, (_, comm, *_) in procs.items()
+                                      if comm in DOCKER_PROCESSES or comm.startswith("containerd-shim")})
+        now: dict[int, tuple[int, int, int]] = {}
+        for pid, (ppid, comm, start, ticks, nice) in procs.items():
+            if pid in mine or pid in self.mine:
+                self.mine.add(pid)
+                if comm.startswith("ray::") and not comm.startswith(("ray::Dashboard", "ray::RuntimeEnv")):
+                    self.ray_nice.add(nice)
+            elif not (pid in (1, 2) or ppid == 2 or pid in docker):  # init, kernel threads, Docker and containers
+                now[pid] = (ppid, start, ticks)
+        gained = sum(t for _, _, t in now.values()) - sum(t for _, _, t in self.last.values())
+        for pid, (ppid, start, ticks) in self.last.items():
+            if now.get(pid, (0, None))[1] != start and ppid not in self.last:
+                gained += ticks  # gone, and no other user's process inherits its ticks: keep what it used
+        self.last = now
+        if not first:
+            self.other_ticks += gained
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self._look()
+
+    def now(self) -> Cpu:
+        self._look()
+        with self.lock:
+            return Cpu(_busy_seconds(), self.other_ticks / os.sysconf("SC_CLK_TCK"))
 
 
 def _docker():
@@ -220,29 +261,39 @@ class LiveSampler(threading.Thread):
                 self.peak_live = max(self.peak_live, len(live))
                 self.seen.update(c.id for c in live)
                 for c in live:
-                    memory = _cgroup_mb(c.id)
-                    if memory is None:  # no cgroup file here: ask the daemon instead
-                        stats = c.stats(stream=False, one_shot=True)["memory_stats"]
-                        if "usage" not in stats:  # it stopped between the listing and now
-                            continue
-                        cache = stats.get("stats", {}).get("total_inactive_file", stats.get("stats", {}).get("inactive_file", 0))
-                        memory = ((stats["usage"] - cache) / 2**20, stats.get("max_usage", stats["usage"]) / 2**20)
-                    self.samples.append(memory[0])
-                    self.peaks[c.id] = max(self.peaks.get(c.id, 0.0), memory[1])
+                    memory = _cgroup_mb(c.id) or self._daemon_stats(c)
+                    if memory is not None:  # None: it stopped between the listing and now
+                        self.samples.append(memory[0])
+                        self.peaks[c.id] = max(self.peaks.get(c.id, 0.0), memory[1])
                 self.host_peak = max(self.host_peak, _host_used_mb() - self.host_before)
-            except Exception as exc:  # a container went away mid-sample: try again next tick
+            except Exception as exc:  # the daemon hiccuped: that tick is skipped
                 self.error = f"{type(exc).__name__}: {exc}"
             self.stop.wait(self.interval)
+
+    @staticmethod
+    def _daemon_stats(container) -> tuple[float, float] | None:
+        """`docker stats`' memory figures from the API, where the cgroup files are not visible."""
+        import docker.errors
+
+        try:
+            stats = container.stats(stream=False, one_shot=True)["memory_stats"]
+        except docker.errors.NotFound:
+            return None
+        if "usage" not in stats:
+            return None
+        detail = stats.get("stats", {})
+        cache = detail.get("total_inactive_file", detail.get("inactive_file", 0))
+        return (stats["usage"] - cache) / 2**20, stats.get("max_usage", stats["usage"]) / 2**20
 
 
 # ---------------------------------------------------------------- the points
 
 
-def _create_point(out: Path, executor, name: str, concurrency: int, n: int) -> Point:
+def _create_point(watch: CpuWatch, out: Path, executor, name: str, concurrency: int, n: int) -> Point:
     request = CreateRequest.from_cli(out=out, n=n, seed=SEED, os_name="mixed", personas=None, workers=1)
-    cpu, started = Cpu.now(), time.perf_counter()
+    cpu, started = watch.now(), time.perf_counter()
     create_computers(request, executor=executor)
-    wall, cpu = time.perf_counter() - started, Cpu.now() - cpu
+    wall, cpu = time.perf_counter() - started, watch.now() - cpu
     records = [r for (kind, _), r in read_manifest(out).items() if kind == "computer"]
     return Point("create", name, concurrency, n, wall, cpu,
                  retried=sum(r.get("attempts", 1) > 1 for r in records),
@@ -250,18 +301,19 @@ def _create_point(out: Path, executor, name: str, concurrency: int, n: int) -> P
                  files=[computer_shape(c)[0] for c in computer_dirs(out)])
 
 
-def _sim_point(ws: Path, pool: list[Path], executor, name: str, concurrency: int, n: int,
-               sampler: LiveSampler | None = None, days: int = SIM_DAYS) -> Point:
+def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str, concurrency: int, n: int,
+               sampler: LiveSampler | None = None) -> Point:
     assert n <= len(pool), f"{n} simulations need {n} computers; the pool has {len(pool)}"
     for source in pool[:n]:
         shutil.copytree(source, computer_dir(ws, source.name))
     if sampler is not None:
         sampler.start()
-    cpu, started = Cpu.now(), time.perf_counter()
+    cpu, started = watch.now(), time.perf_counter()
     try:
-        report = simulate_many(ws, executor, policy="scripted", days=days, sandbox="docker", seed=0, step_budget=150)
+        report = simulate_many(ws, executor, policy="scripted", days=SIM_DAYS, sandbox="docker", seed=0,
+                               step_budget=150)
     finally:
-        wall, cpu = time.perf_counter() - started, Cpu.now() - cpu
+        wall, cpu = time.perf_counter() - started, watch.now() - cpu
         if sampler is not None:
             sampler.stop.set()
             sampler.join()
@@ -278,9 +330,9 @@ def _delete_checkpoints(ws: Path) -> None:
 
 
 def _noop_seconds(executor) -> float:
-    """Wall seconds per task of a task that does nothing (shard_of on an id)."""
+    """Wall seconds per task of a task that does nothing (``shard_of`` on an id)."""
     items = [f"win-{i:010x}" for i in range(NOOPS)]
-    list(executor.run(shard_of, items[:10], items[:10]))  # warm-up: Ray's workers exist, a pool's do not persist
+    list(executor.run(shard_of, items[:10], items[:10]))  # warm-up: Ray keeps its workers, a pool does not
     started = time.perf_counter()
     done = sum(o.status == "done" for o in executor.run(shard_of, items, items))
     assert done == NOOPS, f"{NOOPS - done} no-op tasks failed"
@@ -290,64 +342,85 @@ def _noop_seconds(executor) -> float:
 # ---------------------------------------------------------------- run
 
 
+@dataclass
+class Results:
+    points: list[Point] = field(default_factory=list)
+    sampler: LiveSampler | None = None
+    local_noop: float = 0.0
+    ray_noop: float = 0.0
+    ray_start: float = 0.0
+    ray_nice: set[int] = field(default_factory=set)
+    seconds: float = 0.0
+    leftovers: str = ""
+
+
 def run() -> str:
     client = _docker()
     before_containers = {c.id for c in client.containers.list(all=True)} if client else set()
     before_images = {i.id for i in client.images.list(filters={"label": f"{ROLE}=snapshot"})} if client else set()
-    started_all = time.perf_counter()
-    points: list[Point] = []
-    sampler = None
-    month = None
+    started = time.perf_counter()
+    res = Results()
+    watch = CpuWatch()
+    watch.start()
+    pool: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
-            # -- local executor (before Ray starts, so no pool forks a process holding Ray's threads)
-            local_noop = _noop_seconds(LocalExecutor(2))
+            # local executor first: no pool ever forks a process that holds Ray's threads
+            res.local_noop = _noop_seconds(LocalExecutor(2))
             for c, n in CREATE_LOCAL:
-                points.append(_create_point(root / f"create-local-{c}", LocalExecutor(c), "local", c, n))
+                res.points.append(_create_point(watch, root / f"create-local-{c}", LocalExecutor(c), "local", c, n))
             pool = list(computer_dirs(root / f"create-local-{CREATE_LOCAL[-1][0]}"))
             if client is not None:
                 for c, n in SIM_LOCAL:
                     sampler = LiveSampler(client, before_containers) if c == SAMPLED else None
-                    points.append(_sim_point(root / f"sim-local-{c}", pool, LocalExecutor(c), "local", c, n, sampler))
-                ws = root / "month"
-                month = _sim_point(ws, pool, LocalExecutor(1), "local", 1, 1, days=MONTH_DAYS)
-            # -- Ray: one session for every Ray point; its start is reported on its own
+                    res.points.append(_sim_point(watch, root / f"sim-local-{c}", pool, LocalExecutor(c), "local", c, n,
+                                                 sampler))
+                    res.sampler = sampler or res.sampler
             import ray
 
-            t0 = time.perf_counter()
+            t0 = time.perf_counter()  # one session for every Ray point; its start is reported on its own
             ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-            ray_start = time.perf_counter() - t0
+            res.ray_start = time.perf_counter() - t0
             try:
-                ray_noop = _noop_seconds(RayExecutor(2))
+                res.ray_noop = _noop_seconds(RayExecutor(2))
                 for c, n in CREATE_RAY:
-                    points.append(_create_point(root / f"create-ray-{c}", RayExecutor(c), "ray", c, n))
+                    res.points.append(_create_point(watch, root / f"create-ray-{c}", RayExecutor(c), "ray", c, n))
                 if client is not None:
                     for c, n in SIM_RAY:
-                        points.append(_sim_point(root / f"sim-ray-{c}", pool, RayExecutor(c), "ray", c, n))
+                        res.points.append(_sim_point(watch, root / f"sim-ray-{c}", pool, RayExecutor(c), "ray", c, n))
+                res.ray_nice = set(watch.ray_nice)
             finally:
                 ray.shutdown()
         finally:
+            watch.stop.set()
             for ws in root.glob("sim-*"):
                 _delete_checkpoints(ws)
-            _delete_checkpoints(root / "month")
-    total = time.perf_counter() - started_all
-    leftovers = _leftovers(client, before_containers, before_images)
-    return _section(points, sampler, month, local_noop, ray_noop, ray_start, total, leftovers)
+    res.seconds = time.perf_counter() - started
+    res.leftovers = _leftovers(client, before_containers, before_images, {p.name for p in pool})
+    return _section(res)
 
 
-def _leftovers(client, before_containers: set[str], before_images: set[str]) -> str:
-    """Remove (and say) what this run left behind in Docker: containers and snapshot images."""
+def _leftovers(client, before_containers: set[str], before_images: set[str], computers: set[str]) -> str:
+    """Remove (and say) what this run left in Docker: only new containers, snapshot images and
+    volumes labelled with one of this run's computers, so nobody else's are touched."""
     if client is None:
         return "no Docker daemon"
-    time.sleep(1)  # auto-remove is asynchronous
-    containers = [c for c in client.containers.list(all=True, filters={"label": OWNER}) if c.id not in before_containers]
-    images = [i for i in client.images.list(filters={"label": f"{ROLE}=snapshot"}) if i.id not in before_images]
+    time.sleep(2)  # auto-remove is asynchronous
+    ours = lambda labels: (labels or {}).get(COMPUTER) in computers
+    containers = [c for c in client.containers.list(all=True, filters={"label": OWNER})
+                  if c.id not in before_containers and ours(c.labels)]
+    images = [i for i in client.images.list(filters={"label": f"{ROLE}=snapshot"})
+              if i.id not in before_images and ours(i.labels)]
+    volumes = [v for v in client.volumes.list(filters={"label": OWNER}) if ours(v.attrs.get("Labels"))]
     for c in containers:
         c.remove(force=True, v=True)
     for i in images:
         client.images.remove(i.id, force=True)
-    return f"{len(containers)} containers and {len(images)} snapshot images left behind (removed)"
+    for v in volumes:
+        v.remove(force=True)
+    return (f"{len(containers)} containers, {len(images)} snapshot images and {len(volumes)} volumes of this run "
+            "were left over (removed now)")
 
 
 # ---------------------------------------------------------------- the section
@@ -358,108 +431,13 @@ def _find(points: list[Point], kind: str, executor: str, c: int) -> Point | None
 
 
 def _hours(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
     if seconds < 3600:
         return f"{seconds / 60:.1f} min"
     if seconds < 3 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
-
-
-def _section(points, sampler, month, local_noop, ray_noop, ray_start, total, leftovers) -> str:
-    cores = os.cpu_count() or 1
-    creates = [p for p in points if p.kind == "create"]
-    sims = [p for p in points if p.kind == "sim"]
-    lines = [
-        "## Fleet throughput: local pool vs Ray",
-        "",
-        f"`bench/bench_fleet.py`: {cores} cores, {_host_total_gb():.0f} GiB. Each point is one "
-        "`create_computers` / `simulate_many` call on a fresh workspace; *wall* includes the executor "
-        "starting its workers. *Core-s per task* is the whole machine's busy CPU time during the point "
-        "(`/proc/stat`: workers, dockerd, containerd, the containers) divided by the tasks. "
-        f"Speed-up is against concurrency 1 of the same executor in this run; Ray is also compared "
-        f"with the local executor at the same concurrency. The whole module took {total:.0f} s.",
-        "",
-        f"### Creation (procedural brain, seed {SEED}, mixed OS; no containers)",
-        "",
-        "| executor | concurrency | computers | files per computer (mean) | wall | computers/hour | speed-up vs c=1 | core-s per computer | retried / failed |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    base = _find(points, "create", "local", 1)
-    for p in creates:
-        ref = base if p.executor == "local" else _find(points, "create", "local", p.concurrency)
-        vs = f"{p.per_hour / base.per_hour:.2f}x" if base else ""
-        if p.executor == "ray" and ref is not None:
-            vs += f" ({p.per_hour / ref.per_hour:.2f}x local c={p.concurrency})"
-        lines.append(f"| {p.executor} | {p.concurrency} | {p.tasks} | {statistics.fmean(p.files):.0f} | {p.wall:.1f} s | "
-                     f"{p.per_hour:,.0f} | {vs} | {p.core_seconds / p.tasks:.2f} | {p.retried} / {p.failed} |")
-    lines += [
-        "",
-        f"Creation is CPU-bound Python in the worker processes: beyond {cores} workers (the cores) it can only "
-        "add switching, so concurrency 4 is there to show the plateau, not as a setting to use. "
-        "The c=1 set is the first 8 of the others' 16 (same seed), so its mean size differs.",
-    ]
-    if sims:
-        lines += [
-            "",
-            f"### Simulations ({SIM_DAYS}-workday months, scripted policy, `sandbox=\"docker\"`, one container per simulation)",
-            "",
-            "Each simulation is a different computer of one pool of 16 (copied into the point's workspace); "
-            "a point with n simulations uses the first n. Wall time includes setup, a checkpoint "
-            "(`docker commit`) after each day, the end-of-month judgement (no rendering) and the "
-            "export of the updated computer.",
-            "",
-            "| executor | concurrency (live containers) | simulations | workdays | turns | wall | simulations/hour | workdays/hour | speed-up vs c=1 | core-s per workday | s per workday per slot | retried / failed |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        base = _find(points, "sim", "local", 1)
-        for p in sims:
-            ref = _find(points, "sim", "local", p.concurrency)
-            vs = f"{p.per_hour / base.per_hour:.2f}x" if base else ""
-            if p.executor == "ray" and ref is not None:
-                vs += f" ({p.per_hour / ref.per_hour:.2f}x local c={p.concurrency})"
-            lines.append(
-                f"| {p.executor} | {p.concurrency} | {p.tasks} | {p.workdays} | {p.turns} | {p.wall:.1f} s | "
-                f"{p.per_hour:,.0f} | {p.workdays / p.wall * 3600:,.0f} | {vs} | "
-                f"{p.core_seconds / p.workdays:.2f} | {p.wall * p.concurrency / p.workdays:.2f} | {p.retried} / {p.failed} |")
-        if month is not None:
-            lines += [
-                "",
-                f"Calibration, one full month: a {MONTH_DAYS}-workday simulation of the pool's first computer alone "
-                f"(local, c=1) took {month.wall:.1f} s ({month.turns} turns, {month.wall / MONTH_DAYS:.2f} s per workday, "
-                f"{month.core_seconds:.1f} core-s). Short months cost more per workday: setup, container start, "
-                "judgement and export are per simulation, and the first days (reading, planning, first drafts) "
-                "are the busiest.",
-            ]
-    if sampler is not None:
-        per_host = sampler.host_peak / max(sampler.peak_live, 1)
-        peaks = list(sampler.peaks.values())
-        check = "met" if sampler.peak_live <= SAMPLED else "NOT met"
-        lines += [
-            "",
-            f"### Live computers during the local concurrency-{SAMPLED} point",
-            "",
-            f"Sampled every {sampler.interval} s: this run's running `synthcomp.role=sandbox` containers "
-            "(owner pid a descendant of this process) and each one's memory cgroup (usage minus inactive "
-            "file cache, as `docker stats` reports it; the computer's tree and /tmp are tmpfs, so they count).",
-            "",
-            "| measure | value |",
-            "|---|---|",
-            f"| containers seen during the point | {len(sampler.seen)} |",
-            f"| peak live containers at once (check: <= concurrency {SAMPLED}) | {sampler.peak_live} ({check}) |",
-            f"| memory per live container, mean of {len(sampler.samples)} samples | "
-            f"{statistics.fmean(sampler.samples):.1f} MB |" if sampler.samples else "| memory per live container | n/a |",
-            f"| memory per live container, max sample | {max(sampler.samples):.1f} MB |" if sampler.samples else None,
-            f"| per-container cgroup peak (incl. page cache), median / max | {statistics.median(peaks):.1f} / {max(peaks):.1f} MB |"
-            if peaks else None,
-            f"| host memory above the point's start at its peak, per live computer (container + its Python "
-            f"worker + containerd-shim) | {per_host:.0f} MB ({sampler.host_peak / 1024:.1f} GiB for {sampler.peak_live}) |",
-        ]
-        if sampler.error:
-            lines.append(f"\nLast sampling error (retried next tick): {sampler.error}")
-    lines += _ray_lines(points, local_noop, ray_noop, ray_start)
-    lines += _projection(points, month, ray_noop, sampler)
-    lines += ["", f"Docker after the run: {leftovers}."]
-    return "\n".join(line for line in lines if line is not None)
 
 
 def _host_total_gb() -> float:
@@ -469,77 +447,174 @@ def _host_total_gb() -> float:
     return 0.0
 
 
-def _ray_lines(points, local_noop, ray_noop, ray_start) -> list[str]:
-    return [
+def _speedup(points: list[Point], p: Point) -> str:
+    base = _find(points, p.kind, p.executor, 1) or _find(points, p.kind, "local", 1)
+    text = f"{p.per_hour / base.per_hour:.2f}x" if base else ""
+    local = _find(points, p.kind, "local", p.concurrency)
+    if p.executor == "ray" and local is not None:
+        text += f" ({p.per_hour / local.per_hour:.2f}x local c={p.concurrency})"
+    return text
+
+
+def _section(res: Results) -> str:
+    cores = os.cpu_count() or 1
+    points = res.points
+    creates = [p for p in points if p.kind == "create"]
+    sims = [p for p in points if p.kind == "sim"]
+    nice = ", ".join(map(str, sorted(res.ray_nice))) or "?"
+    lines = [
+        "## Fleet throughput: local pool vs Ray",
+        "",
+        f"`bench/bench_fleet.py` on {cores} cores and {_host_total_gb():.0f} GiB; the module took {res.seconds:.0f} s. "
+        "Each point is one `create_computers` / `simulate_many` call on a fresh temp workspace; *wall* includes "
+        "the executor starting its workers (a local pool forks them per call; Ray's are kept). Speed-up is "
+        "against concurrency 1 of the same executor in this run; Ray has no c=1 point, so its ratio is against "
+        "local c=1, and against local at the same concurrency. *Core-s* is the machine's busy CPU time during "
+        "the point (`/proc/stat`) minus other users' processes (sampled every 0.25 s), divided by the tasks: "
+        "this run's workers, the Ray node, Docker (dockerd, containerd, shims, fuse-overlayfs, the containers) "
+        "and the kernel's work for them. *Other load* is the other users' part, in cores on average: this is a "
+        "shared 2-core machine, and wherever it is above ~0.1 that point's wall time is slower than on an idle "
+        f"machine. Ray runs its workers at nice {nice} (Ray's default, `RAY_worker_niceness`), the pool's "
+        "workers at 0, so under other load Ray's tasks yield first.",
+        "",
+        f"### Creation (procedural brain, seed {SEED}, mixed OS; no containers)",
+        "",
+        "| executor | concurrency | computers | files per computer (mean) | wall | computers/hour | speed-up | core-s per computer | other load | retried / failed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in creates:
+        lines.append(f"| {p.executor} | {p.concurrency} | {p.tasks} | {statistics.fmean(p.files):.0f} | {p.wall:.1f} s | "
+                     f"{p.per_hour:,.0f} | {_speedup(points, p)} | {p.cpu.ours / p.tasks:.2f} | "
+                     f"{p.cpu.other / p.wall:.2f} | {p.retried} / {p.failed} |")
+    lines += [
+        "",
+        f"Creation is CPU-bound Python in the worker processes: more workers than the {cores} cores only add "
+        "switching, so concurrency 4 shows the plateau and is not a setting to use. Every point uses the same "
+        "seed, so the points with the same count create the same computers; c=4 makes 16 (the first ones the "
+        "same), which are also the simulations' pool.",
+    ]
+    if sims:
+        lines += [
+            "",
+            f"### Simulations ({SIM_DAYS}-workday months, scripted policy, `sandbox=\"docker\"`, one container per simulation)",
+            "",
+            "Concurrency = the most live containers. Each simulation is a different computer of the pool "
+            f"(copied into the point's workspace); a point with n simulations uses the first n. To fit the time "
+            "budget there is one simulation per slot from c=2 on (two at c=1). Wall time includes setup, a "
+            "checkpoint (`docker commit`) after each day, the end-of-month judgement (no rendering) and the export "
+            "of the updated computer. *s per workday per slot* = wall x concurrency / workdays.",
+            "",
+            "| executor | concurrency | simulations | workdays | turns | wall | simulations/hour | workdays/hour | speed-up | core-s per workday | s per workday per slot | other load | retried / failed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for p in sims:
+            lines.append(
+                f"| {p.executor} | {p.concurrency} | {p.tasks} | {p.workdays} | {p.turns} | {p.wall:.1f} s | "
+                f"{p.per_hour:,.0f} | {p.workdays / p.wall * 3600:,.0f} | {_speedup(points, p)} | "
+                f"{p.cpu.ours / p.workdays:.2f} | {p.wall * p.concurrency / p.workdays:.2f} | "
+                f"{p.cpu.other / p.wall:.2f} | {p.retried} / {p.failed} |")
+        lines += [
+            "",
+            f"A {SIM_DAYS}-day month pays once per simulation what a real month pays once per {MONTH_DAYS} days (container "
+            "start, setup, judgement, export), and its days are the busiest of a month (reading, planning, first "
+            "drafts), so its cost per workday likely overstates a month-long simulation's.",
+        ]
+    sampler = res.sampler
+    if sampler is not None:
+        peaks = list(sampler.peaks.values())
+        per_host = sampler.host_peak / max(sampler.peak_live, 1)
+        check = "met" if sampler.peak_live <= SAMPLED else "NOT met"
+        lines += [
+            "",
+            f"### Live computers and their memory during the local concurrency-{SAMPLED} point",
+            "",
+            f"Sampled every {sampler.interval} s: this run's running `synthcomp.role=sandbox` containers (owner "
+            "pid below this process) and each one's memory cgroup: usage minus inactive file cache, which is what "
+            "`docker stats` shows; the computer's tree and /tmp are tmpfs inside it, so they count.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| containers seen during the point | {len(sampler.seen)} |",
+            f"| peak live containers at once (check: <= concurrency {SAMPLED}) | {sampler.peak_live} ({check}) |",
+        ]
+        if sampler.samples:
+            lines += [
+                f"| memory per live container, mean of {len(sampler.samples)} samples | {statistics.fmean(sampler.samples):.1f} MB |",
+                f"| memory per live container, largest sample | {max(sampler.samples):.1f} MB |",
+            ]
+        if peaks:
+            lines.append(f"| each container's own cgroup peak (incl. page cache), median / max | "
+                         f"{statistics.median(peaks):.1f} / {max(peaks):.1f} MB |")
+        lines.append(f"| host memory in use above the point's start, at its peak, per live computer (container, "
+                     f"its Python worker, shim, fuse-overlayfs; other users' processes not excluded) | "
+                     f"{per_host:.0f} MB ({sampler.host_peak / 1024:.2f} GiB for {sampler.peak_live}) |")
+        if sampler.error:
+            lines += ["", f"Last sampling error (that tick was skipped): `{sampler.error[:200]}`."]
+    lines += [
         "",
         "### Ray's fixed and per-task costs",
         "",
         "| measure | value | ratio |",
         "|---|---|---|",
-        f"| `ray.init(num_cpus=2)`: local head node up (once per session, excluded from the Ray points) | {ray_start:.1f} s | |",
-        f"| wall per no-op task, local pool, 2 in flight ({NOOPS} tasks, pool start included) | {local_noop * 1000:.1f} ms | 1x (baseline) |",
-        f"| wall per no-op task, `RayExecutor`, 2 in flight ({NOOPS} tasks) | {ray_noop * 1000:.1f} ms | {ray_noop / local_noop:.1f}x local |",
+        f"| `ray.init(num_cpus=2)`: local head node up (once per session, not in the Ray points) | {res.ray_start:.1f} s | |",
+        f"| wall per no-op task, local pool, 2 in flight ({NOOPS} tasks, pool start included) | {res.local_noop * 1000:.1f} ms | 1x (baseline) |",
+        f"| wall per no-op task, `RayExecutor`, 2 in flight ({NOOPS} tasks, warm workers) | {res.ray_noop * 1000:.1f} ms | {res.ray_noop / res.local_noop:.1f}x local |",
     ]
+    lines += _projection(res)
+    lines += ["", f"Docker after the run: {res.leftovers}."]
+    return "\n".join(lines)
 
 
-def _projection(points, month, ray_noop, sampler) -> list[str]:
-    out = ["", f"### Projection to a {NODES}-node cluster of these {os.cpu_count()}-core machines (not measured)", ""]
+def _projection(res: Results) -> list[str]:
+    cores = os.cpu_count() or 1
+    cluster_cores = NODES * cores
+    points, ray_noop = res.points, res.ray_noop
     creates = [p for p in points if p.kind == "create"]
     sims = [p for p in points if p.kind == "sim"]
     serial = _find(points, "create", "local", 1)
     best = max(creates, key=lambda p: p.per_hour)
-    out += [
-        "Assumptions: tasks share nothing (each reads its inputs and writes its own directory), so nodes scale "
-        "linearly; each node runs at the best rate measured here; one Ray driver dispatches every task and pays "
-        f"the measured {ray_noop * 1000:.1f} ms per no-op task (an upper bound on its per-task cost: that figure is "
-        "a full round trip with 2 in flight), serially; the shared workspace's storage keeps up. "
-        "Not included: moving computers to and from the nodes, node failures, the manifest at scale.",
+    per_core = serial.wall / serial.tasks
+    out = [
         "",
-        f"Creation: {serial.wall / serial.tasks:.2f} s of one core per computer measured at c=1 "
-        f"({serial.core_seconds / serial.tasks:.2f} busy core-s); best node rate {best.per_hour:,.0f} computers/hour "
-        f"({best.executor}, c={best.concurrency}), so {NODES} nodes make {best.per_hour * NODES:,.0f}/hour.",
+        f"### Projection to a {NODES}-node cluster of these {cores}-core machines (arithmetic on the figures above, not measured)",
         "",
-        "| computers | cluster time = n / (node rate x nodes) | + Ray dispatch (n x per-task cost, serial) | same from core-s: n x s / cores |",
+        "Assumptions: tasks share nothing (each reads its inputs and writes only its own directory), so nodes "
+        "add up linearly; every node sustains the best rate measured on this one; one Ray driver hands out all "
+        f"tasks at the measured {ray_noop * 1000:.1f} ms each (a whole no-op round trip with 2 in flight, so "
+        "an upper bound on the driver's share), which overlaps the work as long as it is shorter than a task's "
+        "time divided by the cluster's slots; storage keeps up. Not included: copying computers to and from "
+        "the nodes, node failures and retries, a 10^6-line manifest, other users' load.",
+        "",
+        f"Creation: one core (local c=1) takes {per_core:.2f} s per computer ({serial.cpu.ours / serial.tasks:.2f} "
+        f"core-s of the machine's); the best node rate was {best.per_hour:,.0f} computers/hour ({best.executor}, "
+        f"c={best.concurrency}), so {NODES} nodes make {best.per_hour * NODES:,.0f} per hour. The driver alone "
+        f"could hand out 1 / {ray_noop * 1000:.1f} ms = {3600 / ray_noop:,.0f} tasks per hour.",
+        "",
+        f"| computers | from the node rate: n / (rate x {NODES}) | from one core's time: n x {per_core:.2f} s / {cluster_cores} cores | Ray hand-out, serial: n x {ray_noop * 1000:.1f} ms |",
         "|---|---|---|---|",
     ]
-    cluster_cores = NODES * (os.cpu_count() or 1)
     for n in CLUSTER_COMPUTERS:
-        t = n / (best.per_hour * NODES) * 3600
-        out.append(f"| {n:,} | {n:,} / ({best.per_hour:,.0f} x {NODES}) /h = {_hours(t)} | "
-                   f"{n:,} x {ray_noop * 1000:.1f} ms = {_hours(n * ray_noop)} (overlaps the work) | "
-                   f"{n:,} x {serial.wall / serial.tasks:.2f} s / {cluster_cores} = {_hours(n * serial.wall / serial.tasks / cluster_cores)} |")
+        out.append(f"| {n:,} | {n:,} / {best.per_hour * NODES:,.0f} per h = {_hours(n / (best.per_hour * NODES) * 3600)} | "
+                   f"{_hours(n * per_core / cluster_cores)} | {_hours(n * ray_noop)} |")
     if sims:
         best_sim = max(sims, key=lambda p: p.workdays / p.wall)
         rate = best_sim.workdays / best_sim.wall * 3600
         per_slot = best_sim.wall * best_sim.concurrency / best_sim.workdays
         workdays = CLUSTER_MONTHS * MONTH_DAYS
-        t_days = workdays / (rate * NODES) * 3600
+        cluster_rate = rate * NODES
         out += [
             "",
-            f"Simulations: best node rate {rate:,.0f} workdays/hour ({best_sim.executor}, c={best_sim.concurrency}: "
-            f"{per_slot:.2f} s per workday per slot, {SIM_DAYS}-day months). {CLUSTER_MONTHS:,} month-long "
-            f"({MONTH_DAYS}-workday) simulations = {workdays:,} workdays.",
+            f"Simulations: the best node rate was {rate:,.0f} workdays/hour ({best_sim.executor}, "
+            f"c={best_sim.concurrency}: {per_slot:.2f} s per workday per slot, {SIM_DAYS}-day months), so {NODES} "
+            f"nodes x {best_sim.concurrency} slots = {NODES * best_sim.concurrency:,} live containers do "
+            f"{cluster_rate:,.0f} workdays/hour. The {SIM_DAYS}-day months' cost per workday likely overstates a "
+            "month's (see above). Each node's cores, not its memory, set the slot count (see the memory table).",
             "",
-            "| basis | arithmetic | cluster time |",
-            "|---|---|---|",
-            f"| per workday, from the {SIM_DAYS}-day months (overstates: per-simulation costs spread over {SIM_DAYS} days) | "
-            f"{workdays:,} / ({rate:,.0f} x {NODES}) /h | {_hours(t_days)} |",
+            f"| simulations | workdays | from the node rate: workdays / (rate x {NODES}) | from the slot time: workdays x {per_slot:.2f} s / {NODES * best_sim.concurrency:,} slots | Ray hand-out, serial |",
+            "|---|---|---|---|---|",
+            f"| {CLUSTER_MONTHS:,} month-long | {CLUSTER_MONTHS:,} x {MONTH_DAYS} = {workdays:,} | "
+            f"{workdays:,} / {cluster_rate:,.0f} per h = {_hours(workdays / cluster_rate * 3600)} | "
+            f"{_hours(workdays * per_slot / (NODES * best_sim.concurrency))} | "
+            f"{CLUSTER_MONTHS:,} x {ray_noop * 1000:.1f} ms = {_hours(CLUSTER_MONTHS * ray_noop)} |",
         ]
-        base = _find(points, "sim", best_sim.executor, 1) or _find(points, "sim", "local", 1)
-        if month is not None and base is not None:
-            speedup = best_sim.per_hour / base.per_hour
-            months_per_node = 3600 / month.wall * speedup
-            out.append(
-                f"| per month: the measured {MONTH_DAYS}-day month ({month.wall:.1f} s at c=1) times the {SIM_DAYS}-day "
-                f"months' speed-up at c={best_sim.concurrency} ({speedup:.2f}x) | "
-                f"{CLUSTER_MONTHS:,} / ({months_per_node:,.0f} months/h x {NODES}) | "
-                f"{_hours(CLUSTER_MONTHS / (months_per_node * NODES) * 3600)} |")
-        out.append(
-            f"| Ray dispatch for {CLUSTER_MONTHS:,} tasks | {CLUSTER_MONTHS:,} x {ray_noop * 1000:.1f} ms | "
-            f"{CLUSTER_MONTHS * ray_noop:.1f} s (negligible) |")
-        if sampler is not None and sampler.peak_live:
-            per_host = sampler.host_peak / sampler.peak_live
-            out += ["", f"Memory is not what limits a node: at the measured {per_host:.0f} MB per live computer "
-                    f"(container + worker), {_host_total_gb():.0f} GiB hold ~{int(_host_total_gb() * 1024 / max(per_host, 1)):,} "
-                    f"live computers, while the CPU saturates at c={best_sim.concurrency} here."]
     return out

@@ -36,6 +36,7 @@ BUDGET_HELP = "Model backends: stop cleanly once this many USD are spent."
 EXECUTOR_HELP = "local (a process pool) or ray (ray.init() here, or --ray-address for a cluster)."
 RAY_ADDRESS_HELP = "A Ray cluster to run on (e.g. ray://head:10001 or auto)."
 ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, then reported."
+COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
 
 
 def _fail(message: str) -> NoReturn:
@@ -96,14 +97,13 @@ def _model_config(brain: str, base_url: str | None, model_config: Path | None, m
 
 
 def _policy_options(policy: str, base_url: str | None, model_config: Path | None, model_work: str | None,
-                    budget_usd: float | None, skills: list[Path], cache: Path) -> dict:
-    """Options for ``policy_by_name``: only the model policies (claude, openai) take any."""
+                    budget_usd: float | None, cache: Path) -> dict:
+    """Options for ``policy_by_name``: the model policies (claude, openai) take their backend."""
     from synthcomp.policies.base import MODEL_POLICIES
 
     if policy not in MODEL_POLICIES:
         return {}
-    config = _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)
-    return {"claude": config, "skills": skills}
+    return {"claude": _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)}
 
 
 def _print_usage(usage) -> None:
@@ -162,7 +162,7 @@ def simulate(
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Re-run to resume."),
-    skill: list[Path] = typer.Option([], "--skill", help="Model policies: a SKILL.md to load (repeatable)."),
+    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md (or skill directory) the policy loads (repeatable)."),
     brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
     model_setup: str | None = typer.Option(None, "--model-setup", help="The setup agent's model."),
     model_collaborator: str | None = typer.Option(None, "--model-collaborator", help="The collaborators' model."),
@@ -177,13 +177,13 @@ def simulate(
 
     try:
         config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps,
-                           brain=brain)
+                           brain=brain, skills=skill)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     cache = workspace_of(computer) / ".claude-cache"
     try:
-        options = _policy_options(policy, base_url, model_config, model_work, budget_usd, skill, cache)
+        options = _policy_options(policy, base_url, model_config, model_work, budget_usd, cache)
         brain_claude = _model_config(brain, base_url, model_config,
                                      {"setup": model_setup, "collaborator": model_collaborator}, budget_usd, cache)
         summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options,
@@ -208,13 +208,15 @@ def simulate_many_command(
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     limit: int | None = typer.Option(None, "--n", help="Only the first N computers (by id)."),
+    computers: str = typer.Option("all", "--computers", help=COMPUTERS_HELP),
     concurrency: int = typer.Option(2, "--concurrency", help="Simulations (live sandboxes) at once."),
     executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
     ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
 ) -> None:
-    """Simulate every computer of a workspace; re-running skips finished simulations and
-    resumes unfinished ones. Each gets a line in WS/manifest.jsonl. Exits 1 if any failed."""
+    """Simulate every computer of a workspace (or one side of its split); re-running skips
+    finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
+    Exits 1 if any failed."""
     from pydantic import ValidationError
 
     from synthcomp.fleet.executor import make_executor
@@ -226,7 +228,7 @@ def simulate_many_command(
     try:
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
-                               step_budget=steps, limit=limit, console=console)
+                               step_budget=steps, limit=limit, computers=computers, console=console)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
@@ -237,6 +239,67 @@ def simulate_many_command(
         _fail(str(exc))
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
                   f"finished; manifest: {workspace / 'manifest.jsonl'}")
+
+
+@app.command()
+def split(
+    workspace: Path = typer.Argument(..., help="A workspace (holds computers/)."),
+    held_out: float = typer.Option(0.2, "--held-out", help="The fraction of computers held out of skill mining."),
+) -> None:
+    """(Re)make WS/split.json: a stable train / held-out split of the computers, by the hash of their ids."""
+    from synthcomp.fleet.split import make_split
+
+    try:
+        made = make_split(workspace, held_out)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"{len(made.train)} train, {len(made.held_out)} held-out computers "
+                  f"(held-out fraction {made.held_out_fraction}); wrote {workspace / 'split.json'}")
+
+
+@app.command()
+def evaluate(
+    workspace: Path = typer.Argument(..., help="A workspace (holds computers/)."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted or random (random takes no skills)."),
+    skills: Path | None = typer.Option(None, "--skills", help="A skills directory (index.json + <name>/SKILL.md)."),
+    computers: str = typer.Option("held-out", "--computers", help=COMPUTERS_HELP),
+    days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    seed: int = typer.Option(0, "--seed"),
+    steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
+    concurrency: int = typer.Option(2, "--concurrency", help="Simulations (live sandboxes) at once."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
+) -> None:
+    """Score a policy on computers without and with skills: per-computer scores, the win
+    rate and a paired sign test; writes WS/evaluations/<policy>-<skills>-s<seed>.json."""
+    from pydantic import ValidationError
+
+    from synthcomp.fleet.evaluation import evaluate as run_evaluation, evaluation_path
+    from synthcomp.fleet.executor import make_executor
+    from synthcomp.fleet.manifest import FleetError
+    from synthcomp.fleet.split import select_computers
+
+    if policy not in ("scripted", "random"):
+        _fail(f"--policy must be scripted or random for evaluate, got {policy!r}")
+    try:
+        fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
+        result = run_evaluation(workspace, fleet, policy=policy, skills_dir=skills,
+                                computers=select_computers(workspace, computers), days=days,
+                                sandbox=sandbox, seed=seed, step_budget=steps, console=console)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
+    except FleetError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(result.table())
+    console.print(result.summary.describe(), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {evaluation_path(workspace, policy, skills, seed)}", markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 @app.command()
@@ -254,6 +317,59 @@ def dataset(
     console.print(counts.describe())
 
 
+@app.command()
+def retrospect(
+    sim: Path = typer.Argument(..., help="A judged simulation (WS/sims/<shard>/<sim-id>)."),
+    brain: str = typer.Option("procedural", "--brain", help="Who analyses: " + BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_retrospect: str | None = typer.Option(None, "--model-retrospect", help="The analyst's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
+) -> None:
+    """Write the simulation's retrospective: what worked, what failed, experience items with evidence."""
+    from synthcomp.brains.claude.client import ClaudeClient
+    from synthcomp.sim.retrospect import REPORT_MD, retrospect as analyse_simulation
+
+    client = None
+    try:
+        config = _model_config(brain, base_url, model_config, {"retrospect": model_retrospect}, budget_usd,
+                               workspace_of(sim) / ".claude-cache")
+        client = ClaudeClient(config) if config is not None else None
+        report = analyse_simulation(sim, claude=client)
+    except SynthcompError as exc:
+        _fail(str(exc))
+    failures = sum(i.kind == "failure" for i in report.items)
+    console.print(f"{report.sim_id}: score {report.score:.1%}, {len(report.worked)} criteria met, "
+                  f"{len(report.failed)} problems, {len(report.items)} experience items ({failures} lessons from "
+                  f"failures); wrote {sim / REPORT_MD}")
+    if client is not None:
+        _print_usage(client.usage)
+
+
+@app.command()
+def skills(
+    workspace: Path = typer.Argument(..., help="A workspace with judged simulations."),
+    out: Path = typer.Option(..., "--out", help="Where the skills go (one <name>/SKILL.md each, and index.json)."),
+) -> None:
+    """Mine experience from the training computers' simulations into one SKILL.md per
+    occupation, per industry and a general one (held-out computers never teach)."""
+    from synthcomp.agents.skills import build_skills
+    from synthcomp.fleet.split import load_split
+    from synthcomp.sim.retrospect import collect_retrospectives
+
+    try:
+        held_out = set(load_split(workspace).held_out)
+        found = collect_retrospectives(workspace, exclude_computers=held_out)
+        if not found:
+            raise InputError(f"no judged simulations of training computers in {workspace}; run "
+                             "`synthcomp simulate-many WS --computers train` first")
+        index = build_skills(found, out)
+    except InputError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {len(index.groups)} skill(s) from {len(found)} simulation(s) of "
+                  f"{len(index.train_computers)} training computer(s) to {out}")
+
+
 @app.command("run-day")
 def run_day(
     computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
@@ -265,7 +381,7 @@ def run_day(
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
-    skill: list[Path] = typer.Option([], "--skill", help="Model policies: a SKILL.md to load (repeatable)."),
+    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md (or skill directory) the policy loads (repeatable)."),
 ) -> None:
     """Run one workday of a policy on a computer and print a short summary."""
     from synthcomp.env.rollout import run_one_day
@@ -273,8 +389,9 @@ def run_day(
     if sandbox not in {"docker", "local"}:
         _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
-        options = _policy_options(policy, base_url, model_config, model_work, None, skill,
-                                  workspace_of(computer) / ".claude-cache")
+        options = _policy_options(policy, base_url, model_config, model_work, None, workspace_of(computer) / ".claude-cache")
+        if skill:
+            options["skills"] = [p / "SKILL.md" if p.is_dir() else p for p in skill]
         summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
                               run_dir=run_dir, console=console, policy_options=options)
     except SynthcompError as exc:

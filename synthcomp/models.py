@@ -525,3 +525,42 @@ class Judgement(Strict):
     criteria: list[CriterionResult]
     summary: str
     judge: str
+
+
+class StepRef(Strict):
+    """One step of a simulation's trajectory: line ``step`` of ``days/<day>/trajectory.jsonl``
+    (line 0 is the morning reset)."""
+
+    sim: str = Field(description="The simulation directory, relative to the workspace.")
+    day: int = Field(ge=0)
+    step: int = Field(ge=0)
+    tool: str = ""
+    note: str = ""
+
+    def cite(self) -> str:
+        return f"{self.sim}/days/{self.day:02d}/trajectory.jsonl#L{self.step + 1}"
+
+
+class ExperienceItem(Strict):
+    """A lesson one simulation teaches (paper 4.2.3): when it applies, what to do, and
+    the steps that show it. ``practice`` names the machine-readable practice, if any."""
+
+    situation: str
+    lesson: str
+    kind: Literal["failure", "success"]
+    practice: str | None = None
+    evidence: list[StepRef] = Field(min_length=1)
+
+
+class Retrospective(Strict):
+    """What went well and badly in one simulation, and the lessons it yields (paper 4.2.2)."""
+
+    sim_id: str
+    computer_id: str
+    occupation: str
+    industry: str
+    policy: str
+    score: float = Field(ge=0, le=1)
+    worked: list[str]
+    failed: list[str]
+    items: list[ExperienceItem]

@@ -18,6 +18,7 @@ from typing import Any
 from synthcomp.errors import InputError
 
 PRACTICES: dict[str, str] = {
+    "ask-data-owners": "Ask the collaborators who own a deliverable's data for their figures and preferences early.",
     "wait-for-data-owners": "Ask the data owner before drafting: hold a deliverable's first draft until the "
                             "collaborators who hold its figures have replied (on the last two days, draft anyway).",
     "revise-after-feedback": "When a reviewer asks for changes, or new figures arrive after a draft, revise the "

@@ -4,11 +4,16 @@ Each task is one :func:`synthcomp.sim.runner.run_simulation`: it owns one sandbo
 closes it however it ends, checkpoints after every day and resumes from the last
 finished day, so a retried task (a fresh sandbox) continues instead of starting over.
 Simulations that already have a ``summary.json`` are skipped before anything is
-submitted; each finished or failed one gets a line in ``WS/manifest.jsonl``.
+submitted (and a simulation directory started with other settings is refused, since the
+sim id does not name the days or the step budget); each finished or failed one gets a
+line in ``WS/manifest.jsonl``. ``--computers train|held-out`` simulates one side of the
+workspace's split (``fleet/split.py``); :func:`run_simulations` runs any list of
+configurations the same way (``synthcomp evaluate`` uses it).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,8 +24,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from synthcomp.errors import InputError
 from synthcomp.fleet.executor import Executor, Outcome
 from synthcomp.fleet.manifest import FleetError, append_records, failure_record
+from synthcomp.fleet.split import select_computers
 from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for
-from synthcomp.workspace import computer_dirs
 
 
 @dataclass
@@ -44,18 +49,48 @@ def simulate_task(config: SimConfig) -> dict[str, Any]:
 
 
 def simulate_many(workspace: Path, executor: Executor, *, policy: str, days: int, sandbox: Literal["docker", "local"],
-                  seed: int, step_budget: int, limit: int | None = None, console: Console | None = None) -> FleetReport:
-    """Simulate every computer of ``workspace`` (the first ``limit`` by id) on ``executor``.
+                  seed: int, step_budget: int, limit: int | None = None, computers: str = "all",
+                  console: Console | None = None) -> FleetReport:
+    """Simulate the ``computers`` side of ``workspace`` (all, train or held-out; the first
+    ``limit`` by id) on ``executor``.
 
     Raises:
-        InputError: no computers, or settings SimConfig rejects.
+        InputError: no computers, or settings SimConfig rejects (see :func:`run_simulations`).
         FleetError: some simulations still failed after their retries (the rest are kept).
     """
-    computers = list(computer_dirs(workspace))[:limit]
-    if not computers:
-        raise InputError(f"no computers in {workspace} (expected {workspace}/computers/<shard>/<id>/computer.json)")
+    chosen = select_computers(workspace, computers)[:limit]
+    if not chosen:
+        raise InputError(f"no {'' if computers == 'all' else computers + ' '}computers in {workspace} "
+                         f"(expected {workspace}/computers/<shard>/<id>/computer.json)")
     configs = [SimConfig(computer=c, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget)
-               for c in computers]
+               for c in chosen]
+    return run_simulations(workspace, executor, configs, console=console)
+
+
+def _check_settings(config: SimConfig) -> None:
+    """Refuse, before any work, a simulation directory started with other settings: its
+    summary would otherwise be taken for this run's (the sim id does not name every setting)."""
+    recorded = sim_dir_for(config) / "sim.json"
+    if not recorded.is_file():
+        return
+    then, now = json.loads(recorded.read_text()), json.loads(config.model_dump_json())
+    differ = ", ".join(f"{k} {then.get(k)!r}, not {now.get(k)!r}" for k in sorted({*then, *now})
+                       if then.get(k) != now.get(k))
+    if differ:
+        raise InputError(f"{recorded.parent} was started with other settings ({differ}); "
+                         "use another --seed or delete it")
+
+
+def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig], *,
+                    console: Console | None = None) -> FleetReport:
+    """Run ``configs`` on ``executor``; finished ones (a ``summary.json``) are skipped.
+
+    Raises:
+        InputError: a simulation directory was started with other settings.
+        FleetError: some simulations still failed after their retries (the rest are kept).
+    """
+    for config in configs:
+        _check_settings(config)
     finished = {c.sim_id for c in configs if (sim_dir_for(c) / "summary.json").is_file()}
     todo = [c for c in configs if c.sim_id not in finished]
     report = FleetReport(skipped=sorted(finished))

@@ -51,7 +51,8 @@ from synthcomp.skillmd import PRACTICES, practices_of
 
 log = logging.getLogger(__name__)
 
-BASELINE = frozenset({"read-sources-first", "deliver-every-output", "check-paths", "check-downloads-each-morning"})
+BASELINE = frozenset({"ask-data-owners", "read-sources-first", "deliver-every-output", "check-paths",
+                      "check-downloads-each-morning"})
 """What the policy practices without skills."""
 ALL_PRACTICES = frozenset(PRACTICES)
 WAIT_DAYS = 3

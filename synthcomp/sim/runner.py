@@ -25,6 +25,7 @@ summary with ``"stopped": "budget"``: re-running (with a larger budget) resumes 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import shutil
@@ -60,10 +61,17 @@ class SimConfig(Strict):
     step_budget: int = Field(150, ge=1)
     brain: Literal["procedural", "claude", "openai"] = "procedural"
     """Which backend plays the setup agent and the collaborators."""
+    skills: list[Path] = Field(default_factory=list)
+    """SKILL.md files (or skill directories) the policy loads."""
 
     @property
     def sim_id(self) -> str:
-        return f"{self.computer.name}-{self.policy}-s{self.seed}"
+        """``<computer>-<policy>[-k<skills digest>]-s<seed>``: runs with and without skills never collide."""
+        tag = ""
+        if self.skills:
+            digest = hashlib.sha256("\n".join(sorted(p.resolve().as_posix() for p in self.skills)).encode())
+            tag = f"-k{digest.hexdigest()[:8]}"
+        return f"{self.computer.name}-{self.policy}{tag}-s{self.seed}"
 
 
 class Checkpoint(Strict):
@@ -126,7 +134,8 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     """
     computer = load_computer(config.computer)  # fails early on a missing or broken computer
     usage = Usage()
-    policy = policy_by_name(config.policy, config.seed, usage=usage, **(policy_options or {}))
+    skills = {"skills": [p / "SKILL.md" if p.is_dir() else p for p in config.skills]} if config.skills else {}
+    policy = policy_by_name(config.policy, config.seed, usage=usage, **{**(policy_options or {}), **skills})
     brain = None if config.brain == "procedural" else ClaudeClient(
         require_config(brain_claude, f"--brain {config.brain}"), seed=config.seed, usage=usage)
     sim_dir = sim_dir_for(config)

@@ -63,7 +63,8 @@ class ClaudeConfig(BaseModel):
     """A proxy, gateway or local server; None = the SDK's default endpoint."""
     models: dict[str, str] = Field(default_factory=lambda: {
         "work": "claude-sonnet-4-6", "creation": "claude-sonnet-4-6", "setup": "claude-opus-4-6",
-        "collaborator": "claude-sonnet-4-6", "rubric": "claude-opus-4-6", "judge": "claude-opus-4-6"})
+        "collaborator": "claude-sonnet-4-6", "rubric": "claude-opus-4-6", "judge": "claude-opus-4-6",
+        "retrospect": "claude-opus-4-6"})
     """Model per role (paper 4.1: Sonnet works and creates, Opus sets up and judges)."""
     max_tokens: int = Field(8192, ge=1)
     retries: int = Field(5, ge=0)

@@ -29,7 +29,7 @@ from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.errors import InputError
 
 Brain = Literal["procedural", "claude", "openai"]
-Role = Literal["work", "creation", "setup", "collaborator", "rubric", "judge"]
+Role = Literal["work", "creation", "setup", "collaborator", "rubric", "judge", "retrospect"]
 KEY_VARIABLES = {"claude": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 SELF_HOSTED_KEY = "not-needed"
 """What the openai SDK is given for a self-hosted server that checks no key."""
