@@ -28,6 +28,7 @@ import statistics
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +42,13 @@ from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.workspace import computer_dir, computer_dirs, shard_of, sim_dirs
 
 SEED = 909
-CREATE_LOCAL = [(1, 6), (2, 6), (4, 16)]
-"""(concurrency, computers), the same seed everywhere: c=4's 16 (the simulations' pool) start with the others' 6."""
-CREATE_RAY = [(2, 6)]
+CREATE_LOCAL = [(1, 4), (2, 4), (4, 16)]
+"""(concurrency, computers), the same seed everywhere: c=4's 16 (the simulations' pool) start with the others' 4."""
+CREATE_RAY = [(2, 4)]
 SIM_DAYS = 2
 SIM_LOCAL = [(1, 2), (2, 2), (4, 4), (8, 8), (16, 16)]
 """(concurrency, simulations): each simulation is one computer of the same pool, first n by id."""
-SIM_RAY = [(2, 2), (8, 8)]
+SIM_RAY = [(2, 2), (4, 4)]
 SAMPLED = 16
 """The local simulation point during which live containers and their memory are sampled."""
 MONTH_DAYS = 20
@@ -174,7 +175,7 @@ class CpuWatch(threading.Thread):
         for pid, (ppid, comm, start, ticks, nice) in procs.items():
             if pid in mine or pid in self.mine:
                 self.mine.add(pid)
-                if comm.startswith("ray::") and not comm.startswith(("ray::Dashboard", "ray::RuntimeEnv")):
+                if comm.startswith(("ray::IDLE", "ray::run_job", "ray::simulate_t", "ray::shard_of")):  # the workers
                     self.ray_nice.add(nice)
             elif not (pid in (1, 2) or ppid == 2 or pid in docker):  # init, kernel threads, Docker and containers
                 now[pid] = (ppid, start, ticks)
@@ -324,9 +325,10 @@ def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str,
 
 
 def _delete_checkpoints(ws: Path) -> None:
-    for sim in sim_dirs(ws):
-        if any((sim / "checkpoints").glob("day-*.json")):
-            delete_checkpoints(sim)
+    """Remove the simulations' checkpoint images (between points, a few at a time)."""
+    sims = [sim for sim in sim_dirs(ws) if any((sim / "checkpoints").glob("day-*.json"))]
+    with ThreadPoolExecutor(4) as removers:
+        list(removers.map(delete_checkpoints, sims))
 
 
 def _noop_seconds(executor) -> float:

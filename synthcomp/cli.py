@@ -39,9 +39,10 @@ ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, th
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """One ``error:`` line and the exit code: 2 for bad input, 1 for tasks that failed after retries."""
     err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -79,8 +80,7 @@ def create(
         created = create_computers(request, console=console, usage=usage,
                                    executor=None if executor == "local" and workers == 1 else fleet)
     except FleetError as exc:  # the computers that could be made are kept; re-running retries the rest
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1)
+        _fail(str(exc), code=1)
     except SynthcompError as exc:  # bad input, or a model backend's failure (BrainError, BudgetExceeded)
         _fail(str(exc))
     console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
@@ -162,7 +162,8 @@ def simulate(
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Re-run to resume."),
-    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md (or skill directory) the policy loads (repeatable)."),
+    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md or skill directory the policy loads, or a "
+                                      "skills directory (its index picks the computer's skill); repeatable."),
     brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
     model_setup: str | None = typer.Option(None, "--model-setup", help="The setup agent's model."),
     model_collaborator: str | None = typer.Option(None, "--model-collaborator", help="The collaborators' model."),
@@ -233,8 +234,7 @@ def simulate_many_command(
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     except FleetError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1)
+        _fail(str(exc), code=1)
     except InputError as exc:
         _fail(str(exc))
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
@@ -292,8 +292,7 @@ def evaluate(
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     except FleetError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1)
+        _fail(str(exc), code=1)
     except InputError as exc:
         _fail(str(exc))
     console.print(result.table())

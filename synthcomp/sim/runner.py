@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from synthcomp.agents.collaborators_claude import ClaudeCollaborators
+from synthcomp.agents.skill_index import INDEX, load_index, matching_skill
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.agents.setup_claude import claude_setup
 from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
@@ -88,6 +89,18 @@ class DayRecord:
     policy_seconds: float
 
 
+def skill_files(paths: list[Path], computer: Computer) -> list[Path]:
+    """The SKILL.md files ``paths`` name: a file, a skill directory, or a skills directory
+    written by ``synthcomp skills`` (its index picks the skill matching ``computer``)."""
+    files = []
+    for path in paths:
+        if (path / INDEX).is_file():
+            files += [m] if (m := matching_skill(path, load_index(path), computer)) else []
+        else:
+            files.append(path / "SKILL.md" if path.is_dir() else path)
+    return files
+
+
 def sim_dir_for(config: SimConfig) -> Path:
     return sim_dir(workspace_of(config.computer), config.sim_id)
 
@@ -134,7 +147,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     """
     computer = load_computer(config.computer)  # fails early on a missing or broken computer
     usage = Usage()
-    skills = {"skills": [p / "SKILL.md" if p.is_dir() else p for p in config.skills]} if config.skills else {}
+    skills = {"skills": skill_files(config.skills, computer)} if config.skills else {}
     policy = policy_by_name(config.policy, config.seed, usage=usage, **{**(policy_options or {}), **skills})
     brain = None if config.brain == "procedural" else ClaudeClient(
         require_config(brain_claude, f"--brain {config.brain}"), seed=config.seed, usage=usage)

@@ -96,3 +96,25 @@ def test_skills_raise_the_scripted_policy_on_held_out_computers(trained: tuple[P
     assert without  # the baseline alone: its scores are the same simulations, unchanged
     again = json.loads(sorted((ws / "evaluations").glob("*none*.json"))[0].read_text())
     assert [r["baseline"] for r in again["computers"]] == baseline
+
+
+def test_the_claude_policy_puts_the_matching_skill_in_its_system_prompt(trained: tuple[Path, Path],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.brains.fake_anthropic import FakeAnthropic, tool_use
+
+    ws, skills = trained
+    held_out = json.loads((ws / "split.json").read_text())["held_out"][0]
+    computer = next(d for d in (ws / "computers").glob(f"*/{held_out}"))
+    index = json.loads((skills / "index.json").read_text())
+    fake = FakeAnthropic()
+    fake.default = tool_use({"summary": "Done for today."}, name="end_day")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    try:
+        result = runner.invoke(app, ["simulate", str(computer), "--policy", "claude", "--days", "1", "--sandbox",
+                                     "local", "--base-url", fake.base_url, "--skill", str(skills)])
+        assert result.exit_code == 0, result.output
+        system = fake.requests[0]["system"]
+        names = [g["name"] for g in index["groups"] if f"name: {g['name']}\n" in system]
+        assert len(names) == 1 and "Lessons, most frequent first" in system
+    finally:
+        fake.close()
