@@ -72,10 +72,17 @@ class Point:
     failed: int = 0
     files: list[int] = field(default_factory=list)
     turns: int = 0
+    task_seconds: list[float] = field(default_factory=list)
+    """Each task's own wall time, submit to result, as the executor measured it (the manifest's ``seconds``)."""
 
     @property
     def per_hour(self) -> float:
         return self.tasks / self.wall * 3600
+
+    @property
+    def steady_per_hour(self) -> float:
+        """Tasks/hour with every slot always busy: concurrency / mean task time (no start, no tail)."""
+        return self.concurrency / statistics.fmean(self.task_seconds) * 3600 if self.task_seconds else 0.0
 
     @property
     def workdays(self) -> int:
@@ -152,7 +159,7 @@ class CpuWatch(threading.Thread):
     (init, for an orphan) is counted up to its last look, losing at most ``interval`` s.
     """
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 0.5):
         super().__init__(daemon=True)
         self.interval, self.stop = interval, threading.Event()
         self.lock = threading.RLock()  # the thread and now() both look
@@ -175,7 +182,7 @@ class CpuWatch(threading.Thread):
         for pid, (ppid, comm, start, ticks, nice) in procs.items():
             if pid in mine or pid in self.mine:
                 self.mine.add(pid)
-                if comm.startswith(("ray::IDLE", "ray::run_job", "ray::simulate_t", "ray::shard_of")):  # the workers
+                if comm.startswith(("ray::run_job", "ray::simulate_t", "ray::shard_of")):  # workers running our tasks
                     self.ray_nice.add(nice)
             elif not (pid in (1, 2) or ppid == 2 or pid in docker):  # init, kernel threads, Docker and containers
                 now[pid] = (ppid, start, ticks)
@@ -299,7 +306,8 @@ def _create_point(watch: CpuWatch, out: Path, executor, name: str, concurrency: 
     return Point("create", name, concurrency, n, wall, cpu,
                  retried=sum(r.get("attempts", 1) > 1 for r in records),
                  failed=sum(r.get("status") == "failed" for r in records),
-                 files=[computer_shape(c)[0] for c in computer_dirs(out)])
+                 files=[computer_shape(c)[0] for c in computer_dirs(out)],
+                 task_seconds=[r["seconds"] for r in records if "seconds" in r])
 
 
 def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str, concurrency: int, n: int,
@@ -321,7 +329,8 @@ def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str,
         _delete_checkpoints(ws)  # docker checkpoints are kept images that outlive the temp dir
     records = [r for (kind, _), r in read_manifest(ws).items() if kind == "sim"]
     return Point("sim", name, concurrency, n, wall, cpu, retried=report.retried, failed=len(report.failed),
-                 turns=sum(r.get("turns", 0) for r in records))
+                 turns=sum(r.get("turns", 0) for r in records),
+                 task_seconds=[r["seconds"] for r in records if "seconds" in r])
 
 
 def _delete_checkpoints(ws: Path) -> None:
@@ -458,6 +467,22 @@ def _speedup(points: list[Point], p: Point) -> str:
     return text
 
 
+def _steady(points: list[Point], p: Point, scale: int = 1) -> str:
+    base = _find(points, p.kind, p.executor, 1) or _find(points, p.kind, "local", 1)
+    ratio = f" ({p.steady_per_hour / base.steady_per_hour:.2f}x)" if base and base.steady_per_hour else ""
+    return f"{p.steady_per_hour * scale:,.0f}{ratio}"
+
+
+def _loaded(points: list[Point]) -> list[str]:
+    """A warning naming the points that shared the machine with other users' work."""
+    loaded = [f"{p.executor} c={p.concurrency} ({p.cpu.other / p.wall:.2f})" for p in points
+              if p.cpu.other / p.wall > 0.1]
+    if not loaded:
+        return ["", "No other users' load above 0.1 core during these points."]
+    return ["", "**Other users' load above 0.1 core** (of 2) during: " + ", ".join(loaded) + ". Those wall times, "
+            "and the ratios that involve them, are slower than this machine alone would give."]
+
+
 def _section(res: Results) -> str:
     cores = os.cpu_count() or 1
     points = res.points
@@ -472,21 +497,25 @@ def _section(res: Results) -> str:
         "the executor starting its workers (a local pool forks them per call; Ray's are kept). Speed-up is "
         "against concurrency 1 of the same executor in this run; Ray has no c=1 point, so its ratio is against "
         "local c=1, and against local at the same concurrency. *Core-s* is the machine's busy CPU time during "
-        "the point (`/proc/stat`) minus other users' processes (sampled every 0.25 s), divided by the tasks: "
+        "the point (`/proc/stat`) minus other users' processes (sampled every 0.5 s), divided by the tasks: "
         "this run's workers, the Ray node, Docker (dockerd, containerd, shims, fuse-overlayfs, the containers) "
         "and the kernel's work for them. *Other load* is the other users' part, in cores on average: this is a "
         "shared 2-core machine, and wherever it is above ~0.1 that point's wall time is slower than on an idle "
-        f"machine. Ray runs its workers at nice {nice} (Ray's default, `RAY_worker_niceness`), the pool's "
+        "machine. *Steady state* = concurrency / the mean of the tasks' own wall times (each measured by the "
+        "executor from submit to result): the rate with every slot busy, without the batch's start (forking "
+        "the pool) and tail (the last tasks running beside idle slots), which is what a batch of 10^4+ tasks "
+        "approaches; with one task per slot it is approximate (the last tasks run with fewer neighbours). "
+        f"Ray runs its workers at nice {nice} (Ray's default, `RAY_worker_niceness`), the pool's "
         "workers at 0, so under other load Ray's tasks yield first.",
         "",
         f"### Creation (procedural brain, seed {SEED}, mixed OS; no containers)",
         "",
-        "| executor | concurrency | computers | files per computer (mean) | wall | computers/hour | speed-up | core-s per computer | other load | retried / failed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| executor | concurrency | computers | files per computer (mean) | wall | computers/hour | speed-up | steady state: computers/hour (ratio) | core-s per computer | other load | retried / failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in creates:
         lines.append(f"| {p.executor} | {p.concurrency} | {p.tasks} | {statistics.fmean(p.files):.0f} | {p.wall:.1f} s | "
-                     f"{p.per_hour:,.0f} | {_speedup(points, p)} | {p.cpu.ours / p.tasks:.2f} | "
+                     f"{p.per_hour:,.0f} | {_speedup(points, p)} | {_steady(points, p)} | {p.cpu.ours / p.tasks:.2f} | "
                      f"{p.cpu.other / p.wall:.2f} | {p.retried} / {p.failed} |")
     lines += [
         "",
@@ -495,6 +524,7 @@ def _section(res: Results) -> str:
         "seed, so the points with the same count create the same computers; c=4 makes 16 (the first ones the "
         "same), which are also the simulations' pool.",
     ]
+    lines += _loaded(creates)
     if sims:
         lines += [
             "",
@@ -506,13 +536,14 @@ def _section(res: Results) -> str:
             "checkpoint (`docker commit`) after each day, the end-of-month judgement (no rendering) and the export "
             "of the updated computer. *s per workday per slot* = wall x concurrency / workdays.",
             "",
-            "| executor | concurrency | simulations | workdays | turns | wall | simulations/hour | workdays/hour | speed-up | core-s per workday | s per workday per slot | other load | retried / failed |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| executor | concurrency | simulations | workdays | turns | wall | simulations/hour | workdays/hour | speed-up | steady state: workdays/hour (ratio) | core-s per workday | s per workday per slot | other load | retried / failed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for p in sims:
             lines.append(
                 f"| {p.executor} | {p.concurrency} | {p.tasks} | {p.workdays} | {p.turns} | {p.wall:.1f} s | "
                 f"{p.per_hour:,.0f} | {p.workdays / p.wall * 3600:,.0f} | {_speedup(points, p)} | "
+                f"{_steady(points, p, SIM_DAYS)} | "
                 f"{p.cpu.ours / p.workdays:.2f} | {p.wall * p.concurrency / p.workdays:.2f} | "
                 f"{p.cpu.other / p.wall:.2f} | {p.retried} / {p.failed} |")
         lines += [
@@ -521,6 +552,7 @@ def _section(res: Results) -> str:
             "start, setup, judgement, export), and its days are the busiest of a month (reading, planning, first "
             "drafts), so its cost per workday likely overstates a month-long simulation's.",
         ]
+        lines += _loaded(sims)
     sampler = res.sampler
     if sampler is not None:
         peaks = list(sampler.peaks.values())
@@ -575,48 +607,55 @@ def _projection(res: Results) -> list[str]:
     sims = [p for p in points if p.kind == "sim"]
     serial = _find(points, "create", "local", 1)
     best = max(creates, key=lambda p: p.per_hour)
+    steady = max(creates, key=lambda p: p.steady_per_hour)
     per_core = serial.wall / serial.tasks
     out = [
         "",
         f"### Projection to a {NODES}-node cluster of these {cores}-core machines (arithmetic on the figures above, not measured)",
         "",
         "Assumptions: tasks share nothing (each reads its inputs and writes only its own directory), so nodes "
-        "add up linearly; every node sustains the best rate measured on this one; one Ray driver hands out all "
-        f"tasks at the measured {ray_noop * 1000:.1f} ms each (a whole no-op round trip with 2 in flight, so "
-        "an upper bound on the driver's share), which overlaps the work as long as it is shorter than a task's "
-        "time divided by the cluster's slots; storage keeps up. Not included: copying computers to and from "
-        "the nodes, node failures and retries, a 10^6-line manifest, other users' load.",
+        "add up linearly; every node sustains a rate measured on this one (the best batch rate, or the best "
+        "steady state); one Ray driver hands out all tasks at the measured "
+        f"{ray_noop * 1000:.1f} ms each (a whole no-op round trip with 2 in flight, so an upper bound on the "
+        "driver's share), which overlaps the work as long as it is shorter than a task's time divided by the "
+        "cluster's slots; storage keeps up. Not included: copying computers to and from the nodes, node "
+        "failures and retries, a 10^6-line manifest, other users' load.",
         "",
-        f"Creation: one core (local c=1) takes {per_core:.2f} s per computer ({serial.cpu.ours / serial.tasks:.2f} "
-        f"core-s of the machine's); the best node rate was {best.per_hour:,.0f} computers/hour ({best.executor}, "
-        f"c={best.concurrency}), so {NODES} nodes make {best.per_hour * NODES:,.0f} per hour. The driver alone "
-        f"could hand out 1 / {ray_noop * 1000:.1f} ms = {3600 / ray_noop:,.0f} tasks per hour.",
+        f"Creation: one core (local c=1) took {per_core:.2f} s per computer ({serial.cpu.ours / serial.tasks:.2f} "
+        f"core-s of the machine's). Best node rates: batch {best.per_hour:,.0f} computers/hour ({best.executor}, "
+        f"c={best.concurrency}), steady state {steady.steady_per_hour:,.0f} ({steady.executor}, "
+        f"c={steady.concurrency}). The driver alone could hand out 1 / {ray_noop * 1000:.1f} ms = "
+        f"{3600 / ray_noop:,.0f} tasks per hour.",
         "",
-        f"| computers | from the node rate: n / (rate x {NODES}) | from one core's time: n x {per_core:.2f} s / {cluster_cores} cores | Ray hand-out, serial: n x {ray_noop * 1000:.1f} ms |",
-        "|---|---|---|---|",
+        f"| computers | batch rate: n / ({best.per_hour:,.0f} x {NODES}) per h | steady state: n / ({steady.steady_per_hour:,.0f} x {NODES}) per h "
+        f"| one core's time: n x {per_core:.2f} s / {cluster_cores} cores | Ray hand-out, serial: n x {ray_noop * 1000:.1f} ms |",
+        "|---|---|---|---|---|",
     ]
     for n in CLUSTER_COMPUTERS:
-        out.append(f"| {n:,} | {n:,} / {best.per_hour * NODES:,.0f} per h = {_hours(n / (best.per_hour * NODES) * 3600)} | "
+        out.append(f"| {n:,} | {_hours(n / (best.per_hour * NODES) * 3600)} | "
+                   f"{_hours(n / (steady.steady_per_hour * NODES) * 3600)} | "
                    f"{_hours(n * per_core / cluster_cores)} | {_hours(n * ray_noop)} |")
     if sims:
         best_sim = max(sims, key=lambda p: p.workdays / p.wall)
+        steady_sim = max(sims, key=lambda p: p.steady_per_hour)
         rate = best_sim.workdays / best_sim.wall * 3600
+        steady_rate = steady_sim.steady_per_hour * SIM_DAYS
         per_slot = best_sim.wall * best_sim.concurrency / best_sim.workdays
         workdays = CLUSTER_MONTHS * MONTH_DAYS
-        cluster_rate = rate * NODES
         out += [
             "",
-            f"Simulations: the best node rate was {rate:,.0f} workdays/hour ({best_sim.executor}, "
-            f"c={best_sim.concurrency}: {per_slot:.2f} s per workday per slot, {SIM_DAYS}-day months), so {NODES} "
-            f"nodes x {best_sim.concurrency} slots = {NODES * best_sim.concurrency:,} live containers do "
-            f"{cluster_rate:,.0f} workdays/hour. The {SIM_DAYS}-day months' cost per workday likely overstates a "
-            "month's (see above). Each node's cores, not its memory, set the slot count (see the memory table).",
+            f"Simulations: best node rates: batch {rate:,.0f} workdays/hour ({best_sim.executor}, "
+            f"c={best_sim.concurrency}: {per_slot:.2f} s per workday per slot, {SIM_DAYS}-day months), steady "
+            f"state {steady_rate:,.0f} ({steady_sim.executor}, c={steady_sim.concurrency}). "
+            f"{CLUSTER_MONTHS:,} month-long simulations = {CLUSTER_MONTHS:,} x {MONTH_DAYS} = {workdays:,} workdays, "
+            f"on {NODES} nodes x {best_sim.concurrency} slots = {NODES * best_sim.concurrency:,} live containers "
+            f"(batch rate). The {SIM_DAYS}-day months' cost per workday likely overstates a month's (see above); "
+            "each node's cores, not its memory, set the slot count (see the memory table).",
             "",
-            f"| simulations | workdays | from the node rate: workdays / (rate x {NODES}) | from the slot time: workdays x {per_slot:.2f} s / {NODES * best_sim.concurrency:,} slots | Ray hand-out, serial |",
-            "|---|---|---|---|---|",
-            f"| {CLUSTER_MONTHS:,} month-long | {CLUSTER_MONTHS:,} x {MONTH_DAYS} = {workdays:,} | "
-            f"{workdays:,} / {cluster_rate:,.0f} per h = {_hours(workdays / cluster_rate * 3600)} | "
-            f"{_hours(workdays * per_slot / (NODES * best_sim.concurrency))} | "
+            f"| simulations | batch rate: workdays / ({rate:,.0f} x {NODES}) per h | steady state: workdays / ({steady_rate:,.0f} x {NODES}) per h | Ray hand-out, serial |",
+            "|---|---|---|---|",
+            f"| {CLUSTER_MONTHS:,} x {MONTH_DAYS} workdays | {_hours(workdays / (rate * NODES) * 3600)} | "
+            f"{_hours(workdays / (steady_rate * NODES) * 3600)} | "
             f"{CLUSTER_MONTHS:,} x {ray_noop * 1000:.1f} ms = {_hours(CLUSTER_MONTHS * ray_noop)} |",
         ]
     return out

@@ -4,11 +4,13 @@ All input is checked before the first byte is written, so a bad option or a malf
 personas file leaves nothing behind. Creation is idempotent by computer id: a computer
 whose ``computer.json`` exists is not made again, so re-running a half-finished batch
 (or a retried task) only does what is missing. Each computer gets a line in
-``WS/manifest.jsonl`` with its stats.
+``WS/manifest.jsonl`` with its stats, written in batch order once the batch is done and
+stamped with the computers' own time, so that file too is the same for the same seed.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -19,13 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import COMPUTER_FILE, ComputerJob, create_computer
+from synthcomp.computer.materialize import epoch
 from synthcomp.computer.show import load_computer
 from synthcomp.computer.stats import computer_record
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
 from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
 from synthcomp.fleet.executor import Executor, LocalExecutor, Outcome
-from synthcomp.fleet.manifest import FleetError, append_records, failure_record
+from synthcomp.fleet.manifest import MANIFEST, FleetError, append_records, failure_record
 from synthcomp.models import Computer, Persona, Strict
 from synthcomp.workspace import computer_dir
 
@@ -125,16 +128,22 @@ def create_computers(request: CreateRequest, console: Console | None = None, usa
             executor = executor or LocalExecutor(request.workers)
             outcomes = executor.run(run_job, jobs, [job.computer_id for job in jobs])
         index = {job.computer_id: job.index for job in jobs}
+        records: dict[int, dict] = {}
         for outcome in outcomes:
             if outcome.status == "failed":
                 failures.append(outcome)
-                append_records(request.out, [failure_record("computer", outcome)])
+                records[index[outcome.key]] = failure_record("computer", outcome)
             else:
                 computer, spent = outcome.value
                 usage.merge(spent)
                 results[index[outcome.key]] = computer
-                append_records(request.out, [computer_record(request.out, computer, outcome)])
+                records[index[outcome.key]] = computer_record(request.out, computer, outcome)
             progress.advance(task)
+    # in batch order and stamped like the computers, so the same seed gives the same workspace
+    append_records(request.out, [records[i] for i in sorted(records)])
+    if results:
+        stamp = max(epoch(c.policy.now) for c in results.values())
+        os.utime(request.out / MANIFEST, (stamp, stamp))
     if failures:
         raise FleetError("computers", failures, len(jobs))
     return [results[i] for i in sorted(results)]

@@ -90,7 +90,7 @@ def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> di
             "errors": outcome.errors, "path": str(directory.relative_to(workspace)), "os": computer.policy.os,
             "occupation": computer.profile.occupation, "industry": computer.persona.industry, "brain": computer.brain,
             "files": n_files, "dirs": n_dirs, "avg_depth": round(avg_depth, 3), "max_depth": max_depth,
-            "bytes": sum(size for _, size in sizes), "seconds": round(outcome.seconds, 3)}
+            "bytes": sum(size for _, size in sizes)}
 
 
 def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:
