@@ -73,7 +73,7 @@ class Point:
     files: list[int] = field(default_factory=list)
     turns: int = 0
     task_seconds: list[float] = field(default_factory=list)
-    """Each task's own wall time, submit to result, as the executor measured it (the manifest's ``seconds``)."""
+    """Each finished task's own wall time, submit to result, as the executor measured it (``Outcome.seconds``)."""
 
     @property
     def per_hour(self) -> float:
@@ -140,7 +140,7 @@ class Cpu:
     other: float
 
     def __sub__(self, before: Cpu) -> Cpu:
-        return Cpu(self.total - before.total, self.other - before.other)
+        return Cpu(self.total - before.total, max(self.other - before.other, 0.0))
 
     @property
     def ours(self) -> float:
@@ -151,12 +151,13 @@ class Cpu:
 class CpuWatch(threading.Thread):
     """Adds up, every ``interval`` s, the CPU time of *other users'* processes: everything that
     is neither below this process, nor Docker's (dockerd, containerd, shims, fuse-overlayfs
-    and the containers' processes below them), nor a kernel thread, nor init. The machine's busy time minus that is this run's cost,
-    whatever process it was spent in.
+    and the containers' processes below them), nor a kernel thread, nor init. The machine's
+    busy time minus that is this run's cost, whatever process it was spent in.
 
     Each process's ticks include its reaped children's, so short-lived commands count
-    through their parent; a process that ends with a parent that is not another user's
-    (init, for an orphan) is counted up to its last look, losing at most ``interval`` s.
+    through their parent; a process that ends with no other user's live process above it
+    to inherit its ticks (init reaps orphans) is counted up to its last look, losing at
+    most ``interval`` s.
     """
 
     def __init__(self, interval: float = 0.5):
@@ -187,9 +188,13 @@ class CpuWatch(threading.Thread):
             elif not (pid in (1, 2) or ppid == 2 or pid in docker):  # init, kernel threads, Docker and containers
                 now[pid] = (ppid, start, ticks)
         gained = sum(t for _, _, t in now.values()) - sum(t for _, _, t in self.last.values())
-        for pid, (ppid, start, ticks) in self.last.items():
-            if now.get(pid, (0, None))[1] != start and ppid not in self.last:
-                gained += ticks  # gone, and no other user's process inherits its ticks: keep what it used
+        gone = {pid for pid, (_, start, _) in self.last.items() if now.get(pid, (0, None))[1] != start}
+        for pid in gone:
+            up = self.last[pid][0]
+            while up in gone:  # its parent ended too: whoever reaps that one gets both
+                up = self.last[up][0]
+            if up not in now:  # no other user's live process inherits its ticks: keep what it had used
+                gained += self.last[pid][2]
         self.last = now
         if not first:
             self.other_ticks += gained
@@ -297,8 +302,23 @@ class LiveSampler(threading.Thread):
 # ---------------------------------------------------------------- the points
 
 
+class Timed:
+    """An executor that passes everything through and keeps each finished task's ``seconds``."""
+
+    def __init__(self, inner):
+        self.inner, self.concurrency = inner, inner.concurrency
+        self.seconds: list[float] = []
+
+    def run(self, fn, items, keys):
+        for outcome in self.inner.run(fn, items, keys):
+            if outcome.status == "done":
+                self.seconds.append(outcome.seconds)
+            yield outcome
+
+
 def _create_point(watch: CpuWatch, out: Path, executor, name: str, concurrency: int, n: int) -> Point:
     request = CreateRequest.from_cli(out=out, n=n, seed=SEED, os_name="mixed", personas=None, workers=1)
+    executor = Timed(executor)
     cpu, started = watch.now(), time.perf_counter()
     create_computers(request, executor=executor)
     wall, cpu = time.perf_counter() - started, watch.now() - cpu
@@ -306,8 +326,7 @@ def _create_point(watch: CpuWatch, out: Path, executor, name: str, concurrency: 
     return Point("create", name, concurrency, n, wall, cpu,
                  retried=sum(r.get("attempts", 1) > 1 for r in records),
                  failed=sum(r.get("status") == "failed" for r in records),
-                 files=[computer_shape(c)[0] for c in computer_dirs(out)],
-                 task_seconds=[r["seconds"] for r in records if "seconds" in r])
+                 files=[computer_shape(c)[0] for c in computer_dirs(out)], task_seconds=executor.seconds)
 
 
 def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str, concurrency: int, n: int,
@@ -317,6 +336,7 @@ def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str,
         shutil.copytree(source, computer_dir(ws, source.name))
     if sampler is not None:
         sampler.start()
+    executor = Timed(executor)
     cpu, started = watch.now(), time.perf_counter()
     try:
         report = simulate_many(ws, executor, policy="scripted", days=SIM_DAYS, sandbox="docker", seed=0,
@@ -329,8 +349,7 @@ def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str,
         _delete_checkpoints(ws)  # docker checkpoints are kept images that outlive the temp dir
     records = [r for (kind, _), r in read_manifest(ws).items() if kind == "sim"]
     return Point("sim", name, concurrency, n, wall, cpu, retried=report.retried, failed=len(report.failed),
-                 turns=sum(r.get("turns", 0) for r in records),
-                 task_seconds=[r["seconds"] for r in records if "seconds" in r])
+                 turns=sum(r.get("turns", 0) for r in records), task_seconds=executor.seconds)
 
 
 def _delete_checkpoints(ws: Path) -> None:
@@ -451,6 +470,11 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _at(n: float, per_hour: float) -> str:
+    """How long ``n`` tasks take at ``per_hour``."""
+    return _hours(n / per_hour * 3600) if per_hour > 0 else "n/a"
+
+
 def _host_total_gb() -> float:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
@@ -524,6 +548,14 @@ def _section(res: Results) -> str:
         "seed, so the points with the same count create the same computers; c=4 makes 16 (the first ones the "
         "same), which are also the simulations' pool.",
     ]
+    base = _find(points, "create", "local", 1)
+    for p in creates:
+        size = statistics.fmean(base.files) / statistics.fmean(p.files) if base else 1.0
+        if abs(size - 1) > 0.05:
+            lines += ["", f"{p.executor} c={p.concurrency}'s computers average {statistics.fmean(p.files):.0f} files "
+                      f"against c=1's {statistics.fmean(base.files):.0f}; creation time grows with the files, so its "
+                      f"rates and ratios are {'flattered' if size > 1 else 'penalized'} by up to "
+                      f"{max(size, 1 / size):.2f}x."]
     lines += _loaded(creates)
     if sims:
         lines += [
@@ -621,8 +653,8 @@ def _projection(res: Results) -> list[str]:
         "cluster's slots; storage keeps up. Not included: copying computers to and from the nodes, node "
         "failures and retries, a 10^6-line manifest, other users' load.",
         "",
-        f"Creation: one core (local c=1) took {per_core:.2f} s per computer ({serial.cpu.ours / serial.tasks:.2f} "
-        f"core-s of the machine's). Best node rates: batch {best.per_hour:,.0f} computers/hour ({best.executor}, "
+        f"Creation: one core (local c=1) took {per_core:.2f} s per computer of {statistics.fmean(serial.files):.0f} "
+        f"files on average ({serial.cpu.ours / serial.tasks:.2f} core-s of the machine's). Best node rates: batch {best.per_hour:,.0f} computers/hour ({best.executor}, "
         f"c={best.concurrency}), steady state {steady.steady_per_hour:,.0f} ({steady.executor}, "
         f"c={steady.concurrency}). The driver alone could hand out 1 / {ray_noop * 1000:.1f} ms = "
         f"{3600 / ray_noop:,.0f} tasks per hour.",
@@ -632,8 +664,7 @@ def _projection(res: Results) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for n in CLUSTER_COMPUTERS:
-        out.append(f"| {n:,} | {_hours(n / (best.per_hour * NODES) * 3600)} | "
-                   f"{_hours(n / (steady.steady_per_hour * NODES) * 3600)} | "
+        out.append(f"| {n:,} | {_at(n, best.per_hour * NODES)} | {_at(n, steady.steady_per_hour * NODES)} | "
                    f"{_hours(n * per_core / cluster_cores)} | {_hours(n * ray_noop)} |")
     if sims:
         best_sim = max(sims, key=lambda p: p.workdays / p.wall)
@@ -654,8 +685,8 @@ def _projection(res: Results) -> list[str]:
             "",
             f"| simulations | batch rate: workdays / ({rate:,.0f} x {NODES}) per h | steady state: workdays / ({steady_rate:,.0f} x {NODES}) per h | Ray hand-out, serial |",
             "|---|---|---|---|",
-            f"| {CLUSTER_MONTHS:,} x {MONTH_DAYS} workdays | {_hours(workdays / (rate * NODES) * 3600)} | "
-            f"{_hours(workdays / (steady_rate * NODES) * 3600)} | "
+            f"| {CLUSTER_MONTHS:,} x {MONTH_DAYS} workdays | {_at(workdays, rate * NODES)} | "
+            f"{_at(workdays, steady_rate * NODES)} | "
             f"{CLUSTER_MONTHS:,} x {ray_noop * 1000:.1f} ms = {_hours(CLUSTER_MONTHS * ray_noop)} |",
         ]
     return out
