@@ -105,11 +105,15 @@ class Usage:
 
     def merge(self, other: Usage) -> None:
         """Add another ledger (e.g. a worker process's) to this one."""
+        self.requests += other.requests
         self.cached += other.cached
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.usd += other.usd
         for role, entry in other.by_role.items():
-            self.add(role, int(entry["input_tokens"]), int(entry["output_tokens"]), entry["usd"])
-            self.requests += int(entry["requests"]) - 1
-            self.by_role[role]["requests"] += int(entry["requests"]) - 1
+            mine = self.by_role.setdefault(role, {key: 0 for key in entry})
+            for key, value in entry.items():
+                mine[key] += value
 
     def as_dict(self) -> dict[str, Any]:
         """What summaries and JSON output carry."""
