@@ -40,7 +40,8 @@ COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    """One ``error:`` line and the exit code: 2 for bad input, 1 for tasks that failed after retries."""
+    """One ``error:`` line and the exit code: 2 for bad input, 1 for tasks that failed after
+    retries, 3 for a run a model budget stopped (re-running resumes it)."""
     err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=code)
 
@@ -203,7 +204,7 @@ def simulate(
 @app.command("simulate-many")
 def simulate_many_command(
     workspace: Path = typer.Argument(..., help="A workspace (holds computers/)."),
-    policy: str = typer.Option("scripted", "--policy", help="scripted or random."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai (a model's work agent)."),
     days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
     seed: int = typer.Option(0, "--seed"),
@@ -214,27 +215,38 @@ def simulate_many_command(
     executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
     ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
+    brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Per simulation; re-run to "
+                                            "resume the ones it stopped."),
 ) -> None:
     """Simulate every computer of a workspace (or one side of its split); re-running skips
     finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
-    Exits 1 if any failed."""
+    Exits 1 if any failed, 3 if a model budget stopped any (and none failed): re-run to resume."""
     from pydantic import ValidationError
 
     from synthcomp.fleet.executor import make_executor
-    from synthcomp.fleet.manifest import FleetError
-    from synthcomp.fleet.simulations import simulate_many
+    from synthcomp.fleet.manifest import BudgetStopped, FleetError
+    from synthcomp.fleet.simulations import ModelBackends, simulate_many
 
-    if policy not in ("scripted", "random"):
-        _fail(f"--policy must be scripted or random for simulate-many, got {policy!r}")
+    cache = workspace / ".claude-cache"
     try:
+        backends = ModelBackends(
+            policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
+            brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
-                               step_budget=steps, limit=limit, computers=computers, console=console)
+                               step_budget=steps, limit=limit, computers=computers, brain=brain,  # type: ignore[arg-type]
+                               backends=backends, console=console)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     except FleetError as exc:
         _fail(str(exc), code=1)
+    except BudgetStopped as exc:
+        _fail(str(exc), code=3)
     except InputError as exc:
         _fail(str(exc))
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
@@ -260,7 +272,7 @@ def split(
 @app.command()
 def evaluate(
     workspace: Path = typer.Argument(..., help="A workspace (holds computers/)."),
-    policy: str = typer.Option("scripted", "--policy", help="scripted or random (random takes no skills)."),
+    policy: str = typer.Option("scripted", "--policy", help="scripted, claude or openai (random takes no skills)."),
     skills: Path | None = typer.Option(None, "--skills", help="A skills directory (index.json + <name>/SKILL.md)."),
     computers: str = typer.Option("held-out", "--computers", help=COMPUTERS_HELP),
     days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
@@ -271,6 +283,12 @@ def evaluate(
     executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
     ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     attempts: int = typer.Option(3, "--attempts", help=ATTEMPTS_HELP),
+    brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
+    base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
+    model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
+    model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Per simulation; re-run to "
+                                            "resume the ones it stopped."),
 ) -> None:
     """Score a policy on computers without and with skills: per-computer scores, the win
     rate and a paired sign test; writes WS/evaluations/<policy>-<skills>-s<seed>.json."""
@@ -278,21 +296,27 @@ def evaluate(
 
     from synthcomp.fleet.evaluation import evaluate as run_evaluation, evaluation_path
     from synthcomp.fleet.executor import make_executor
-    from synthcomp.fleet.manifest import FleetError
+    from synthcomp.fleet.manifest import BudgetStopped, FleetError
+    from synthcomp.fleet.simulations import ModelBackends
     from synthcomp.fleet.split import select_computers
 
-    if policy not in ("scripted", "random"):
-        _fail(f"--policy must be scripted or random for evaluate, got {policy!r}")
+    cache = workspace / ".claude-cache"
     try:
+        backends = ModelBackends(
+            policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
+            brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         result = run_evaluation(workspace, fleet, policy=policy, skills_dir=skills,
                                 computers=select_computers(workspace, computers), days=days,
-                                sandbox=sandbox, seed=seed, step_budget=steps, console=console)  # type: ignore[arg-type]
+                                sandbox=sandbox, seed=seed, step_budget=steps, brain=brain,  # type: ignore[arg-type]
+                                backends=backends, console=console)
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     except FleetError as exc:
         _fail(str(exc), code=1)
+    except BudgetStopped as exc:
+        _fail(str(exc), code=3)
     except InputError as exc:
         _fail(str(exc))
     console.print(result.table())

@@ -29,7 +29,7 @@ from synthcomp.agents.skill_index import load_index, matching_skill
 from synthcomp.computer.show import load_computer
 from synthcomp.errors import InputError
 from synthcomp.fleet.executor import Executor
-from synthcomp.fleet.simulations import run_simulations
+from synthcomp.fleet.simulations import ModelBackends, run_simulations
 from synthcomp.models import Computer, Strict
 from synthcomp.policies.base import policy_by_name
 from synthcomp.sim.runner import SimConfig, sim_dir_for
@@ -137,13 +137,15 @@ def evaluation_path(workspace: Path, policy: str, skills_dir: Path | None, seed:
 
 def evaluate(workspace: Path, executor: Executor, *, policy: str, skills_dir: Path | None, computers: list[Path],
              days: int, sandbox: Literal["docker", "local"], seed: int, step_budget: int,
-             console: Console | None = None) -> Evaluation:
+             brain: Literal["procedural", "claude", "openai"] = "procedural",
+             backends: ModelBackends = ModelBackends(), console: Console | None = None) -> Evaluation:
     """Score ``policy`` on ``computers`` without and with ``skills_dir``'s skills; write and return it.
 
     Raises:
         InputError: no computers, a leaking or broken skills directory, a policy that takes
             no skills, or settings SimConfig rejects.
         FleetError: some simulations still failed after their retries (finished ones are kept).
+        BudgetStopped: a model budget stopped some simulations (a re-run resumes them).
     """
     if not computers:
         raise InputError(f"no computers to evaluate in {workspace} (is the side of {workspace}/split.json empty? "
@@ -152,11 +154,11 @@ def evaluate(workspace: Path, executor: Executor, *, policy: str, skills_dir: Pa
     skills = _skills_for(skills_dir, loaded) if skills_dir is not None else dict.fromkeys(computers)
     # an unknown policy, or one that takes no skills, fails here rather than in every worker
     some_skill = [s for s in skills.values() if s is not None][:1]
-    policy_by_name(policy, seed, **({"skills": some_skill} if some_skill else {}))
-    base = {d: SimConfig(computer=d, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget)
-            for d in computers}
+    policy_by_name(policy, seed, **backends.policy_options, **({"skills": some_skill} if some_skill else {}))
+    base = {d: SimConfig(computer=d, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget,
+                         brain=brain) for d in computers}
     skilled = {d: base[d].model_copy(update={"skills": [s]}) for d, s in skills.items() if s is not None}
-    run_simulations(workspace, executor, [*base.values(), *skilled.values()], console=console)
+    run_simulations(workspace, executor, [*base.values(), *skilled.values()], backends=backends, console=console)
     results = []
     for d, computer in loaded.items():
         skill, baseline = skills[d], _score(base[d])

@@ -1,7 +1,8 @@
 """``WS/manifest.jsonl``: one line per computer and per simulation, with its stats.
 
 Only the driver writes it (results come back from workers), appending one line per
-finished or failed task, so a crash loses at most the line being written. Readers take
+task as it ends (``status``: done, failed, or stopped by a model budget), so a crash
+loses at most the line being written. Readers take
 the last line per (kind, id): a retried or re-run task's newest record wins. At 10^6
 computers the index is a few hundred MB of JSONL, read in one pass; it loads as a table
 with ``datasets.load_dataset("json", data_files="WS/manifest.jsonl")``.
@@ -29,6 +30,16 @@ class FleetError(SynthcompError):
         more = f"; and {len(failures) - 5} more" if len(failures) > 5 else ""
         super().__init__(f"{len(failures)} of {total} {what} failed after retries: {lines}{more}. "
                          "Re-run the same command to retry only what is missing.")
+
+
+class BudgetStopped(SynthcompError):
+    """A model budget stopped some simulations at their last finished day; a re-run resumes them."""
+
+    def __init__(self, stopped: list[str], total: int):
+        self.stopped = stopped
+        names = ", ".join(stopped[:5]) + (f" and {len(stopped) - 5} more" if len(stopped) > 5 else "")
+        super().__init__(f"the budget stopped {len(stopped)} of {total} simulations ({names}) at their last "
+                         "finished day. Re-run the same command (with a larger --budget-usd) to resume them.")
 
 
 def failure_record(kind: str, outcome: Outcome) -> dict[str, Any]:

@@ -9,6 +9,13 @@ sim id does not name the days or the step budget); each finished or failed one g
 line in ``WS/manifest.jsonl``. ``--computers train|held-out`` simulates one side of the
 workspace's split (``fleet/split.py``); :func:`run_simulations` runs any list of
 configurations the same way (``synthcomp evaluate`` uses it).
+
+Model policies and model-backed roles run in the fleet too: their settings
+(:class:`ModelBackends`, the API key included) travel with each task in memory, the way
+``synthcomp simulate`` hands them to :func:`run_simulation`, and are never written to the
+workspace. Each simulation keeps its own ledger, so ``--budget-usd`` is per simulation; a
+simulation its budget stops gets a ``stopped`` manifest line (it is not failed, nor
+retried) and resumes from its last finished day when the command is re-run.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.errors import InputError
 from synthcomp.fleet.executor import Executor, Outcome
-from synthcomp.fleet.manifest import FleetError, append_records, failure_record
+from synthcomp.fleet.manifest import BudgetStopped, FleetError, append_records, failure_record
 from synthcomp.fleet.split import select_computers
+from synthcomp.policies.base import policy_by_name
 from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for
 
 
@@ -39,32 +48,58 @@ class FleetReport:
     """Tasks that needed more than one attempt but finished."""
 
 
-def simulate_task(config: SimConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ModelBackends:
+    """The model backends of one fleet run: the work agent's (``policy_options``, as
+    ``policy_by_name`` takes them) and the setup agent's and collaborators' (``brain``)."""
+
+    policy_options: dict[str, Any] = field(default_factory=dict)
+    brain: ClaudeConfig | None = None
+
+
+@dataclass(frozen=True)
+class SimTask:
+    """One executor item: a simulation and the backends it runs with."""
+
+    config: SimConfig
+    backends: ModelBackends = ModelBackends()
+
+
+def simulate_task(task: SimTask) -> dict[str, Any]:
     """Run (or resume) one simulation; the executor's task. Returns its manifest record."""
-    summary = run_simulation(config)
-    return {"kind": "sim", "id": summary["sim_id"], "status": "done", "computer_id": config.computer.name,
-            "policy": config.policy, "days": config.days, "sandbox": config.sandbox, "seed": config.seed,
-            "score": summary["score"], "turns": summary["turns"], "files_created": summary["files_created"],
-            "env_seconds": summary["env_seconds"]}
+    config = task.config
+    summary = run_simulation(config, policy_options=task.backends.policy_options, brain_claude=task.backends.brain)
+    record = {"kind": "sim", "id": summary["sim_id"], "computer_id": config.computer.name, "policy": config.policy,
+              "days": config.days, "sandbox": config.sandbox, "seed": config.seed}
+    usage = {"usage": summary["usage"]} if "usage" in summary else {}
+    if summary.get("stopped"):
+        return {**record, "status": "stopped", "reason": summary["reason"],
+                "last_finished_day": summary["last_finished_day"], **usage}
+    return {**record, "status": "done", "score": summary["score"], "turns": summary["turns"],
+            "files_created": summary["files_created"], "env_seconds": summary["env_seconds"], **usage}
 
 
 def simulate_many(workspace: Path, executor: Executor, *, policy: str, days: int, sandbox: Literal["docker", "local"],
                   seed: int, step_budget: int, limit: int | None = None, computers: str = "all",
-                  console: Console | None = None) -> FleetReport:
+                  brain: Literal["procedural", "claude", "openai"] = "procedural",
+                  backends: ModelBackends = ModelBackends(), console: Console | None = None) -> FleetReport:
     """Simulate the ``computers`` side of ``workspace`` (all, train or held-out; the first
     ``limit`` by id) on ``executor``.
 
     Raises:
-        InputError: no computers, or settings SimConfig rejects (see :func:`run_simulations`).
+        InputError: an unknown policy or one without its backend, no computers, or settings
+            SimConfig rejects (see :func:`run_simulations`).
         FleetError: some simulations still failed after their retries (the rest are kept).
+        BudgetStopped: a model budget stopped some simulations (a re-run resumes them).
     """
+    policy_by_name(policy, seed, **backends.policy_options)  # fails here rather than in every worker
     chosen = select_computers(workspace, computers)[:limit]
     if not chosen:
         raise InputError(f"no {'' if computers == 'all' else computers + ' '}computers in {workspace} "
                          f"(expected {workspace}/computers/<shard>/<id>/computer.json)")
-    configs = [SimConfig(computer=c, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget)
-               for c in chosen]
-    return run_simulations(workspace, executor, configs, console=console)
+    configs = [SimConfig(computer=c, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget,
+                         brain=brain) for c in chosen]
+    return run_simulations(workspace, executor, configs, backends=backends, console=console)
 
 
 def _check_settings(config: SimConfig) -> None:
@@ -82,24 +117,28 @@ def _check_settings(config: SimConfig) -> None:
 
 
 def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig], *,
-                    console: Console | None = None) -> FleetReport:
-    """Run ``configs`` on ``executor``; finished ones (a ``summary.json``) are skipped.
+                    backends: ModelBackends = ModelBackends(), console: Console | None = None) -> FleetReport:
+    """Run ``configs`` on ``executor`` with ``backends``; finished ones (a ``summary.json``)
+    are skipped.
 
     Raises:
         InputError: a simulation directory was started with other settings.
         FleetError: some simulations still failed after their retries (the rest are kept).
+        BudgetStopped: none failed, but a model budget stopped some (a re-run resumes them).
     """
     for config in configs:
         _check_settings(config)
     finished = {c.sim_id for c in configs if (sim_dir_for(c) / "summary.json").is_file()}
     todo = [c for c in configs if c.sim_id not in finished]
     report = FleetReport(skipped=sorted(finished))
+    stopped = []
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("months"), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=console is None) as bar:
         task = bar.add_task("sims", total=len(configs), completed=len(report.skipped))
-        for outcome in executor.run(simulate_task, todo, [c.sim_id for c in todo]):
+        tasks = [SimTask(c, backends) for c in todo]
+        for outcome in executor.run(simulate_task, tasks, [c.sim_id for c in todo]):
             if outcome.status == "done":
-                report.done.append(outcome.key)
+                (stopped if outcome.value["status"] == "stopped" else report.done).append(outcome.key)
                 report.retried += outcome.attempts > 1
                 append_records(workspace, [{**outcome.value, "attempts": outcome.attempts, "errors": outcome.errors,
                                             "seconds": round(outcome.seconds, 3)}])
@@ -109,4 +148,6 @@ def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig
             bar.advance(task)
     if report.failed:
         raise FleetError("simulations", report.failed, len(todo))
+    if stopped:
+        raise BudgetStopped(stopped, len(todo))
     return report
