@@ -33,6 +33,7 @@ BRAIN_HELP = "procedural (offline), claude (ANTHROPIC_API_KEY) or openai (an Ope
 BASE_URL_HELP = "Model backends: a proxy, gateway or local server."
 MODEL_CONFIG_HELP = "Model backends: a TOML file of models per role, base URL, budget (flags win)."
 BUDGET_HELP = "Model backends: stop cleanly once this many USD are spent."
+FLEET_BUDGET_HELP = BUDGET_HELP + " Per simulation; re-run to resume the ones it stopped."
 EXECUTOR_HELP = "local (a process pool) or ray (ray.init() here, or --ray-address for a cluster)."
 RAY_ADDRESS_HELP = "A Ray cluster to run on (e.g. ray://head:10001 or auto)."
 ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, then reported."
@@ -105,6 +106,16 @@ def _policy_options(policy: str, base_url: str | None, model_config: Path | None
     if policy not in MODEL_POLICIES:
         return {}
     return {"claude": _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)}
+
+
+def _fleet_backends(workspace: Path, policy: str, brain: str, base_url: str | None, model_config: Path | None,
+                    model_work: str | None, budget_usd: float | None):
+    """The model backends every simulation of a fleet run gets; raises InputError."""
+    from synthcomp.fleet.simulations import ModelBackends
+
+    cache = workspace / ".claude-cache"
+    return ModelBackends(policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
+                         brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
 
 
 def _print_usage(usage) -> None:
@@ -219,8 +230,7 @@ def simulate_many_command(
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Per simulation; re-run to "
-                                            "resume the ones it stopped."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=FLEET_BUDGET_HELP),
 ) -> None:
     """Simulate every computer of a workspace (or one side of its split); re-running skips
     finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
@@ -229,13 +239,10 @@ def simulate_many_command(
 
     from synthcomp.fleet.executor import make_executor
     from synthcomp.fleet.manifest import BudgetStopped, FleetError
-    from synthcomp.fleet.simulations import ModelBackends, simulate_many
+    from synthcomp.fleet.simulations import simulate_many
 
-    cache = workspace / ".claude-cache"
     try:
-        backends = ModelBackends(
-            policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
-            brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
+        backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
                                step_budget=steps, limit=limit, computers=computers, brain=brain,  # type: ignore[arg-type]
@@ -287,8 +294,7 @@ def evaluate(
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
-    budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Per simulation; re-run to "
-                                            "resume the ones it stopped."),
+    budget_usd: float | None = typer.Option(None, "--budget-usd", help=FLEET_BUDGET_HELP),
 ) -> None:
     """Score a policy on computers without and with skills: per-computer scores, the win
     rate and a paired sign test; writes WS/evaluations/<policy>-<skills>-s<seed>.json."""
@@ -297,14 +303,10 @@ def evaluate(
     from synthcomp.fleet.evaluation import evaluate as run_evaluation, evaluation_path
     from synthcomp.fleet.executor import make_executor
     from synthcomp.fleet.manifest import BudgetStopped, FleetError
-    from synthcomp.fleet.simulations import ModelBackends
     from synthcomp.fleet.split import select_computers
 
-    cache = workspace / ".claude-cache"
     try:
-        backends = ModelBackends(
-            policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
-            brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
+        backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         result = run_evaluation(workspace, fleet, policy=policy, skills_dir=skills,
                                 computers=select_computers(workspace, computers), days=days,

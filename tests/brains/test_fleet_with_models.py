@@ -18,7 +18,11 @@ from tests.brains.test_claude_policy import work_model
 KEY = "fleet-secret-key-1234"
 
 
-def _workspace(tmp_path: Path) -> Path:
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> Path:
+    """Two computers, the key in the environment and the fake model playing the work agent."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    fake_api.default = work_model
     create_computers(CreateRequest.from_cli(out=tmp_path, n=2, seed=12, os_name="mixed", personas=None, workers=1))
     return tmp_path
 
@@ -29,10 +33,7 @@ def _sims(workspace: Path) -> dict[str, dict]:
 
 @pytest.mark.bwrap
 def test_a_fleet_of_claude_work_agents_runs_in_the_pool_and_never_writes_the_key(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    workspace = _workspace(tmp_path)
-    fake_api.default = work_model
+        workspace: Path, fake_api: FakeAnthropic) -> None:
     result = CliRunner().invoke(app, ["simulate-many", str(workspace), "--policy", "claude", "--days", "1",
                                       "--sandbox", "local", "--concurrency", "2", "--base-url", fake_api.base_url])
     assert result.exit_code == 0, result.output
@@ -46,10 +47,7 @@ def test_a_fleet_of_claude_work_agents_runs_in_the_pool_and_never_writes_the_key
 
 @pytest.mark.bwrap
 def test_a_budget_stops_each_simulation_on_its_own_and_a_rerun_resumes_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    workspace = _workspace(tmp_path)
-    fake_api.default = work_model
+        workspace: Path, fake_api: FakeAnthropic) -> None:
     command = ["simulate-many", str(workspace), "--policy", "claude", "--days", "2", "--sandbox", "local",
                "--concurrency", "2", "--base-url", fake_api.base_url]
     budget = 5 * PER_REQUEST_USD  # per simulation: day 1 takes four requests, day 2 runs out
