@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> None:
     wanted = argv[0] if argv else ""
     names = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py") if wanted in p.stem)
+    reference_before = _cpu_reference_ms()
     sections = []
     for name in names:
         print(f"running {name} ...", flush=True)
@@ -31,9 +32,10 @@ def main(argv: list[str]) -> None:
         f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, {platform.python_version()}, "
         f"{_cores()} cores). Figures are measured in one run; ratios compare against the "
         "baseline of the same run.\n\n"
-        f"CPU reference: {_cpu_reference_ms():.0f} ms for a fixed pure-Python loop on one core "
-        "(best of 5). Absolute figures and the targets stated in seconds move with it: "
-        "compare two runs' seconds only after scaling by their references.\n"
+        f"CPU reference: {reference_before:.0f} ms before the benchmarks and {_cpu_reference_ms():.0f} ms "
+        "after, for a fixed pure-Python loop on one core (best of 5). Absolute figures and the targets "
+        "stated in seconds move with it: compare two runs' seconds only after scaling by their "
+        "references, and read a wide gap between the two as a machine whose speed drifted during the run.\n"
     )
     out = ROOT / "BENCHMARKS.md"
     if wanted and out.exists():
