@@ -88,7 +88,7 @@ def model_config_for(
     key = os.environ.get(KEY_VARIABLES[brain]) or (SELF_HOSTED_KEY if brain == "openai" and base_url else None)
     if not key:
         hint = " (or --base-url for a self-hosted server)" if brain == "openai" else " (and --base-url for a gateway)"
-        raise InputError(f"--brain {brain} needs an API key: set {KEY_VARIABLES[brain]}{hint}")
+        raise InputError(f"the {brain} backend needs an API key: set {KEY_VARIABLES[brain]}{hint}")
     tuning = settings.model_dump(exclude_none=True, exclude={"base_url", "models", "budget_usd"})
     config = ClaudeConfig(api_key=key, provider="openai" if brain == "openai" else "anthropic", base_url=base_url,
                           budget_usd=budget_usd if budget_usd is not None else settings.budget_usd,
