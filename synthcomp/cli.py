@@ -7,6 +7,8 @@ Every command validates its input first and reports a bad one as a single
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -37,6 +39,8 @@ FLEET_BUDGET_HELP = BUDGET_HELP + " Per simulation; re-run to resume the ones it
 EXECUTOR_HELP = "local (a process pool) or ray (ray.init() here, or --ray-address for a cluster)."
 RAY_ADDRESS_HELP = "A Ray cluster to run on (e.g. ray://head:10001 or auto)."
 ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, then reported."
+SKILL_HELP = ("A SKILL.md or skill directory the policy loads, or a skills directory (its index picks the "
+              "computer's skill); repeatable.")
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
 
 
@@ -108,6 +112,27 @@ def _policy_options(policy: str, base_url: str | None, model_config: Path | None
     return {"claude": _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)}
 
 
+@contextmanager
+def _exit_on_errors() -> Iterator[None]:
+    """The errors a command expects, each as one ``error:`` line and its exit code (see
+    :func:`_fail`): a rejected option, tasks failed after retries, a budget stop, bad input."""
+    from pydantic import ValidationError
+
+    from synthcomp.fleet.manifest import BudgetStopped, FleetError
+
+    try:
+        yield
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
+    except FleetError as exc:
+        _fail(str(exc), code=1)
+    except BudgetStopped as exc:
+        _fail(str(exc), code=3)
+    except InputError as exc:
+        _fail(str(exc))
+
+
 def _fleet_backends(workspace: Path, policy: str, brain: str, base_url: str | None, model_config: Path | None,
                     model_work: str | None, budget_usd: float | None):
     """The model backends every simulation of a fleet run gets; raises InputError."""
@@ -174,8 +199,7 @@ def simulate(
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP + " Re-run to resume."),
-    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md or skill directory the policy loads, or a "
-                                      "skills directory (its index picks the computer's skill); repeatable."),
+    skill: list[Path] = typer.Option([], "--skill", help=SKILL_HELP),
     brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
     model_setup: str | None = typer.Option(None, "--model-setup", help="The setup agent's model."),
     model_collaborator: str | None = typer.Option(None, "--model-collaborator", help="The collaborators' model."),
@@ -183,17 +207,12 @@ def simulate(
     """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement.
 
     Exits 3 when the model budget stops the run; re-running resumes from the last finished day."""
-    from pydantic import ValidationError
-
     from synthcomp.sim.runner import SimConfig, run_simulation
     from synthcomp.sim.summary import summary_table
 
-    try:
+    with _exit_on_errors():
         config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps,
                            brain=brain, skills=skill)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     cache = workspace_of(computer) / ".claude-cache"
     try:
         options = _policy_options(policy, base_url, model_config, model_work, budget_usd, cache)
@@ -235,27 +254,15 @@ def simulate_many_command(
     """Simulate every computer of a workspace (or one side of its split); re-running skips
     finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
     Exits 1 if any failed, 3 if a model budget stopped any (and none failed): re-run to resume."""
-    from pydantic import ValidationError
-
     from synthcomp.fleet.executor import make_executor
-    from synthcomp.fleet.manifest import BudgetStopped, FleetError
     from synthcomp.fleet.simulations import simulate_many
 
-    try:
+    with _exit_on_errors():
         backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
                                step_budget=steps, limit=limit, computers=computers, brain=brain,  # type: ignore[arg-type]
                                backends=backends, console=console)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
-    except FleetError as exc:
-        _fail(str(exc), code=1)
-    except BudgetStopped as exc:
-        _fail(str(exc), code=3)
-    except InputError as exc:
-        _fail(str(exc))
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
                   f"finished; manifest: {workspace / 'manifest.jsonl'}")
 
@@ -298,29 +305,17 @@ def evaluate(
 ) -> None:
     """Score a policy on computers without and with skills: per-computer scores, the win
     rate and a paired sign test; writes WS/evaluations/<policy>-<skills>-s<seed>.json."""
-    from pydantic import ValidationError
-
     from synthcomp.fleet.evaluation import evaluate as run_evaluation, evaluation_path
     from synthcomp.fleet.executor import make_executor
-    from synthcomp.fleet.manifest import BudgetStopped, FleetError
     from synthcomp.fleet.split import select_computers
 
-    try:
+    with _exit_on_errors():
         backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         result = run_evaluation(workspace, fleet, policy=policy, skills_dir=skills,
                                 computers=select_computers(workspace, computers), days=days,
                                 sandbox=sandbox, seed=seed, step_budget=steps, brain=brain,  # type: ignore[arg-type]
                                 backends=backends, console=console)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
-    except FleetError as exc:
-        _fail(str(exc), code=1)
-    except BudgetStopped as exc:
-        _fail(str(exc), code=3)
-    except InputError as exc:
-        _fail(str(exc))
     console.print(result.table())
     console.print(result.summary.describe(), markup=False, highlight=False, soft_wrap=True)
     console.print(f"wrote {evaluation_path(workspace, policy, skills, seed)}", markup=False, highlight=False,
@@ -406,17 +401,19 @@ def run_day(
     base_url: str | None = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
-    skill: list[Path] = typer.Option([], "--skill", help="A SKILL.md (or skill directory) the policy loads (repeatable)."),
+    skill: list[Path] = typer.Option([], "--skill", help=SKILL_HELP),
 ) -> None:
     """Run one workday of a policy on a computer and print a short summary."""
+    from synthcomp.computer.show import load_computer
     from synthcomp.env.rollout import run_one_day
+    from synthcomp.sim.runner import skill_files
 
     if sandbox not in {"docker", "local"}:
         _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
         options = _policy_options(policy, base_url, model_config, model_work, None, workspace_of(computer) / ".claude-cache")
         if skill:
-            options["skills"] = [p / "SKILL.md" if p.is_dir() else p for p in skill]
+            options["skills"] = skill_files(skill, load_computer(computer))
         summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
                               run_dir=run_dir, console=console, policy_options=options)
     except SynthcompError as exc:

@@ -20,10 +20,13 @@ from synthcomp import ospath
 from synthcomp.models import (
     Collaborator, Computer, Criterion, Deliverable, ExperienceItem, Judgement, Message, Retrospective, Rubric, StepRef,
 )
+from synthcomp.skillmd import PRACTICES
 
 WRITE_TOOLS = {"create_document", "write_file"}
 MAX_EVIDENCE = 5
 _PATH_ERRORS = ("not found", "no such", "does not exist")
+REVISE_AS_ASKED = "When a reviewer asks for changes, revise the deliverable and make every change listed."
+"""The lesson of revise-after-feedback when the feedback was a list of changes (failed or done)."""
 _CALL_ERRORS = ("unknown tool", "not valid json", "unexpected argument", "missing argument", "field required")
 
 
@@ -122,7 +125,7 @@ def _failure(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
         sources = [s.lower() for s in (d.sources if d else [])]
         if not any(t.reads.get(s) for s in sources):
             return [_item("failure", f"{name} was drafted without reading its source files.",
-                          "Read every source file a deliverable depends on before drafting it, and quote its totals.",
+                          PRACTICES["read-sources-first"],
                           "read-sources-first", write_refs)]
         return [_item("failure", f"{name} quotes figures that differ from its sources' totals.",
                       "Quote source totals exactly as the source computes them.", None, write_refs)]
@@ -132,7 +135,7 @@ def _failure(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
         if holders:
             role = roles.get(holders[0], "collaborator")
             return [_item("failure", f"{name} lacked what {holders[0]} ({role}) knew; they were never asked.",
-                          "Ask the collaborators who own a deliverable's data for their figures and preferences early.",
+                          PRACTICES["ask-data-owners"],
                           "ask-data-owners", write_refs)]
         return [_item("failure", f"{name} did not satisfy '{c.text}'.",
                       "Check each deliverable against what its readers asked for before finishing.", None, write_refs)]
@@ -147,7 +150,7 @@ def _failure(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
     if c.kind == "revision_made" or "please make these changes" in message.body:
         return [_item("failure", f"{who} asked for changes to {name} on day {message.deliver_day + 1}; "
                                  "the file was not revised afterwards.",
-                      "When a reviewer asks for changes, revise the deliverable and make every change listed.",
+                      REVISE_AS_ASKED,
                       "revise-after-feedback", evidence)]
     first = writes[0]
     items = [_item("failure", f"{name}'s last version predates {who}'s reply holding '{', '.join(c.expect[:2])}'.",
@@ -171,7 +174,7 @@ def _success(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
         reads = [r for s in (d.sources if d else []) for r in t.reads.get(s.lower(), []) if _after(writes[0], r)]
         if reads:
             return [_item("success", f"{name} quoted its sources' totals correctly.",
-                          "Read every source file a deliverable depends on before drafting it, and quote its totals.",
+                          PRACTICES["read-sources-first"],
                           "read-sources-first", [t.ref(r, "read a source") for r in reads])]
     if c.kind in ("collaborator_info", "sections"):
         message = _message_with(c, received)
@@ -179,11 +182,11 @@ def _success(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
         if message and asked:
             return [_item("success", f"Asking {message.sender} ({roles.get(message.sender, 'collaborator')}) brought "
                                      f"what {name} needed.",
-                          "Ask the collaborators who own a deliverable's data for their figures and preferences early.",
+                          PRACTICES["ask-data-owners"],
                           "ask-data-owners", [t.ref(asked, "asked"), t.ref(writes[-1], f"wrote {name}")])]
     if c.kind == "revision_made" and len(writes) > 1:
         return [_item("success", f"{name} was revised after feedback and made the requested change.",
-                      "When a reviewer asks for changes, revise the deliverable and make every change listed.",
+                      REVISE_AS_ASKED,
                       "revise-after-feedback", [t.ref(w, f"revised {name}") for w in writes[1:]])]
     return []
 
@@ -199,7 +202,7 @@ def _tool_errors(t: Trajectory) -> list[ExperienceItem]:
     items = []
     if groups["path"]:
         items.append(_item("failure", f"{len(groups['path'])} tool call(s) named paths that did not exist.",
-                           "List a folder before reading, moving or deleting in it; a path that does not exist costs a turn.",
+                           PRACTICES["check-paths"],
                            "check-paths", [t.ref(s, s.observation.splitlines()[0][:120]) for s in groups["path"]]))
     if groups["call"]:
         items.append(_item("failure", f"{len(groups['call'])} tool call(s) were malformed (unknown tool, bad JSON or "
