@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 OSName = Literal["windows", "macos"]
 ArtifactType = Literal[
@@ -255,32 +255,166 @@ class FilePlan(Strict):
 
 
 # --------------------------------------------------------------------------- content
+#
+# Office content arrives from brains and, through ``create_document``, from a work agent
+# that may be hostile, so every list and string is bounded here, at the boundary. Each
+# bound is far above what real office work needs (the reason is next to each number) and
+# low enough that the largest spec allowed is written in seconds and a few hundred MB at
+# most; the aggregate bounds (cells, table text, characters) are what make that true,
+# since the per-list bounds multiply.
+
+MAX_TEXT_CHARS = 32_767
+"""Longest single text (title, heading, paragraph, bullet, cell, note): Excel's own
+limit for a cell, and far longer than any real paragraph."""
+
+MAX_CONTENT_CHARS = 1_000_000
+"""All the text of one document, workbook or deck: a 400-page report. Bounds the cost of
+the text itself, which the count bounds leave open (10,000 paragraphs of 32,767
+characters would be 300 MB)."""
+
+MAX_SECTIONS = 1_000
+"""Headed sections of a document; a long report has a few hundred."""
+
+MAX_SECTION_ITEMS = 1_000
+"""Paragraphs, and bullets, of one section."""
+
+MAX_DOCUMENT_BLOCKS = 10_000
+"""Headings, paragraphs and bullets of a whole document: a 400-page report. Writing
+costs ~0.1 ms a block, so the per-section bounds alone (a million) would take minutes."""
+
+MAX_TABLE_ROWS = 1_000
+"""Rows of one document or slide table: ~25 printed pages; longer data is a workbook."""
+
+MAX_TABLE_COLUMNS = 63
+"""Columns of a document or slide table (and values in one of its rows): Word's limit."""
+
+MAX_DOCUMENT_TABLE_CELLS = 5_000
+"""Table cells in one document (~12 pages of tables), each table counted as rendered:
+header included, rows padded to the widest. python-docx and fpdf2 spend 0.2-0.3 ms a cell."""
+
+MAX_TABLE_CHARS = 50_000
+"""Text in the tables of one document or deck (~12 pages of dense table): fpdf2 wraps
+cell text at ~30 microseconds a character, 200 times the cost of prose."""
+
+MAX_SHEETS = 100
+"""Worksheets in a workbook; real workbooks have a handful, large models a few dozen."""
+
+MAX_SHEET_ROWS = 50_000
+"""Data rows of one worksheet: a year of daily transactions across a team."""
+
+MAX_SHEET_COLUMNS = 200
+"""Columns of one worksheet (and values in one of its rows): wide survey exports."""
+
+MAX_WORKBOOK_CELLS = 250_000
+"""Data cells of a whole workbook (5,000 rows x 50 columns), each sheet counted as rows x
+its widest row: openpyxl holds every cell as an object and writes it at ~15 microseconds."""
+
+MAX_SLIDES = 200
+"""Content slides of a deck; a long training deck has about a hundred."""
+
+MAX_SLIDE_BULLETS = 30
+"""Bullets of one slide: past ~10 a slide is unreadable; 30 allows a pasted list."""
+
+MAX_CHART_CATEGORIES = 1_000
+"""Categories of a chart (and values in one series): three years of days."""
+
+MAX_CHART_SERIES = 50
+"""Series of one chart; Excel allows 255, a readable chart has a few."""
+
+MAX_DECK_TABLE_CELLS = 2_500
+"""Table cells in one deck, counted as for a document: a 5 x 5 table on 100 slides.
+python-pptx spends ~0.35 ms a cell."""
+
+MAX_DECK_CHARTS = 50
+"""Charts in one deck: a chart on every fourth slide of the longest deck. Each is a chart
+part plus an embedded workbook, ~17 ms to write however small."""
+
+MAX_CHART_POINTS = 20_000
+"""Chart values in one deck, each chart counted as series x its longest series."""
+
+
+def _bounded_cell(value: object) -> object:
+    """Refuse an over-long string before the cell's union sees it: the union would
+    otherwise read a long string of digits as an (enormous) number."""
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"a cell holds at most {MAX_TEXT_CHARS:,} characters, this one has {len(value):,}")
+    return value
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+"""Any text of office content: a title, heading, paragraph, bullet, name or note."""
+TableCell = Annotated[Union[str, int, float], BeforeValidator(_bounded_cell)]
+SheetCell = Annotated[Union[str, int, float, None], BeforeValidator(_bounded_cell)]
+
+
+def _text_chars(value: object) -> int:
+    """Characters of every string in ``value``: a model, a list of them, or a scalar."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, BaseModel):
+        return sum(_text_chars(field) for field in value.__dict__.values())
+    if isinstance(value, list):
+        return sum(_text_chars(item) for item in value)
+    return 0
+
+
+def _at_most(whole: str, count: int, bound: int, what: str) -> None:
+    """A ValueError (a validation error to pydantic) when ``count`` is over ``bound``."""
+    if count > bound:
+        raise ValueError(f"{whole} holds at most {bound:,} {what}; this one has {count:,}")
+
+
+def _padded_cells(width: int, rows: list[list]) -> int:
+    """Cells of ``rows`` once each is padded to the widest (or to ``width`` if wider)."""
+    return len(rows) * max([width, *(len(row) for row in rows)])
 
 
 class Table(Strict):
-    columns: list[str]
-    rows: list[list[str | int | float]]
+    columns: list[Text] = Field(max_length=MAX_TABLE_COLUMNS)
+    rows: list[Annotated[list[TableCell], Field(max_length=MAX_TABLE_COLUMNS)]] = Field(
+        max_length=MAX_TABLE_ROWS
+    )
+
+    @property
+    def cells(self) -> int:
+        """Cells as rendered: the header row and every row, padded to the widest."""
+        return _padded_cells(len(self.columns), [self.columns, *self.rows])
 
 
 class Section(Strict):
-    heading: str
-    paragraphs: list[str] = Field(default_factory=list)
-    bullets: list[str] = Field(default_factory=list)
+    heading: Text
+    paragraphs: list[Text] = Field(default_factory=list, max_length=MAX_SECTION_ITEMS)
+    bullets: list[Text] = Field(default_factory=list, max_length=MAX_SECTION_ITEMS)
     table: Table | None = None
+
+
+def _check_tables(whole: str, tables: list[Table], max_cells: int) -> None:
+    """Bound the tables of a document or deck together: their cost adds up across them."""
+    _at_most(whole, sum(table.cells for table in tables), max_cells, "table cells")
+    _at_most(whole, _text_chars(tables), MAX_TABLE_CHARS, "characters in tables")
 
 
 class DocumentContent(Strict):
     """A DOCX or PDF: a title and headed sections of prose, lists and tables."""
 
     kind: Literal["document"] = "document"
-    title: str
-    subtitle: str = ""
-    author: str
-    sections: list[Section] = Field(min_length=1)
+    title: Text
+    subtitle: Text = ""
+    author: Text
+    sections: list[Section] = Field(min_length=1, max_length=MAX_SECTIONS)
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> DocumentContent:
+        blocks = sum(1 + len(s.paragraphs) + len(s.bullets) for s in self.sections)
+        _at_most("a document", blocks, MAX_DOCUMENT_BLOCKS, "headings, paragraphs and bullets")
+        tables = [s.table for s in self.sections if s.table is not None]
+        _check_tables("a document", tables, MAX_DOCUMENT_TABLE_CELLS)
+        _at_most("a document", _text_chars(self), MAX_CONTENT_CHARS, "characters of text")
+        return self
 
 
 class Column(Strict):
-    name: str
+    name: Text
     type: Literal["text", "int", "number", "currency", "percent", "date"]
 
 
@@ -288,45 +422,73 @@ class Sheet(Strict):
     """One worksheet. Dates are ISO strings; percents are fractions (0.25 = 25%)."""
 
     name: str = Field(max_length=31)
-    columns: list[Column] = Field(min_length=1)
-    rows: list[list[str | int | float | None]]
+    columns: list[Column] = Field(min_length=1, max_length=MAX_SHEET_COLUMNS)
+    rows: list[Annotated[list[SheetCell], Field(max_length=MAX_SHEET_COLUMNS)]] = Field(
+        max_length=MAX_SHEET_ROWS
+    )
     total_row: bool = Field(
         default=False, description="Append a SUM formula under every int/number/currency column."
     )
 
+    @property
+    def cells(self) -> int:
+        """Data cells as written: every row, padded to the widest (see ``render_xlsx``)."""
+        return _padded_cells(len(self.columns), self.rows)
+
 
 class WorkbookContent(Strict):
     kind: Literal["workbook"] = "workbook"
-    title: str
-    author: str
-    sheets: list[Sheet] = Field(min_length=1)
+    title: Text
+    author: Text
+    sheets: list[Sheet] = Field(min_length=1, max_length=MAX_SHEETS)
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> WorkbookContent:
+        cells = sum(sheet.cells for sheet in self.sheets)
+        _at_most("a workbook", cells, MAX_WORKBOOK_CELLS, "data cells (rows x widest row, all sheets)")
+        _at_most("a workbook", _text_chars(self), MAX_CONTENT_CHARS, "characters of text")
+        return self
 
 
 class Series(Strict):
-    name: str
-    values: list[float]
+    name: Text
+    values: list[float] = Field(max_length=MAX_CHART_CATEGORIES)
 
 
 class Chart(Strict):
-    title: str
-    categories: list[str]
-    series: list[Series] = Field(min_length=1)
+    title: Text
+    categories: list[Text] = Field(max_length=MAX_CHART_CATEGORIES)
+    series: list[Series] = Field(min_length=1, max_length=MAX_CHART_SERIES)
+
+    @property
+    def points(self) -> int:
+        """Values once every series is padded to the longest (categories included)."""
+        return len(self.series) * max([len(self.categories), *(len(s.values) for s in self.series)])
 
 
 class Slide(Strict):
-    title: str
-    bullets: list[str] = Field(default_factory=list)
+    title: Text
+    bullets: list[Text] = Field(default_factory=list, max_length=MAX_SLIDE_BULLETS)
     table: Table | None = None
     chart: Chart | None = None
-    notes: str = ""
+    notes: Text = ""
 
 
 class DeckContent(Strict):
     kind: Literal["deck"] = "deck"
-    title: str
-    subtitle: str = ""
-    author: str
-    slides: list[Slide] = Field(min_length=1)
+    title: Text
+    subtitle: Text = ""
+    author: Text
+    slides: list[Slide] = Field(min_length=1, max_length=MAX_SLIDES)
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> DeckContent:
+        _check_tables("a deck", [s.table for s in self.slides if s.table is not None], MAX_DECK_TABLE_CELLS)
+        charts = [s.chart for s in self.slides if s.chart is not None]
+        _at_most("a deck", len(charts), MAX_DECK_CHARTS, "charts")
+        _at_most("a deck", sum(chart.points for chart in charts), MAX_CHART_POINTS, "chart values")
+        _at_most("a deck", _text_chars(self), MAX_CONTENT_CHARS, "characters of text")
+        return self
 
 
 class TextContent(Strict):
