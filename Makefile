@@ -7,12 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent;
+# debootstrap builds the computer image; bubblewrap is the sandbox where Docker is absent (its
+# supervisor runs on the system python3);
 # poppler-utils (pdftotext, pdfinfo, pdftoppm) extracts PDF text and rasterizes pages.
 # Rendering: headless LibreOffice (the -nogui builds: no X11/GTK) driven over UNO by the
 # system python3 (python3-uno), plus fonts metric-compatible with Calibri/Cambria
 # (Carlito/Caladea) and Arial/Times/Courier (Liberation).
-DEB_PACKAGES := debootstrap bubblewrap poppler-utils \
+DEB_PACKAGES := debootstrap bubblewrap python3 poppler-utils \
 	libreoffice-core-nogui libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
 	python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,15 @@ def _require_marked_infrastructure(request: pytest.FixtureRequest) -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI machines must have it: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def computers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two small computers made by ``synthcomp create`` (one per OS): {"windows": dir, "macos": dir}."""
+    from synthcomp.computer.batch import CreateRequest, create_computers
+    from synthcomp.workspace import computer_dir
+
+    out = tmp_path_factory.mktemp("env-ws")
+    request = CreateRequest.from_cli(out=out, n=2, seed=404, os_name="mixed", personas=None, workers=1)
+    made = create_computers(request)
+    return {c.policy.os: computer_dir(out, c.id) for c in made}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from synthcomp.errors import InputError, PathEscape, SandboxError, ToolError, did_you_mean
 
 ToolKind = Literal["read", "write", "message", "control"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,6 +71,10 @@ class ToolSpec:
 
 
 REGISTRY: dict[str, ToolSpec] = {}
+MAX_ACTION_CHARS = 200_000
+"""Longest action: its JSON text, or the characters of all strings in a dict action."""
+MAX_DEPTH = 32
+"""Deepest nesting of objects and lists an action may have."""
 _ARG_DOC = re.compile(r"^\s{4,}(\w+):\s*(.+)$")
 
 
@@ -104,13 +111,16 @@ def _reject_constant(name: str) -> None:
     raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
 
 
-def parse_action(action: str | dict[str, Any]) -> Call:
-    """Parse and validate one action.
+def parse_action(action: Any) -> Call:
+    """Parse and validate one action; whatever it is, the answer is a ``Call`` or a ``ToolError``.
 
     Raises:
         ToolError: with a message that says what was wrong and how to call it.
     """
     if isinstance(action, str):
+        if len(action) > MAX_ACTION_CHARS:
+            raise ToolError(f"the action is {len(action)} characters long; at most {MAX_ACTION_CHARS} are accepted "
+                            "(write a large file in parts, or with the shell)")
         try:
             action = json.loads(action, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
@@ -118,11 +128,12 @@ def parse_action(action: str | dict[str, Any]) -> Call:
                 f"the action is not valid JSON ({exc.msg} at position {exc.pos}). "
                 'Send one tool call like {"tool": "list_dir", "args": {"path": "Documents"}}.'
             ) from None
-    try:
-        json.dumps(action, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, TypeError, ValueError) as exc:
-        raise ToolError(f"the action holds text that is not valid Unicode or JSON ({type(exc).__name__}); "
-                        "send UTF-8 text only") from None
+        except RecursionError:
+            raise ToolError(f"the action is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    elif not isinstance(action, dict):
+        raise ToolError(f"an action is a JSON object (as text or a dict), not {type(action).__name__}; "
+                        'e.g. {"tool": "list_dir", "args": {"path": "Documents"}}')
+    _check_shape(action)
     if not isinstance(action, dict) or not isinstance(action.get("tool"), str):
         raise ToolError('an action is a JSON object {"tool": NAME, "args": {...}}; tools: ' + ", ".join(REGISTRY))
     unknown_keys = set(action) - {"tool", "args"}
@@ -131,7 +142,8 @@ def parse_action(action: str | dict[str, Any]) -> Call:
     name = action["tool"]
     spec = REGISTRY.get(name)
     if spec is None:
-        raise ToolError(f"unknown tool {name!r}{did_you_mean(name, list(REGISTRY))}; tools: {', '.join(REGISTRY)}")
+        hint = did_you_mean(name, list(REGISTRY)) if len(name) <= 64 else ""
+        raise ToolError(f"unknown tool {name[:64]!r}{hint}; tools: {', '.join(REGISTRY)}")
     args = action.get("args", {})
     if not isinstance(args, dict):
         raise ToolError(f"\"args\" must be an object; usage: {spec.usage()}")
@@ -143,11 +155,42 @@ def parse_action(action: str | dict[str, Any]) -> Call:
     return Call(spec=spec, args=validated.model_dump())
 
 
-def call_tool(ctx: Any, action: str | dict[str, Any]) -> tuple[ToolResult, ToolSpec | None]:
+def _check_shape(action: Any) -> None:
+    """Refuse what JSON cannot carry or what is too big: depth, size, keys, numbers, Unicode."""
+    stack, chars = [(action, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ToolError(f"the action is nested too deeply (at most {MAX_DEPTH} levels)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ToolError(f"object keys must be text, not {type(key).__name__}")
+                stack += [(key, depth + 1), (item, depth + 1)]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value]
+        elif isinstance(value, str):
+            chars += len(value)
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ToolError("the action holds text that is not valid Unicode (a lone surrogate); "
+                                "send UTF-8 text only") from None
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ToolError("numbers must be finite (no NaN or Infinity)")
+        elif not isinstance(value, (int, float, bool, type(None))):
+            raise ToolError(f"the action holds a {type(value).__name__}, which JSON cannot carry")
+        chars += 1
+        if chars > MAX_ACTION_CHARS:
+            raise ToolError(f"the action is larger than {MAX_ACTION_CHARS} characters; write a large file in parts")
+
+
+def call_tool(ctx: Any, action: Any) -> tuple[ToolResult, ToolSpec | None]:
     """Parse, validate and run one action; policy mistakes come back as error results.
 
     Raises:
-        SandboxError: the sandbox itself failed (infrastructure, never the policy's fault).
+        SandboxError: the sandbox itself failed (infrastructure, never the policy's fault);
+            the env recovers from it.
     """
     try:
         call = parse_action(action)
@@ -162,5 +205,13 @@ def call_tool(ctx: Any, action: str | dict[str, Any]) -> tuple[ToolResult, ToolS
     except SandboxError:
         raise
     except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
+        name = exc.filename
+        shown = ctx.os_path(name) if isinstance(name, str) and name.startswith("/") else str(name)
+        if len(shown) > 300:
+            shown = f"{shown[:150]}[...]{shown[-100:]}"
+        where = f": {shown}" if name else ""
         return ToolResult(text=f"error: {exc.strerror or exc}{where}", error=True), call.spec
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the agent's episode
+        logger.exception("tool %s failed", call.spec.name)
+        return ToolResult(text=f"error: the {call.spec.name} tool failed ({type(exc).__name__}); "
+                               "this is a fault of the environment, not of the call", error=True), call.spec

@@ -1,16 +1,18 @@
 """The work agent's tools (DESIGN.md, "Env contract"): files, shell, messages, control.
 
 Paths are accepted in the computer's own style (``C:\\Users\\ana\\Documents\\x.docx``,
-``/Users/ana/x``, or relative to the home) and shown back in it. Every tool returns a
+``/Users/ana/x``, or relative to the home) and shown back in it. Every file tool goes
+through the sandbox's supervisor, never through the agent's shell, so all of them
+resolve paths and symlinks by one set of rules and nothing the agent did to its shell
+(PATH, functions, aliases) changes what they do. Every tool returns a
 :class:`ToolResult`; mistakes raise :class:`ToolError` (or ``PathEscape``/``OSError``),
 which the registry turns into an error observation.
 """
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any, Callable, Literal
 
@@ -29,36 +31,11 @@ from synthcomp.sandbox.base import ExecResult, Sandbox
 from synthcomp.sandbox.paths import to_os_path
 
 _OFFICE = {"docx", "xlsx", "pptx", "pdf"}
+_LABELS = {"dir": "DIR ", "file": "FILE", "link": "LINK", "fifo": "PIPE", "socket": "SOCK", "device": "DEV "}
+MAX_CHARS = 200_000
+"""Most characters read_file shows at once (the env's observations hold at most this much)."""
 _TEXT = {"txt", "md", "csv", "json", "py", "eml", "ini", "html", "xml", "log", "yaml", "yml", "tsv", "sh", "r", "sql"}
 _SPECS = {"docx": DocumentContent, "pdf": DocumentContent, "xlsx": WorkbookContent, "pptx": DeckContent}
-_SEARCH = r"""
-import os, re, sys, zipfile
-q, root = sys.argv[1].lower(), sys.argv[2]
-parts = ("word/document", "xl/sharedStrings", "xl/worksheets/", "ppt/slides/slide")
-found = 0
-for dp, dn, fn in os.walk(root):
-    dn.sort()
-    for n in sorted(fn):
-        p = os.path.join(dp, n)
-        hit = q in n.lower()
-        try:
-            if not hit and n.lower().rsplit(".", 1)[-1] in ("docx", "xlsx", "pptx"):
-                with zipfile.ZipFile(p) as z:
-                    hit = any(q in re.sub(r"<[^>]+>", "", z.read(i).decode("utf-8", "ignore")).lower()
-                              for i in z.namelist() if i.startswith(parts))
-            elif not hit and os.path.getsize(p) < 2000000:
-                with open(p, "rb") as f:
-                    hit = q in f.read().decode("utf-8", "ignore").lower()
-        except Exception:
-            pass
-        if hit:
-            print(p)
-            found += 1
-            if found >= 100:
-                sys.exit(0)
-"""
-
-
 @dataclass
 class ToolContext:
     """What a tool may touch: the sandbox, the simulation state, the computer, the clock."""
@@ -114,22 +91,16 @@ def list_dir(ctx: ToolContext, path: str = ".") -> ToolResult:
     Args:
         path: the folder, in the computer's style or relative to the home.
     """
-    target = ctx.sandbox.resolve(path)
-    q = shlex.quote(target)
-    result = ctx.run(f"if [ -d {q} ]; then find {q} -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%TY-%Tm-%Td %TH:%TM\\t%f\\n'"
-                     f" | LC_ALL=C sort -t \"$(printf '\\t')\" -k1,1 -k4f; else echo __NOT_A_DIR__; fi")
-    if "__NOT_A_DIR__" in result.stdout:
-        raise ToolError(f"not a folder: {ctx.os_path(target)}")
-    if result.exit_code != 0:
-        raise ToolError(f"could not list {ctx.os_path(target)}: {result.stderr.strip() or f'exit {result.exit_code}'}")
+    listing = ctx.sandbox.list_dir(path)
     rows = []
-    for line in result.stdout.splitlines():
-        kind, size, mtime, name = (line.split("\t") + ["", "", "", ""])[:4]
-        label = "DIR " if kind == "d" else "FILE"
-        rows.append(f"{label}  {mtime}  {'' if kind == 'd' else _size(int(size or 0)):>8}  {name}")
-    header = f"{ctx.os_path(target)} ({len(rows)} entries)"
+    for entry in listing.entries:
+        when = datetime.fromtimestamp(entry.mtime_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        size = "" if entry.kind == "dir" else _size(entry.size)
+        rows.append(f"{_LABELS.get(entry.kind, 'FILE')}  {when}  {size:>8}  {entry.name}")
+    if listing.truncated:
+        rows.append("[... more entries not shown: list a subfolder, or use search_files]")
+    header = f"{ctx.os_path(listing.path)} ({len(listing.entries)} entries)"
     return ToolResult(text="\n".join([header, *rows]) if rows else f"{header}: empty")
-
 
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else (f"{n / 1024:.0f} KB" if n < 1024**2 else f"{n / 1024**2:.1f} MB")
@@ -143,21 +114,28 @@ def read_file(ctx: ToolContext, path: str, max_chars: int = 20000) -> ToolResult
         path: the file.
         max_chars: cut the text after this many characters.
     """
-    if max_chars < 1:
-        raise ToolError("max_chars must be at least 1")
+    if not 1 <= max_chars <= MAX_CHARS:
+        raise ToolError(f"max_chars must be between 1 and {MAX_CHARS}")
     target = ctx.sandbox.resolve(path)
-    data = ctx.sandbox.read_bytes(target)
     ext = ospath.extension(target)
     shown = ctx.os_path(target)
     if ext in _OFFICE:
+        data = ctx.sandbox.read_bytes(target)
         try:
             text = extract_text(ext, data)
-        except Exception as exc:  # a corrupt file is the agent's observation, not a crash
+        except Exception as exc:  # a corrupt or hostile file is the agent's observation, not a crash
             raise ToolError(f"{shown} could not be read as {ext.upper()}: {exc}") from None
-    elif ext in _TEXT or _looks_textual(data):
-        text = data.decode("utf-8", errors="replace")
     else:
-        text = f"[binary file, {_size(len(data))}; read_file shows text, office documents and PDFs]"
+        limit = 4 * max_chars + 4
+        data = ctx.sandbox.read_bytes(target, limit=limit, head=True)
+        if ext in _TEXT or _looks_textual(data):
+            text = data.decode("utf-8", errors="replace")
+            if len(data) >= limit:  # only the head was read
+                return ToolResult(text=f"{shown}\n{text[:max_chars]}\n[... the file goes on; use the shell "
+                                       "(head, tail, grep) to see more]")
+        else:
+            size = _size(len(data)) + ("+" if len(data) >= limit else "")
+            text = f"[binary file, {size}; read_file shows text, office documents and PDFs]"
     return ToolResult(text=f"{shown}\n{_truncate(text, max_chars)}")
 
 
@@ -198,7 +176,7 @@ def create_document(ctx: ToolContext, path: str, kind: Literal["docx", "xlsx", "
     try:
         content = model.model_validate({**fields, **{k: v for k, v in spec.items() if k != "kind"}})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:4])
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors()[:4])
         raise ToolError(f"bad {kind} spec: {problems}") from None
     try:
         data = render_artifact(kind, content, ctx.computer.profile.style, ctx.now(), seed=len(ctx.state.changed_today))
@@ -216,16 +194,8 @@ def move(ctx: ToolContext, src: str, dst: str) -> ToolResult:
         src: what to move.
         dst: the new path, or an existing folder to move it into.
     """
-    source, dest = ctx.sandbox.resolve(src), ctx.sandbox.resolve(dst)
-    if source in {ctx.sandbox.layout.root, ctx.sandbox.layout.home}:
-        raise ToolError(f"refusing to move {ctx.os_path(source)}")
-    q_src, q_dst = shlex.quote(source), shlex.quote(dest)
-    result = ctx.run(f"[ -e {q_src} ] || {{ echo 'no such file or folder' >&2; exit 2; }}; "
-                     f"mkdir -p \"$(dirname {q_dst})\" && mv -n -- {q_src} {q_dst}")
-    if result.exit_code != 0:
-        raise ToolError(f"could not move {ctx.os_path(source)}: {result.stderr.strip()}")
+    source, dest = ctx.sandbox.move(src, dst)
     return ToolResult(text=f"moved {ctx.os_path(source)} -> {ctx.os_path(dest)}")
-
 
 @tool("write", mutates=True)
 def delete(ctx: ToolContext, path: str) -> ToolResult:
@@ -234,22 +204,8 @@ def delete(ctx: ToolContext, path: str) -> ToolResult:
     Args:
         path: what to delete.
     """
-    target = ctx.sandbox.resolve(path)
-    layout = ctx.sandbox.layout
-    trash = "/drives/C/$Recycle.Bin" if layout.os == "windows" else f"{layout.home}/.Trash"
-    if target in {layout.root, layout.home, trash} or trash.startswith(target + "/"):
-        raise ToolError(f"refusing to delete {ctx.os_path(target)}")
-    q_target, q_trash = shlex.quote(target), shlex.quote(trash)
-    name = shlex.quote(PurePosixPath(target).name)
-    result = ctx.run(
-        f"[ -e {q_target} ] || {{ echo 'no such file or folder' >&2; exit 2; }}; mkdir -p {q_trash} && "
-        f"n={name}; i=2; while [ -e {q_trash}/\"$n\" ]; do n=\"{PurePosixPath(target).stem} ($i){PurePosixPath(target).suffix}\"; "
-        f"i=$((i+1)); done; mv -- {q_target} {q_trash}/\"$n\" && echo \"$n\""
-    )
-    if result.exit_code != 0:
-        raise ToolError(f"could not delete {ctx.os_path(target)}: {result.stderr.strip()}")
-    return ToolResult(text=f"moved {ctx.os_path(target)} to the trash as {ctx.os_path(trash + '/' + result.stdout.strip())}")
-
+    target, dest = ctx.sandbox.trash(path)
+    return ToolResult(text=f"moved {ctx.os_path(target)} to the trash as {ctx.os_path(dest)}")
 
 @tool("read", mutates=False)
 def search_files(ctx: ToolContext, query: str, path: str = ".") -> ToolResult:
@@ -262,14 +218,13 @@ def search_files(ctx: ToolContext, query: str, path: str = ".") -> ToolResult:
     if not query.strip():
         raise ToolError("query is empty")
     target = ctx.sandbox.resolve(path)
-    result = ctx.run(f"python3 -c {shlex.quote(_SEARCH)} {shlex.quote(query)} {shlex.quote(target)}", timeout_s=60)
-    hits = [ctx.os_path(line) for line in result.stdout.splitlines() if line.strip()]
-    if result.exit_code != 0 and not hits:
-        raise ToolError(f"search failed under {ctx.os_path(target)}: {result.stderr.strip()[-300:] or f'exit {result.exit_code}'}")
-    if not hits:
-        return ToolResult(text=f"no files under {ctx.os_path(target)} match {query!r}")
-    return ToolResult(text=f"{len(hits)} match(es) for {query!r}:\n" + "\n".join(hits))
-
+    hits, stopped = ctx.sandbox.search(query, target, max_hits=100, budget_s=30)
+    shown = [ctx.os_path(hit) for hit in hits]
+    if not shown:
+        return ToolResult(text=f"no files under {ctx.os_path(target)} match {query!r}"
+                               + (" (the search stopped early: narrow the folder)" if stopped else ""))
+    more = "\n[... the search stopped early: narrow the folder or the query]" if stopped else ""
+    return ToolResult(text=f"{len(shown)} match(es) for {query!r}:\n" + "\n".join(shown) + more)
 
 def _collaborator(ctx: ToolContext, to: str):
     wanted = to.strip().lower()

@@ -15,7 +15,9 @@ no step was taken yet. A reset after the month is over also starts a new simulat
 from __future__ import annotations
 
 import json
+import secrets
 import time
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,18 +33,18 @@ from synthcomp.agents.rubric import build_rubric
 from synthcomp import ospath
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.brains.procedural.rng import rng_for
-from synthcomp.computer.artifacts.extract import extract_text
+from synthcomp.computer.artifacts.extract import clear_extraction_cache, extract_text
 from synthcomp.computer.show import load_computer
 from synthcomp.env import ENV_ID, tools  # noqa: F401 - tools registers the tools
 from synthcomp.env.briefing import briefing
 from synthcomp.env.changes import TreeWatcher
-from synthcomp.env.registry import call_tool
+from synthcomp.env.registry import MAX_ACTION_CHARS, ToolResult, call_tool
 from synthcomp.env.screen import text_screen
 from synthcomp.env.spaces import AnyText
 from synthcomp.env.state import PendingFile, SimState, workday_date
 from synthcomp.env.tools import ToolContext
-from synthcomp.env.trajectory import TrajectoryWriter
-from synthcomp.errors import InputError
+from synthcomp.env.trajectory import TrajectoryWriter, loggable
+from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import ActivityLogEntry, Message
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
@@ -51,8 +53,13 @@ from synthcomp.workspace import sim_dir, workspace_of
 BUDGET_SPENT = "(the day ended without a summary: the step budget was spent)"
 """The activity-log entry of a day that ran out of steps before end_day."""
 
-MAX_TEXT = 200_000
-"""Longest observation or action the spaces hold (read_file caps well below this)."""
+MAX_TEXT = MAX_ACTION_CHARS
+"""Longest observation or action the spaces hold (read_file caps at this)."""
+
+
+def clip_observation(text: str) -> str:
+    """An observation the spaces and any JSON writer accept: at most ``MAX_TEXT`` valid Unicode."""
+    return text[:MAX_TEXT].encode("utf-8", "replace").decode("utf-8")
 
 
 class WorkdayEnv(gym.Env[str, str]):
@@ -63,7 +70,8 @@ class WorkdayEnv(gym.Env[str, str]):
         sandbox: "docker", "local", "fake", or a sandbox config dict (``{"type": ...}``).
         days: workdays in the simulated month.
         step_budget: tool calls per workday before the episode is truncated.
-        run_dir: where trajectories go; default ``WS/sims/env-<id>``.
+        run_dir: where trajectories go (one open env per directory); default a new
+            ``WS/sims/<shard>/env-<id>-<hex>`` for each env.
         setup: the month's deliverables and collaborators; default: the procedural setup agent.
         private_dir: where the collaborators' private files are (outside the sandbox); they
             are copied into the user's Downloads when a reply shares them.
@@ -99,7 +107,8 @@ class WorkdayEnv(gym.Env[str, str]):
         config = {"type": sandbox} if isinstance(sandbox, str) else sandbox
         self.sandbox_config = TypeAdapter(SandboxConfig).validate_python(config)
         self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
-        self.run_dir = Path(run_dir) if run_dir else sim_dir(workspace_of(self.computer_dir), f"env-{self.computer.id}")
+        self.run_dir = Path(run_dir) if run_dir else sim_dir(workspace_of(self.computer_dir),
+                                                             f"env-{self.computer.id}-{secrets.token_hex(3)}")
         self.setup = setup or procedural_setup(self.computer, seed, days=days)
         self.private_dir = Path(private_dir) if private_dir else self.run_dir / "private"
         if private_dir is None:
@@ -114,9 +123,10 @@ class WorkdayEnv(gym.Env[str, str]):
         self.sandbox: Sandbox | None = None
         self.state: SimState | None = None
         self.watcher: TreeWatcher | None = None
-        self.trajectory = TrajectoryWriter(self.run_dir)
+        self.morning: SnapshotRef | None = None
         self.transcript: list[str] = []
         self.last_observation = ""
+        self.trajectory = TrajectoryWriter(self.run_dir)
 
     def _read_original(self, path: str) -> bytes:
         """A file of the computer as created (source workbooks the rubric quotes)."""
@@ -165,6 +175,7 @@ class WorkdayEnv(gym.Env[str, str]):
         if self._deliver_morning_post():  # arrival on the simulated clock, like every other change
             self.watcher.changes(stamp=self._now() - timedelta(minutes=30))
         observation = briefing(self.computer, state, self.step_budget)
+        self._keep_morning()
         self.transcript = [observation]
         self.last_observation = observation
         info = self._info(tool=None, duration_ms=0.0, files_changed=[], tool_error=False)
@@ -174,17 +185,22 @@ class WorkdayEnv(gym.Env[str, str]):
         return observation, info
 
     def step(self, action: str | dict[str, Any]) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        state, sandbox = self.state, self.sandbox
-        if state is None or sandbox is None or not state.in_day or self.watcher is None:
+        """Run one tool call. Whatever ``action`` is, the answer is an observation, never an exception."""
+        if self.state is None or self.sandbox is None or not self.state.in_day or self.watcher is None:
             raise ResetNeeded("call reset() to start a workday before step()")
         started = time.perf_counter()
-        ctx = ToolContext(sandbox=sandbox, state=state, computer=self.computer, now=self._now, on_message=self._on_message)
-        result, spec = call_tool(ctx, action)
-        state.steps_today += 1
         changed: list[str] = []
-        if spec is not None and spec.mutates:
-            changed = self.watcher.changes(stamp=self._now())
-            state.changed_today = sorted({*state.changed_today, *changed})
+        try:
+            ctx = ToolContext(sandbox=self.sandbox, state=self.state, computer=self.computer, now=self._now,
+                              on_message=self._on_message)
+            result, spec = call_tool(ctx, action)
+            if spec is not None and spec.mutates:
+                changed = self.watcher.changes(stamp=self._now())
+        except SandboxError as exc:
+            result, spec = self._recover(exc), None
+        state = self.state
+        state.steps_today += 1
+        state.changed_today = sorted({*state.changed_today, *changed})
         reward, terminated = 0.0, False
         if result.ends_day:
             reward = self._close_day(result.summary)
@@ -196,14 +212,42 @@ class WorkdayEnv(gym.Env[str, str]):
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
                           tool_error=result.error)
-        observation = result.text if len(result.text) <= MAX_TEXT else result.text[:MAX_TEXT]
+        observation = clip_observation(result.text)
         self.last_observation = observation
-        self.transcript += [f"> {action if isinstance(action, str) else json.dumps(action)}", observation]
+        logged = loggable(action)
+        self.transcript += [f"> {logged if isinstance(logged, str) else json.dumps(logged, ensure_ascii=False)}",
+                            observation]
         self.trajectory.record(info["day"], {
-            "event": "step", "action": action, "observation": observation, "reward": reward,
+            "event": "step", "action": logged, "observation": observation, "reward": reward,
             "terminated": terminated, "truncated": truncated, "info": info,
         })
         return observation, reward, terminated, truncated, info
+
+    def _keep_morning(self) -> None:
+        """Snapshot the computer as the day starts: a step whose jail dies restarts from it."""
+        assert self.sandbox is not None and self.state is not None
+        previous, self.morning = self.morning, None
+        try:
+            self.morning = self.sandbox.snapshot("morning", state=self.state.model_dump(mode="json"))
+        except SandboxError as exc:
+            warnings.warn(f"no morning snapshot on day {self.state.day} ({exc}): if the jail dies today, "
+                          "the step that notices it raises", RuntimeWarning, stacklevel=3)
+        if previous is not None:
+            self.sandbox.delete_snapshot(previous)
+
+    def _recover(self, exc: SandboxError) -> ToolResult:
+        """The jail died under a step (killed, out of memory): restart it as it was this morning.
+
+        Raises:
+            SandboxError: there is no morning snapshot, or the restart failed too.
+        """
+        assert self.sandbox is not None
+        if self.morning is None:
+            raise exc
+        self.state = SimState.model_validate(self.sandbox.restore(self.morning))
+        self.watcher = TreeWatcher(self.sandbox)
+        return ToolResult(text=f"error: the computer stopped responding ({exc}). It was restarted as it was "
+                               "this morning: today's changes to files and messages are gone.", error=True)
 
     def _close_day(self, summary: str) -> float:
         """Judge the deliverables, log the day, advance the clock; returns the reward."""
@@ -297,6 +341,10 @@ class WorkdayEnv(gym.Env[str, str]):
 
     def close(self) -> None:
         if self.sandbox is not None:
+            if self.morning is not None:
+                self.sandbox.delete_snapshot(self.morning)
+                self.morning = None
             self.sandbox.close()
             self.sandbox = None
         self.trajectory.close()
+        clear_extraction_cache()

@@ -1,9 +1,10 @@
 """Sandboxes: one jail per synthetic computer (DESIGN.md, "Sandbox contract").
 
-``Sandbox`` (base.py) is the contract; ``DockerSandbox`` (docker.py) and
-``LocalSandbox`` (local.py, bubblewrap) differ only in starting the jail and moving
-trees, and both run commands through one ``ShellSession`` (shell.py). ``FakeSandbox``
-(fake.py) backs unit tests. Pick a backend with a typed config (config.py)::
+``Sandbox`` (base.py) is the contract, implemented once on top of a ``Link`` (link.py)
+to the jail's supervisor (``inside/``: PID 1 of every jail, which does all file work
+and runs the agent's commands where they cannot reach it). ``DockerSandbox``
+(docker.py) and ``LocalSandbox`` (local.py, bubblewrap) differ only in starting the
+jail; ``FakeSandbox`` (fake.py) runs the same supervisor code in-process for unit tests. Pick a backend with a typed config (config.py)::
 
     from pydantic import TypeAdapter
     config = TypeAdapter(SandboxConfig).validate_python({"type": "docker"})

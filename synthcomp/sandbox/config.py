@@ -28,6 +28,8 @@ class _Common(BaseModel):
     """How long the jail may take to start and answer."""
     hostname: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")
     """The computer's hostname; default derived from the computer id."""
+    snapshot_dir: Path | None = None
+    """Where snapshots are kept; default ``~/.cache/synthcomp/snapshots``."""
 
     def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
         """Start this backend's sandbox for one computer.
@@ -42,32 +44,37 @@ class _Common(BaseModel):
         raise NotImplementedError
 
 
-class DockerSandboxConfig(_Common):
+class _Jail(_Common):
+    """A real jail: its tree and /tmp live in memory, under one memory limit."""
+
+    memory_mb: int = Field(1024, ge=128)
+    """Memory limit of the whole jail (no swap); the tree's tmpfs and /tmp count against it."""
+    disk_mb: int = Field(256, ge=16)
+    """Size of the tmpfs holding the computer's tree: a full disk is ENOSPC, not a full host."""
+    tmp_mb: int = Field(64, ge=1)
+    """Size of /tmp (tmpfs)."""
+
+    @model_validator(mode="after")
+    def _disk_fits_in_memory(self):
+        if self.disk_mb + self.tmp_mb + 16 > self.memory_mb - 96:
+            raise ValueError(
+                f"disk_mb ({self.disk_mb}) + tmp_mb ({self.tmp_mb}) must leave at least 96 MB of "
+                f"memory_mb ({self.memory_mb}) free: the tree lives in memory, and a full disk must "
+                "not starve the jail's processes"
+            )
+        return self
+
+
+class DockerSandboxConfig(_Jail):
     """One container per computer from the offline-built image."""
 
     type: Literal["docker"] = "docker"
     image: str | None = None
     """Image tag; None means the tag the current recipe builds (``synthcomp image build``)."""
-    memory_mb: int = Field(1024, ge=128)
-    """Memory limit of the container (no swap). The tree's tmpfs and /tmp count against it."""
-    disk_mb: int = Field(256, ge=16)
-    """Size of the tmpfs holding the computer's tree: a full disk is ENOSPC, not a full host."""
-    tmp_mb: int = Field(64, ge=1)
-    """Size of /tmp (tmpfs)."""
     cpus: float = Field(1.0, gt=0)
     """CPU limit (cores)."""
     pids: int = Field(256, ge=16)
     """Process limit: a fork bomb stops here."""
-
-    @model_validator(mode="after")
-    def _disk_fits_in_memory(self) -> DockerSandboxConfig:
-        if self.disk_mb + self.tmp_mb + 16 > self.memory_mb - 96:
-            raise ValueError(
-                f"disk_mb ({self.disk_mb}) + tmp_mb ({self.tmp_mb}) must leave at least 96 MB of "
-                f"memory_mb ({self.memory_mb}) free: the tree lives in memory, and a full disk must "
-                "not starve the shell"
-            )
-        return self
 
     def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
         from synthcomp.sandbox.docker import DockerSandbox
@@ -75,22 +82,22 @@ class DockerSandboxConfig(_Common):
         return DockerSandbox(tree, os=os, username=username, computer_id=computer_id, config=self)
 
 
-class LocalSandboxConfig(_Common):
-    """A bubblewrap jail on this machine, for machines without Docker."""
+class LocalSandboxConfig(_Jail):
+    """A bubblewrap jail on this machine, for machines without Docker.
+
+    ``memory_mb`` is a cgroup limit on the whole jail when synthcomp runs as root, and
+    otherwise an address-space limit on each of its processes.
+    """
 
     type: Literal["local"] = "local"
-    disk_mb: int = Field(256, ge=16)
-    """Size of the tmpfs holding the computer's tree (ENOSPC beyond it)."""
-    tmp_mb: int = Field(64, ge=1)
-    """Size of /tmp (tmpfs)."""
     max_processes: int = Field(512, ge=16)
-    """RLIMIT_NPROC of the jail's user (a fork bomb stops here)."""
+    """Process limit of the jail (a fork bomb stops here)."""
     run_as: int = Field(65534, ge=1)
     """Host uid and gid bwrap runs as when synthcomp runs as root (never root itself)."""
-    snapshot_dir: Path | None = None
-    """Where snapshots are kept; default ``~/.cache/synthcomp/snapshots``."""
     bwrap: str = "bwrap"
     """The bubblewrap binary."""
+    python: str = "/usr/bin/python3"
+    """The host's system Python 3 (standard library only), which runs the jail's supervisor."""
 
     def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
         from synthcomp.sandbox.local import LocalSandbox

@@ -1,26 +1,26 @@
 """FakeSandbox: real files on a temp dir, canned command output. For unit tests.
 
-Later layers (tools, env, sim) test against it without Docker or bubblewrap. File
-operations, path checks (``..``, drive paths, symlinks out of the tree) and
-snapshots behave like the real backends; ``exec`` runs nothing: it answers from
-``responses`` (command -> stdout) or exits 127, and records every command in
+Later layers (tools, env, sim) test against it without Docker or bubblewrap. File work,
+trees and snapshots go to the real supervisor code (``inside.supervisor.Supervisor``)
+called in-process on the temp dir, so paths, symlinks, protected folders, caps and
+archives behave exactly as in the real backends; ``exec`` runs nothing: it answers
+from ``responses`` (command -> stdout) or exits 127, and records every command in
 ``commands``. Nothing here can touch the host outside its temp dir.
 """
 
 from __future__ import annotations
 
-import errno
+import itertools
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from synthcomp.errors import InputError
-from synthcomp.sandbox import tarball
-from synthcomp.sandbox.base import ExecResult, Sandbox, SnapshotRef
+from synthcomp.sandbox.base import ExecResult, Sandbox
 from synthcomp.sandbox.config import FakeSandboxConfig
-from synthcomp.sandbox.jail import GID, UID
-from synthcomp.sandbox.paths import HostRoot, Layout
+from synthcomp.sandbox.inside.supervisor import Supervisor
+from synthcomp.sandbox.link import InProcessLink, Link
+from synthcomp.sandbox.paths import Layout
 from synthcomp.sandbox.store import DirSnapshotStore
 
 
@@ -49,26 +49,30 @@ class FakeSandbox(Sandbox):
         self.responder = responder
         self.commands: list[str] = []
         self._tmp = Path(tempfile.mkdtemp(prefix="synthcomp-fake-"))
-        self.root_dir = self._tmp / "root"
-        self.files = HostRoot(self.root_dir, self.layout)
+        self._generation = itertools.count()
         self.store = DirSnapshotStore(Path(self.config.snapshot_dir or self._tmp / "snapshots"), "fake")
-        top = None if tree is None else Path(tree) / self.layout.top
-        self._load(tarball.pack_dir(top, uid=UID, gid=GID) if top is not None and top.is_dir() else None)
+        self.root_dir, self._link = self._new_root()
+        tree = self._check_tree(tree, self.layout)
+        self._load_computer(self._link, tree)
 
-    def _load(self, data: bytes | None) -> None:
-        top = self.root_dir / self.layout.top
-        shutil.rmtree(top, ignore_errors=True)
-        top.mkdir(parents=True)
-        if data:
-            tarball.unpack(data, top)
-        (self.root_dir / self.layout.home.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    def _new_root(self) -> tuple[Path, InProcessLink]:
+        """An empty computer: a folder standing for ``/`` with the tree's mount point, and its supervisor."""
+        assert self._tmp is not None
+        root_dir = self._tmp / f"root-{next(self._generation)}"
+        (root_dir / self.layout.top).mkdir(parents=True)
+        layout = self.layout
+        supervisor = Supervisor({"root": layout.root, "home": layout.home, "trash": layout.trash,
+                                 "windows": layout.os == "windows"}, base=str(root_dir))
+        return root_dir, InProcessLink(supervisor)
+
+    @property
+    def link(self) -> Link:
+        self._require_open()
+        return self._link
 
     def exec(self, cmd: str, timeout_s: float = 30) -> ExecResult:
         self._require_open()
-        if "\0" in cmd:
-            raise InputError("a command cannot contain NUL bytes")
-        if not timeout_s > 0:
-            raise InputError(f"timeout_s must be positive, got {timeout_s}")
+        self._check_command(cmd, timeout_s)
         self.commands.append(cmd)
         if self.responder is not None:
             answer = self.responder(cmd)
@@ -78,49 +82,15 @@ class FakeSandbox(Sandbox):
             return ExecResult(stdout=self.config.responses[cmd], stderr="", exit_code=0)
         return ExecResult(stdout="", stderr=f"fake sandbox: command not scripted: {cmd}\n", exit_code=127)
 
-    def read_bytes(self, path: str) -> bytes:
-        self._require_open()
-        return self.files.open_read(path)
-
-    def write_bytes(self, path: str, data: bytes) -> None:
-        self._require_open()
-        self.files.open_write(path, data)
-
-    def put_tree(self, host_dir: Path, dest: str) -> None:
-        self._require_open()
-        data = tarball.pack_dir(Path(host_dir), uid=UID, gid=GID)
-        target = self.files.host_path(dest, must_exist=False)
-        if target.exists() and not target.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", dest)
-        tarball.unpack(data, target)
-
-    def get_tree(self, src: str, host_dir: Path) -> None:
-        self._require_open()
-        source = self.files.host_path(src, must_exist=True)
-        if not source.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", src)
-        tarball.unpack(tarball.pack_dir(source, uid=UID, gid=GID), Path(host_dir))
-
-    def snapshot(self, tag: str, state: dict[str, Any] | None = None, *, keep: bool = False) -> SnapshotRef:
-        self._require_open()
-        state_json = self._state_json(state)
-        tree = tarball.pack_dir(self.root_dir / self.layout.top, uid=UID, gid=GID)
-        return self.store.save(
-            tag=tag, computer_id=self.computer_id, layout=self.layout, tree=tree, state_json=state_json, keep=keep
-        )
-
-    def restore(self, ref: SnapshotRef) -> dict[str, Any]:
-        self._require_open()
-        self._check_ref(ref, "fake")
-        tree, state = self.store.load(ref)
-        self._load(tree)
-        return state
-
-    def list_snapshots(self) -> list[SnapshotRef]:
-        return self.store.list(self.computer_id)
-
-    def delete_snapshot(self, ref: SnapshotRef) -> None:
-        self.store.delete(ref)
+    def _fresh(self, load: Callable[[Link], None]) -> None:
+        root_dir, link = self._new_root()
+        try:
+            load(link)
+        except BaseException:
+            shutil.rmtree(root_dir, ignore_errors=True)
+            raise
+        old, (self.root_dir, self._link) = self.root_dir, (root_dir, link)
+        shutil.rmtree(old, ignore_errors=True)
 
     def _close(self) -> None:
         if self._tmp is not None:

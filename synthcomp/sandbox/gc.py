@@ -1,11 +1,12 @@
-"""Leak collection: containers, volumes and snapshots whose owner process is gone.
+"""Leak collection: containers, volumes, snapshots and cgroups whose owner process is gone.
 
 Everything synthcomp creates carries ``synthcomp.owner=<pid>``,
 ``synthcomp.owner_start=<start time of that pid>`` and ``synthcomp.host=<hostname>``;
 an owner is alive when a process with that pid *and* that start time exists here (a
 reused pid does not count). Snapshots taken with ``keep=True`` are never collected.
-Containers normally vanish on their own (they are started with auto-remove and their
-shell exits when the owner's connection closes); ``synthcomp gc`` catches the rest.
+Containers normally vanish on their own within a second of their owner's death (they
+are started with auto-remove, and their supervisor exits when the owner's connection
+closes); ``synthcomp gc`` catches the rest, and the empty cgroups of bubblewrap jails.
 """
 
 from __future__ import annotations
@@ -57,10 +58,15 @@ def collect_garbage(*, snapshot_dir: Path = DEFAULT_SNAPSHOTS, docker: bool = Tr
     Raises:
         Nothing on a missing daemon: the report says it was skipped.
     """
+    from synthcomp.sandbox.cgroup import sweep
+
     lines: list[str] = []
     if docker:
         lines += _sweep_docker()
     lines += _sweep_dir(snapshot_dir)
+    cgroups = sweep()
+    if cgroups:
+        lines.append(f"local: removed {len(cgroups)} cgroups: {', '.join(cgroups)}")
     return "\n".join(lines) if lines else "nothing to collect"
 
 
@@ -74,7 +80,7 @@ def _sweep_docker() -> list[str]:
         return [f"docker: skipped ({exc})"]
     import docker.errors
 
-    removed = {"containers": [], "volumes": [], "snapshots": []}
+    removed = {"containers": [], "volumes": []}
     for container in client.containers.list(all=True, filters={"label": OWNER}, ignore_removed=True):
         if owner_alive(container.labels) is False:
             try:
@@ -84,20 +90,6 @@ def _sweep_docker() -> list[str]:
                 pass
             except docker.errors.APIError as exc:
                 if exc.status_code != 409:  # 409: removal already in progress
-                    raise
-    for image in client.images.list(filters={"label": f"{ROLE}=snapshot"}):
-        labels = image.labels or {}
-        dangling = not image.tags
-        if labels.get(KEEP) == "1" and not dangling:
-            continue
-        if owner_alive(labels) is False or dangling:
-            try:
-                client.images.remove(image.id, force=not dangling)
-                removed["snapshots"].append(image.tags[0] if image.tags else image.short_id)
-            except docker.errors.ImageNotFound:
-                pass
-            except docker.errors.APIError as exc:
-                if exc.status_code != 409:  # in use by a live container: next time
                     raise
     for volume in client.volumes.list(filters={"label": OWNER}):
         if owner_alive(volume.attrs.get("Labels") or {}) is False:
@@ -130,4 +122,4 @@ def _sweep_dir(snapshot_dir: Path) -> list[str]:
         if owner_alive(labels) is False:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
-    return [f"local: removed {len(removed)} snapshots" + (f": {', '.join(removed)}" if removed else "")]
+    return [f"snapshots: removed {len(removed)}" + (f": {', '.join(removed)}" if removed else "")]

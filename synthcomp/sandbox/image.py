@@ -209,19 +209,19 @@ def build_image(
 def _remove_stale(client: docker.DockerClient, current: str, digest: str, cache_dir: Path) -> list[str]:
     """Drop other computer images (older recipes, or replaced by --force) and old caches.
 
-    Images still used by a container or a snapshot stay.
+    Images still used by a container stay.
     """
     import docker.errors
 
     removed = []
     for image in client.images.list(filters={"label": f"{IMAGE_LABEL}=computer"}):
-        if image.id == current or (image.labels or {}).get("synthcomp.role") == "snapshot":
-            continue  # snapshots carry the base image's labels too; `synthcomp gc` owns them
+        if image.id == current:
+            continue
         try:
             client.images.remove(image.id)
             removed += image.tags or [image.short_id]
         except docker.errors.APIError:
-            pass  # a container (or a snapshot built on it) still uses it
+            pass  # a container still uses it
     for folder in (cache_dir / "images").glob("*"):
         if folder.is_dir() and folder.name != digest[:12]:
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,33 +1,47 @@
 """What the Docker and bubblewrap backends share: everything but starting the jail.
 
-Both run a ``ShellSession`` against the controller (PID 1 of the jail) and do file I/O
-*through that shell, as the user*: a symlink is resolved by ``realpath`` inside the jail
-and the result must stay under the tree root, so neither a ``..`` nor a link can reach
-``/etc/shadow`` (and the user's own permissions apply on top). Tree moves and snapshots
-differ per backend.
+Both start the supervisor (``synthcomp.sandbox.inside``) as the jail's PID 1 from a
+zip they place at ``SUPERVISOR_PATH``, hand it the computer's layout, the agent's
+identity and environment and the limits in one hello frame, and then talk to it
+through a ``RemoteLink``. A backend supplies ``_start`` (a running jail whose
+supervisor answered the hello) and ``_discard``; ``_fresh`` swaps jails for restores.
 """
 
 from __future__ import annotations
 
-import errno
+import functools
+import io
 import re
-import shlex
+import time
+import zipfile
 from abc import abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
-from synthcomp.errors import InputError, PathEscape, SandboxError
-from synthcomp.sandbox import tarball
 from synthcomp.sandbox.base import ExecResult, Sandbox
+from synthcomp.sandbox.config import _Common
+from synthcomp.sandbox.link import Link, RemoteLink, raise_for
 from synthcomp.sandbox.paths import Layout
-from synthcomp.sandbox.shell import ShellSession
+from synthcomp.sandbox.tarball import GID, UID
 
-UID = GID = 1000
-"""The synthetic user inside every jail."""
+SUPERVISOR_PATH = "/opt/synthcomp/supervisor.pyz"
+SUPERVISOR_ARGV = ["-I", "-S", "-B", SUPERVISOR_PATH]
+"""After the jail's python3: isolated (no PYTHON* variables, no site-packages), no bytecode."""
+_INSIDE = Path(__file__).resolve().parent / "inside"
 
-MAX_TRANSFER = 512 * 2**20
 
-# Exit codes of the transfer scripts below.
-_MISSING, _ESCAPE, _ISDIR, _NOTDIR, _MKDIR = 60, 61, 62, 63, 64
+@functools.cache
+def supervisor_zip() -> bytes:
+    """The ``inside`` package as a runnable zip (the same bytes every time)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(_INSIDE.glob("*.py")):
+            info = zipfile.ZipInfo(f"inside/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
+            archive.writestr(info, path.read_bytes())
+        main = zipfile.ZipInfo("__main__.py", date_time=(2020, 1, 1, 0, 0, 0))
+        archive.writestr(main, b"from inside.supervisor import main\nmain()\n")
+    return buffer.getvalue()
 
 
 def user_environment(layout: Layout, hostname: str) -> dict[str, str]:
@@ -61,113 +75,90 @@ def passwd_lines(layout: Layout) -> tuple[str, str]:
     )
 
 
+@dataclass
+class Running:
+    """A started jail: its supervisor's link, and what the backend needs to end it."""
+
+    link: RemoteLink
+    handle: Any
+
+
 class JailSandbox(Sandbox):
-    """A sandbox whose commands and file I/O go through one ``ShellSession``."""
+    """A sandbox whose commands and file work go to a supervisor in a jail."""
 
-    session: ShellSession
+    config: _Common
 
-    def __init__(self, *, layout: Layout, computer_id: str) -> None:
+    def __init__(self, tree: Path | None, *, layout: Layout, computer_id: str) -> None:
+        self._running: Running | None = None
         super().__init__(layout=layout, computer_id=computer_id)
+        self.tree_limit = int(getattr(self.config, "disk_mb", 256) * 2**20 * 1.25) + (64 << 20)
+        tree = self._check_tree(tree, layout)
+        try:
+            self._running = self._start(lambda link: self._load_computer(link, tree))
+        except BaseException:
+            self.closed = True
+            raise
 
-    # ------------------------------------------------------------------ exec
+    # ------------------------------------------------------------------ backend part
+
+    @abstractmethod
+    def _start(self, load: Callable[[Link], None]) -> Running:
+        """Start a jail, say hello to its supervisor, run ``load`` on it; clean up on failure."""
+
+    @abstractmethod
+    def _discard(self, running: Running) -> None:
+        """End a jail and everything in it."""
+
+    def hello(self) -> dict[str, Any]:
+        """The supervisor's first frame: layout, the agent's identity and environment, limits."""
+        layout, cfg = self.layout, self.config
+        return {
+            "root": layout.root, "home": layout.home, "trash": layout.trash, "windows": layout.os == "windows",
+            "uid": UID, "gid": GID, "env": user_environment(layout, hostname_for(self.computer_id, cfg.hostname)),
+            "launch_prefix": self.launch_prefix(),
+            "limits": {"output": cfg.max_output_bytes, "flood": cfg.flood_bytes},
+        }
+
+    def launch_prefix(self) -> list[str]:
+        """argv put before each agent command's bash inside the jail (none by default)."""
+        return []
+
+    # ------------------------------------------------------------------ running
+
+    @property
+    def link(self) -> Link:
+        self._require_open()
+        assert self._running is not None
+        return self._running.link
 
     def exec(self, cmd: str, timeout_s: float = 30) -> ExecResult:
         self._require_open()
-        if not timeout_s > 0:
-            raise InputError(f"timeout_s must be positive, got {timeout_s}")
-        return self.session.run(cmd, timeout_s)
-
-    # ------------------------------------------------------------------ files
-
-    def _checked(self, var: str, path: str, *, exists: bool, drain: int = 0) -> str:
-        """Shell lines setting ``$var`` to the real path of ``path``, or exiting with a code.
-
-        Symlinks are resolved first (``realpath -m``), so a link out of the tree is an
-        escape even when its target does not exist; then existence is checked.
-        """
-        target = self.resolve(path)
-        root = self.layout.root
-        gulp = f"head -c {drain} >/dev/null; " if drain else ""
-        lines = (
-            f"{var}=$(realpath -m -- {shlex.quote(target)} 2>&1) || {{ {gulp}printf %s \"${var}\" >&2; exit {_MISSING}; }}\n"
-            f"case ${var} in {root}|{root}/*) ;; *) {gulp}printf %s \"${var}\" >&2; exit {_ESCAPE};; esac\n"
+        self._check_command(cmd, timeout_s)
+        cap = self.config.max_output_bytes
+        started = time.perf_counter()
+        answer, data = self.link.request({"op": "exec", "cmd": cmd, "timeout_s": timeout_s},
+                                         limit=2 * cap + 4096, timeout_s=timeout_s + 60)
+        raise_for(answer)
+        split = answer["stdout_len"]
+        stderr = data[split:].decode("utf-8", "replace")
+        if answer["killed"] == "flood":
+            stderr += f"\n[synthcomp: the command printed more than {self.config.flood_bytes} bytes and was killed]\n"
+        elif answer["killed"] == "timeout":
+            stderr += f"\n[synthcomp: timed out after {timeout_s:g} s; the command's processes were killed]\n"
+        return ExecResult(
+            stdout=data[:split].decode("utf-8", "replace"), stderr=stderr, exit_code=answer["exit_code"],
+            timed_out=answer["killed"] == "timeout", truncated=answer["truncated"],
+            duration_ms=(time.perf_counter() - started) * 1000,
         )
-        if exists:
-            lines += f'[ -e "${var}" ] || {{ {gulp}printf %s "${var}" >&2; exit {_MISSING}; }}\n'
-        return lines
 
-    def _raise_for(self, code: int, err: str, path: str, action: str) -> None:
-        if code == 0:
-            return
-        if code == _ESCAPE:
-            raise PathEscape(f"{path!r} leads through a symlink to {err.strip()}, outside the computer")
-        if code == _MISSING:
-            raise FileNotFoundError(errno.ENOENT, f"No such file or directory ({err.strip()})", path)
-        if code == _ISDIR:
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
-        if code == _NOTDIR:
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", path)
-        lowered = err.lower()
-        if "no space left" in lowered or "disk quota" in lowered:
-            raise OSError(errno.ENOSPC, f"No space left on device: the computer's disk is full ({err.strip()})", path)
-        if "permission denied" in lowered or "operation not permitted" in lowered:
-            raise PermissionError(errno.EACCES, f"Permission denied ({err.strip()})", path)
-        if "not a directory" in lowered:
-            raise NotADirectoryError(errno.ENOTDIR, f"Not a directory ({err.strip()})", path)
-        if "no such file" in lowered:
-            raise FileNotFoundError(errno.ENOENT, f"No such file or directory ({err.strip()})", path)
-        raise SandboxError(f"{action} {path!r} failed with exit code {code}: {err.strip()[-500:]}")
+    def _fresh(self, load: Callable[[Link], None]) -> None:
+        new = self._start(load)
+        old, self._running = self._running, new
+        if old is not None:
+            self._discard(old)
 
-    def read_bytes(self, path: str) -> bytes:
-        self._require_open()
-        script = self._checked("p", path, exists=True) + f'[ -d "$p" ] && exit {_ISDIR}\nexec cat -- "$p"\n'
-        code, out, err = self.session.run_raw(script)
-        self._raise_for(code, err, path, "reading")
-        return out
+    def _close(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            self._discard(running)
 
-    def write_bytes(self, path: str, data: bytes) -> None:
-        self._require_open()
-        if len(data) > MAX_TRANSFER:
-            raise InputError(f"{len(data)} bytes is more than one write may carry ({MAX_TRANSFER})")
-        n = len(data)
-        script = (
-            self._checked("p", path, exists=False, drain=n)
-            + f'[ -d "$p" ] && {{ head -c {n} >/dev/null; exit {_ISDIR}; }}\n'
-            + f'mkdir -p -- "${{p%/*}}" || {{ head -c {n} >/dev/null; exit {_MKDIR}; }}\n'
-            + f'head -c {n} | {{ cat > "$p"; rc=$?; cat >/dev/null; exit $rc; }}\n'
-        )
-        code, _, err = self.session.run_raw(script, data)
-        self._raise_for(code, err, path, "writing")
-
-    def put_tree(self, host_dir: Path, dest: str) -> None:
-        self._require_open()
-        data = tarball.pack_dir(Path(host_dir), uid=UID, gid=GID)
-        self._untar(data, dest)
-
-    def _untar(self, data: bytes, dest: str) -> None:
-        n = len(data)
-        script = (
-            self._checked("p", dest, exists=False, drain=n)
-            + f'mkdir -p -- "$p" || {{ head -c {n} >/dev/null; exit {_MKDIR}; }}\n'
-            + f'[ -d "$p" ] || {{ head -c {n} >/dev/null; exit {_NOTDIR}; }}\n'
-            + f'head -c {n} | {{ tar -x -p --delay-directory-restore -f - -C "$p"; rc=$?; cat >/dev/null; exit $rc; }}\n'
-        )
-        code, _, err = self.session.run_raw(script, data)
-        self._raise_for(code, err, dest, "unpacking into")
-
-    def get_tree(self, src: str, host_dir: Path) -> None:
-        self._require_open()
-        tarball.unpack(self._tar(src), Path(host_dir))
-
-    def _tar(self, src: str) -> bytes:
-        script = (
-            self._checked("p", src, exists=True)
-            + f'[ -d "$p" ] || exit {_NOTDIR}\n'
-            + 'exec tar -c --format=posix --sort=name --numeric-owner -f - -C "$p" .\n'
-        )
-        code, out, err = self.session.run_raw(script)
-        self._raise_for(code, err, src, "archiving")
-        return out
-
-    @abstractmethod
-    def _close(self) -> None: ...

@@ -1,51 +1,68 @@
 """LocalSandbox: the same contract in a bubblewrap jail, for machines without Docker.
 
-The jail has its own user, PID, network (loopback only), IPC and UTS namespaces; the
-host's system directories (/usr, /etc, ...) are bound read-only and nothing else of
-the host is visible (no /home, /root, /var, /work). The user is uid 1000 inside; when
-synthcomp runs as root, bwrap itself runs as an unprivileged host uid (``run_as``), so
-root-owned host files stay out of reach. The computer's tree lives in a size-limited
-tmpfs at ``/drives`` or ``/Users`` (a full disk is ENOSPC, never a full host disk),
-loaded with one tar stream through the shell; the jail's own root, /dev and /etc are
-read-only, and /tmp and /dev/shm are small tmpfs mounts. RLIMIT_NPROC stops fork bombs.
+The jail has its own user, PID, network (loopback only), IPC and UTS namespaces. Of the
+host it sees /usr and the libraries read-only, and a minimal /etc (the synthetic
+user's passwd and group, hosts, the dynamic linker's cache, ``alternatives``): not the
+host's configuration (no Docker or pip settings, no apt sources). Its PID 1 is the
+supervisor, run by the host's system python3 with only CAP_DAC_READ_SEARCH (to
+snapshot files the agent locked). Each agent command runs through a nested
+``bwrap`` in a user and PID namespace of its own, with a fresh /proc: the supervisor's
+process does not exist there, so the agent can neither signal, trace, re-limit nor
+read it. When synthcomp runs as root, bwrap itself runs as an unprivileged host uid
+(``run_as``) and the whole jail is in a memory and pids cgroup (``cgroup.JailCgroup``);
+otherwise each process gets an address-space and process-count rlimit.
 
-The shell controller is PID 1 (``--as-pid-1``); a timeout signals it with SIGUSR1 by
-the host pid bwrap reports on ``--info-fd``. ``--die-with-parent`` ends the jail when
-this process dies. A snapshot is a copy of the tree (a tar file) plus the caller's
-state in a directory of ``snapshot_dir``.
+The computer's tree lives in a size-limited tmpfs at ``/drives`` or ``/Users``, /tmp
+and /dev/shm are small tmpfs mounts, and everything else is read-only. The supervisor
+ends the jail when its stdin closes, and ``--die-with-parent`` when this process dies.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
-from synthcomp.errors import InputError, SandboxError
-from synthcomp.sandbox.base import SnapshotRef
+from synthcomp.errors import SandboxError
+from synthcomp.sandbox.cgroup import JailCgroup
 from synthcomp.sandbox.config import LocalSandboxConfig
-from synthcomp.sandbox import tarball
 from synthcomp.sandbox.gc import DEFAULT_SNAPSHOTS
-from synthcomp.sandbox.jail import GID, UID, JailSandbox, hostname_for, passwd_lines, user_environment
+from synthcomp.sandbox.jail import (
+    SUPERVISOR_ARGV, SUPERVISOR_PATH, JailSandbox, Running, hostname_for, passwd_lines, supervisor_zip,
+)
+from synthcomp.sandbox.link import Link, RemoteLink
 from synthcomp.sandbox.paths import Layout
-from synthcomp.sandbox.shell import CONTROLLER, PipeTransport, ShellSession
 from synthcomp.sandbox.store import DirSnapshotStore
+from synthcomp.sandbox.tarball import GID, UID
+from synthcomp.sandbox.transport import PipeTransport
 
-SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt")
+SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 """Host top-level directories the jail sees (read-only); everything else stays hidden."""
+HOST_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives")
+"""The only host files of /etc the jail sees (read-only): what dynamic linking and Debian's
+command alternatives need, nothing that configures a service or holds a credential."""
 
 
 @dataclass
 class _Jail:
     process: subprocess.Popen
-    pid: int  # host pid of the controller (PID 1 inside)
-    session: ShellSession
+    pid: int  # host pid of the supervisor (PID 1 inside)
+    cgroup: JailCgroup | None
+
+
+@functools.cache
+def _supports_disable_userns(bwrap: str) -> bool:
+    help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True).stdout
+    return "--disable-userns" in help_text
 
 
 class LocalSandbox(JailSandbox):
@@ -62,41 +79,37 @@ class LocalSandbox(JailSandbox):
         computer_id: str,
         config: LocalSandboxConfig | None = None,
     ) -> None:
-        self._jail: _Jail | None = None
-        super().__init__(layout=Layout(os, username), computer_id=computer_id)
         self.config = config or LocalSandboxConfig()
         self.store = DirSnapshotStore(Path(self.config.snapshot_dir or DEFAULT_SNAPSHOTS), "local")
-        try:
-            data = None if tree is None else self._pack_tree(Path(tree))
-            self._jail = self._start(data)
-        except BaseException:
-            self.closed = True
-            raise
-
-    def _pack_tree(self, tree: Path) -> bytes | None:
-        if not tree.is_dir():
-            raise InputError(f"computer tree {tree} is not a directory")
-        top = self.layout.top
-        extra = sorted(p.name for p in tree.iterdir() if p.name != top)
-        if extra:
-            raise InputError(f"a {self.layout.os} computer's tree holds only {top}/; {tree} also has {', '.join(extra)}")
-        return tarball.pack_dir(tree / top, uid=UID, gid=GID) if (tree / top).is_dir() else None
+        bwrap = shutil.which(self.config.bwrap)
+        if bwrap is None:
+            raise SandboxError(
+                f"bubblewrap ({self.config.bwrap}) is not installed: `sudo apt-get install bubblewrap` "
+                "(or `make setup`), or use the docker sandbox"
+            )
+        self._bwrap = str(Path(bwrap).resolve())
+        if not Path(self.config.python).is_file():
+            raise SandboxError(f"the jail's supervisor needs the system python3 at {self.config.python}: "
+                               "`sudo apt-get install python3`, or set LocalSandboxConfig.python")
+        super().__init__(tree, layout=Layout(os, username), computer_id=computer_id)
 
     @property
-    def session(self) -> ShellSession:  # type: ignore[override]
+    def _jail(self) -> _Jail:
         self._require_open()
-        return self._jail.session
+        assert self._running is not None
+        return self._running.handle
 
-    # ------------------------------------------------------------------ start / stop
+    # ------------------------------------------------------------------ jail
 
-    def bwrap_args(self, info_fd: int, passwd_fd: int, group_fd: int) -> list[str]:
-        """The bubblewrap command line (without the controller) for this computer."""
+    def bwrap_args(self, info_fd: int, data_fds: dict[str, int]) -> list[str]:
+        """The bubblewrap command line (without the supervisor) for this computer."""
         cfg, layout = self.config, self.layout
-        hostname = hostname_for(self.computer_id, cfg.hostname)
         args = [
-            cfg.bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--uid", str(UID), "--gid", str(GID), "--hostname", hostname,
+            self._bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--uid", str(UID), "--gid", str(GID),
+            "--hostname", hostname_for(self.computer_id, cfg.hostname),
             "--die-with-parent", "--as-pid-1", "--new-session", "--info-fd", str(info_fd),
+            "--cap-add", "CAP_DAC_READ_SEARCH",
         ]
         for name in SYSTEM_DIRS:
             host = Path("/") / name
@@ -104,9 +117,12 @@ class LocalSandbox(JailSandbox):
                 args += ["--symlink", os.readlink(host), str(host)]
             elif host.is_dir():
                 args += ["--ro-bind", str(host), str(host)]
+        for name in HOST_ETC:
+            if (Path("/etc") / name).exists():
+                args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        for target, fd in data_fds.items():
+            args += ["--ro-bind-data", str(fd), target]
         args += [
-            "--ro-bind-data", str(passwd_fd), "/etc/passwd",
-            "--ro-bind-data", str(group_fd), "/etc/group",
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(16 * 2**20), "--perms", "1777", "--tmpfs", "/dev/shm",
             "--size", str(cfg.tmp_mb * 2**20), "--perms", "1777", "--tmpfs", "/tmp",
@@ -117,114 +133,94 @@ class LocalSandbox(JailSandbox):
         ]
         return args
 
-    def _start(self, tree_tar: bytes | None) -> _Jail:
-        if shutil.which(self.config.bwrap) is None:
-            raise SandboxError(
-                f"bubblewrap ({self.config.bwrap}) is not installed: `sudo apt-get install bubblewrap` "
-                "(or `make setup`), or use the docker sandbox"
-            )
-        hostname_env = hostname_for(self.computer_id, self.config.hostname)
-        user_line, group_line = passwd_lines(self.layout)
+    def launch_prefix(self) -> list[str]:
+        """Each agent command: its own user and PID namespace, a /proc that shows only its processes."""
+        root = self.layout.root
+        prefix = [self._bwrap, "--unshare-user", "--uid", str(UID), "--gid", str(GID), "--unshare-pid",
+                  "--die-with-parent", "--new-session"]
+        if _supports_disable_userns(self._bwrap):
+            prefix.append("--disable-userns")
+        return [*prefix, "--ro-bind", "/", "/", "--bind", root, root, "--bind", "/tmp", "/tmp",
+                "--dev-bind", "/dev", "/dev", "--proc", "/proc", "--chdir", "/", "--"]
+
+    def _etc_files(self) -> dict[str, bytes]:
+        user, group = passwd_lines(self.layout)
+        hostname = hostname_for(self.computer_id, self.config.hostname)
+        return {
+            "/etc/passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n{user}".encode(),
+            "/etc/group": f"root:x:0:\nnogroup:x:65534:\n{group}".encode(),
+            "/etc/hostname": f"{hostname}\n".encode(),
+            "/etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n".encode(),
+            "/etc/nsswitch.conf": b"passwd: files\ngroup: files\nhosts: files\n",
+            SUPERVISOR_PATH: supervisor_zip(),
+        }
+
+    def _start(self, load: Callable[[Link], None]) -> Running:
+        cfg = self.config
         info_r, info_w = os.pipe()
-        passwd_fd = _data_fd(_without_uid(Path("/etc/passwd"), user_line))
-        group_fd = _data_fd(_without_uid(Path("/etc/group"), group_line))
-        cmd = [*self.bwrap_args(info_w, passwd_fd, group_fd), "--", "/bin/bash", "--noprofile", "--norc", "-c", CONTROLLER]
-        as_root = os.geteuid() == 0
-        target_uid = self.config.run_as if as_root else os.getuid()
-        nproc = self.config.max_processes + _processes_of(target_uid)
-
-        def limits() -> None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-
+        data_fds = {target: _memfd(data) for target, data in self._etc_files().items()}
+        cmd = [*self.bwrap_args(info_w, data_fds), "--", cfg.python, *SUPERVISOR_ARGV]
+        cgroup = JailCgroup.create(f"{re.sub(r'[^A-Za-z0-9_.-]', '-', self.computer_id)[:40]}-{secrets.token_hex(4)}",
+                                   memory_bytes=cfg.memory_mb * 2**20, pids=cfg.max_processes)
+        if cgroup is None:
+            warnings.warn("no cgroup for the bubblewrap jail (needs root and cgroup v1 memory/pids): "
+                          "memory and processes are limited per process only", RuntimeWarning, stacklevel=2)
         try:
             process = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(info_w, passwd_fd, group_fd),
-                env=user_environment(self.layout, hostname_env),
-                preexec_fn=limits,
-                cwd="/",
-                **(dict(user=target_uid, group=target_uid, extra_groups=[]) if as_root else {}),
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(info_w, *data_fds.values()), env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                preexec_fn=self._jail_identity(cgroup), cwd="/",
             )
         finally:
-            for fd in (info_w, passwd_fd, group_fd):
+            for fd in (info_w, *data_fds.values()):
                 os.close(fd)
+        jail = _Jail(process, 0, cgroup)
         try:
-            pid = _child_pid(info_r, process)
-            session = ShellSession(
-                PipeTransport(process.stdin.fileno(), process.stdout.fileno(), process.stderr.fileno()),
-                lambda: os.kill(pid, signal.SIGUSR1),
-                max_output_bytes=self.config.max_output_bytes,
-                flood_bytes=self.config.flood_bytes,
-                describe=f"local sandbox {self.computer_id}",
-            )
-            jail = _Jail(process, pid, session)
-            session.start(self.config.start_timeout_s)
+            jail.pid = _child_pid(info_r, process)
+            link = RemoteLink(PipeTransport(process.stdin.fileno(), process.stdout.fileno(), process.stderr.fileno()),
+                              f"local sandbox {self.computer_id}")
+            running = Running(link, jail)
+            link.start(self.hello(), cfg.start_timeout_s)
+            load(link)
+            return running
         except BaseException:
-            _stop(process)
+            _stop(jail)
             raise
-        if tree_tar:
-            self._jail, previous = jail, self._jail
-            try:
-                self._untar(tree_tar, self.layout.root)
-            except BaseException:
-                self._jail = previous
-                _stop(process)
-                raise
-            self._jail = previous
-        return jail
 
-    def _close(self) -> None:
-        jail, self._jail = self._jail, None
-        if jail is not None:
-            jail.session.close()
-            _stop(jail.process)
+    def _jail_identity(self, cgroup: JailCgroup | None) -> Callable[[], None]:
+        """What the jail's first process does before exec: join the cgroup, drop root, set rlimits."""
+        cfg = self.config
+        as_root = os.geteuid() == 0
+        target = cfg.run_as if as_root else os.getuid()
+        nproc = cfg.max_processes + _processes_of(target)
+        memory = cfg.memory_mb * 2**20
 
-    # ------------------------------------------------------------------ snapshots
+        def apply() -> None:
+            if cgroup is not None:
+                cgroup.enter()
+            else:
+                resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            if as_root:
+                os.setgroups([])
+                os.setresgid(target, target, target)
+                os.setresuid(target, target, target)
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
-    def snapshot(self, tag: str, state: dict[str, Any] | None = None, *, keep: bool = False) -> SnapshotRef:
-        self._require_open()
-        state_json = self._state_json(state)
-        return self.store.save(
-            tag=tag, computer_id=self.computer_id, layout=self.layout, tree=self._tar(self.layout.root),
-            state_json=state_json, keep=keep,
-        )
+        return apply
 
-    def restore(self, ref: SnapshotRef) -> dict[str, Any]:
-        self._require_open()
-        self._check_ref(ref, "local")
-        tree, state = self.store.load(ref)
-        new = self._start(tree)
-        old, self._jail = self._jail, new
-        old.session.close()
-        _stop(old.process)
-        return state
-
-    def list_snapshots(self) -> list[SnapshotRef]:
-        return self.store.list(self.computer_id)
-
-    def delete_snapshot(self, ref: SnapshotRef) -> None:
-        self.store.delete(ref)
+    def _discard(self, running: Running) -> None:
+        running.link.close()
+        _stop(running.handle)
 
 
-def _without_uid(path: Path, line: str) -> bytes:
-    """``path``'s lines minus any entry with our uid/gid, plus ``line``."""
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        lines = ["root:x:0:0:root:/root:/bin/bash"] if path.name == "passwd" else ["root:x:0:"]
-    kept = [l for l in lines if l.split(":")[2:3] != [str(UID)] and l.split(":")[:1] != [line.split(":")[0]]]
-    return ("\n".join(kept) + "\n" + line).encode()
-
-
-def _data_fd(data: bytes) -> int:
-    """A pipe's read end already holding ``data`` (for bwrap's --ro-bind-data)."""
-    read, write = os.pipe()
-    if len(data) > 60000:
-        raise SandboxError("host /etc/passwd is too large to pass to bwrap")
-    os.write(write, data)
-    os.close(write)
-    return read
+def _memfd(data: bytes) -> int:
+    """A file descriptor holding ``data``, for bwrap's ``--ro-bind-data``."""
+    fd = os.memfd_create("synthcomp", 0)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def _processes_of(uid: int) -> int:
@@ -253,14 +249,21 @@ def _child_pid(info_fd: int, process: subprocess.Popen) -> int:
     text = b"".join(chunks).decode(errors="replace")
     match = re.search(r'"child-pid"\s*:\s*(\d+)', text)
     if not match:
-        _stop(process)
+        process.kill()
+        process.wait(timeout=10)
         err = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise SandboxError(f"bubblewrap failed to start the jail: {err.strip() or text or 'no output'}")
     return int(match.group(1))
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(jail: _Jail) -> None:
+    process = jail.process
     if process.poll() is None:
+        if jail.pid:
+            try:
+                os.kill(jail.pid, signal.SIGKILL)  # the jail's PID 1: its namespace ends with it
+            except ProcessLookupError:
+                pass
         process.kill()
     try:
         process.wait(timeout=10)
@@ -271,3 +274,5 @@ def _stop(process: subprocess.Popen) -> None:
             stream and stream.close()
         except OSError:
             pass
+    if jail.cgroup is not None:
+        jail.cgroup.remove()

@@ -5,19 +5,16 @@ macOS computer's users are ``/Users/<name>``; that directory (``Layout.root``) i
 whole writable world. ``to_sandbox_path`` turns what an agent writes
 (``C:\\Users\\ana\\x.docx``, ``D:/Projects/x``, ``~/Documents``, ``Documents/x``,
 ``/Users/ana/x``) into an absolute in-sandbox POSIX path, lexically, and refuses what
-leaves the root. Symlinks cannot be judged lexically: the backends resolve the real
-path where the files are (``realpath`` in the jail, ``HostRoot`` on a host directory)
-and refuse a result outside the root, with ``PathEscape`` too.
+leaves the root. Symlinks cannot be judged lexically: the supervisor resolves them where
+the files are (``inside.files.Tree``, the same code for every backend) and refuses a
+result outside the root, with ``PathEscape`` too.
 """
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from synthcomp.errors import InputError, PathEscape
 
@@ -51,6 +48,11 @@ class Layout:
     @property
     def home(self) -> str:
         return f"/drives/C/Users/{self.username}" if self.os == "windows" else f"/Users/{self.username}"
+
+    @property
+    def trash(self) -> str:
+        """Where ``delete`` puts things: the Recycle Bin, or the user's ``.Trash``."""
+        return "/drives/C/$Recycle.Bin" if self.os == "windows" else f"{self.home}/.Trash"
 
 
 def to_sandbox_path(path: str, layout: Layout) -> str:
@@ -111,95 +113,3 @@ def to_os_path(abs_path: str, layout: Layout) -> str:
     if len(parts) >= 3 and parts[1] == "drives":
         return parts[2] + ":\\" + "\\".join(parts[3:])
     return abs_path
-
-
-# --------------------------------------------------------------------------- host side
-
-
-class HostRoot:
-    """A host directory standing for the sandbox's ``/``, opened without following links out.
-
-    Each component is ``lstat``-ed; a symlink is read and resolved inside the root by
-    hand (absolute targets start at the root, like ``chroot``), a result outside
-    ``layout.root`` is refused, and the final open uses ``O_NOFOLLOW``. Nothing runs
-    concurrently in the fake backend that uses it; the jail backends resolve inside the
-    jail, as the user.
-    """
-
-    MAX_LINKS = 40
-
-    def __init__(self, host_dir: Path, layout: Layout) -> None:
-        self.host_dir = Path(host_dir)
-        self.layout = layout
-
-    def realpath(self, path: str, *, must_exist: bool) -> str:
-        """The in-sandbox path with every symlink resolved (like ``realpath -e``/``-m``).
-
-        Raises:
-            PathEscape: a symlink leads outside the tree.
-            FileNotFoundError: ``must_exist`` and something is missing.
-        """
-        abs_path = to_sandbox_path(path, self.layout)
-        todo = [p for p in abs_path.split("/") if p]
-        done: list[str] = []
-        links = 0
-        missing = False
-        while todo:
-            part = todo.pop(0)
-            if part == ".":
-                continue
-            if part == "..":
-                if done:
-                    done.pop()
-                continue
-            candidate = "/" + "/".join([*done, part])
-            if not missing:
-                try:
-                    st = os.lstat(self._host(candidate))
-                except (FileNotFoundError, NotADirectoryError):
-                    missing = True
-                else:
-                    if stat.S_ISLNK(st.st_mode):
-                        links += 1
-                        if links > self.MAX_LINKS:
-                            raise OSError(errno.ELOOP, "Too many levels of symbolic links", path)
-                        target = os.readlink(self._host(candidate))
-                        todo = [p for p in target.split("/") if p] + todo
-                        if target.startswith("/"):
-                            done = []
-                        continue
-            done.append(part)
-        real = "/" + "/".join(done)
-        if not is_inside(real, self.layout):
-            raise PathEscape(f"{path!r} leads through a symlink to {real}, outside the computer")
-        if missing and must_exist:
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
-        return real
-
-    def _host(self, abs_path: str) -> Path:
-        return self.host_dir / abs_path.lstrip("/")
-
-    def open_read(self, path: str) -> bytes:
-        real = self.realpath(path, must_exist=True)
-        host = self._host(real)
-        if host.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
-        fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read()
-
-    def open_write(self, path: str, data: bytes) -> str:
-        real = self.realpath(path, must_exist=False)
-        host = self._host(real)
-        if host.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
-        parent = self.realpath(str(PurePosixPath(real).parent), must_exist=False)
-        self._host(parent).mkdir(parents=True, exist_ok=True)
-        fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return real
-
-    def host_path(self, path: str, *, must_exist: bool) -> Path:
-        """The host path of a resolved in-sandbox path (symlinks resolved and checked)."""
-        return self._host(self.realpath(path, must_exist=must_exist))

@@ -1,9 +1,9 @@
 """Deleting a simulation's checkpoints (``synthcomp gc --sim``).
 
 Checkpoints are kept snapshots: ``synthcomp gc`` never removes them on its own, since
-``--restart-from-day`` needs them after the process that took them is gone. Local ones
-live inside the simulation directory; Docker ones are images, removed here by the refs
-the simulation recorded.
+``--restart-from-day`` needs them after the process that took them is gone. They live
+inside the simulation directory (``snapshots/``) and are removed here by the refs the
+simulation recorded.
 """
 
 from __future__ import annotations
@@ -27,20 +27,8 @@ def delete_checkpoints(sim_dir: Path) -> int:
         raise InputError(f"{sim_dir} has no checkpoints (expected {sim_dir}/checkpoints/day-NN.json)")
     refs = [SnapshotRef.model_validate(json.loads(p.read_text())["snapshot"]) for p in records]
     removed = 0
-    docker_refs = [r for r in refs if r.backend == "docker"]
-    if docker_refs:
-        import docker
-        import docker.errors
-
-        client = docker.from_env()
-        for ref in docker_refs:
-            try:
-                client.images.remove(ref.location or ref.id, force=True)
-                removed += 1
-            except docker.errors.ImageNotFound:
-                continue
     for ref in refs:
-        if ref.backend == "local" and ref.location and Path(ref.location).is_dir():
+        if ref.location and (Path(ref.location) / "meta.json").is_file():
             shutil.rmtree(ref.location)
             removed += 1
     for path in records:

@@ -30,6 +30,7 @@ import json
 import pickle
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -45,7 +46,7 @@ from synthcomp.agents.setup_claude import claude_setup
 from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import WorkdayEnv
-from synthcomp.errors import InputError
+from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import Computer, Strict
 from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
@@ -164,8 +165,8 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         return _stopped(config, sim_dir, None, usage, exc)
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
-    # local checkpoints live in the simulation's own directory (deleted with it)
-    sandbox = {"type": "local", "snapshot_dir": str(sim_dir / "snapshots")} if config.sandbox == "local" else config.sandbox
+    # checkpoints live in the simulation's own directory (deleted with it)
+    sandbox = {"type": config.sandbox, "snapshot_dir": str(sim_dir / "snapshots")}
     env = WorkdayEnv(config.computer, sandbox=sandbox, days=config.days, step_budget=config.step_budget,
                      run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed,
                      responder=ClaudeCollaborators(brain) if brain else None)
@@ -193,8 +194,13 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
                     records.append(_run_day(env, policy, observation, info))
                 except BudgetExceeded as exc:  # the unfinished day is replayed on resume
                     return _stopped(config, sim_dir, day - 1, usage, exc)
-                ref = env.snapshot(f"day-{day:02d}", keep=True)
-                _checkpoint(sim_dir, day, ref, policy, env, records)
+                try:
+                    ref = env.snapshot(f"day-{day:02d}", keep=True)
+                except SandboxError as exc:  # e.g. a socket the agent left: the day counts, unsaved
+                    warnings.warn(f"day {day}: no checkpoint ({exc}); a crash resumes from the last one",
+                                  RuntimeWarning, stacklevel=2)
+                else:
+                    _checkpoint(sim_dir, day, ref, policy, env, records)
                 bar.advance(task)
         return finish_simulation(env, config, sim_dir, records, usage)
     finally:

@@ -34,7 +34,7 @@ def test_first_day_plans_lists_reads_and_asks(computers: list[Path], make_env) -
         inbox = ["check_inbox"] if day.start["inbox_unread"] else []  # a mid-month change can come early
         assert tools(day) == ["submit_week_plan", *inbox, "list_dir", *["read_file"] * len(sources),
                               *["send_message"] * len(people), "end_day"]
-        assert day.errors == 1 and day.ended and not day.truncated  # the fake sandbox cannot list a folder
+        assert day.errors == 0 and day.ended and not day.truncated
         assert [a["args"]["path"] for a in day.actions if a["tool"] == "read_file"] == sources
         assert [a["args"]["to"] for a in day.actions if a["tool"] == "send_message"] == people
         plan = WeekPlan.model_validate({"week": 0, **day.actions[0]["args"]["plan"]})
@@ -63,7 +63,7 @@ def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], m
         env = make_env(computer, days=4)  # replies take one or two days: all are in by day 3
         policy = ScriptedPolicy(practices=REVISING)
         days = [play_day(env, policy) for _ in range(4)]
-        assert all(d.ended and d.errors <= 1 for d in days)  # list_dir errors on the fake sandbox
+        assert all(d.ended and d.errors == 0 for d in days)
         assert days[-1].terminated and days[-1].info["score"] == 1.0
         outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
         assert tools(days[1]).count("create_document") + tools(days[1]).count("write_file") == outputs
@@ -90,7 +90,7 @@ def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
     env = make_env(computers[0], days=20)
     policy = ScriptedPolicy(practices=REVISING)
     days = [play_day(env, policy) for _ in range(20)]
-    assert all(d.ended and d.errors <= 1 and not d.truncated for d in days)  # list_dir errors on the fake sandbox
+    assert all(d.ended and d.errors == 0 and not d.truncated for d in days)
     assert days[-1].terminated and not any(d.terminated for d in days[:-1])
     assert sum(d.reward for d in days) == pytest.approx(days[-1].info["score"]) == 1.0
     state = env.unwrapped.state

@@ -1,4 +1,4 @@
-"""Docker-specific behaviour: run options, lifetime, snapshot images."""
+"""Docker-specific behaviour: run options, who is who inside, lifetime, snapshots without images."""
 
 from __future__ import annotations
 
@@ -33,8 +33,12 @@ def test_container_runs_offline_unprivileged_and_limited(make_sandbox, trees):
     assert host["NetworkMode"] == "none"
     assert (host["PidsLimit"], host["Memory"], host["NanoCpus"]) == (128, 512 * 2**20, 500_000_000)
     assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+    assert sorted(host["CapAdd"]) == sorted(f"CAP_{c}" for c in docker_backend.SUPERVISOR_CAPS) or \
+        sorted(host["CapAdd"]) == sorted(docker_backend.SUPERVISOR_CAPS)
     assert host["LogConfig"]["Type"] == "none" and host["AutoRemove"]
-    assert attrs["Config"]["User"] == "1000:1000"
+    # PID 1 is the supervisor (the container's root, four capabilities); the agent has none
+    assert attrs["Config"]["User"] == "0:0"
+    assert sb.exec("id -u; grep CapEff /proc/self/status").stdout == "1000\nCapEff:\t0000000000000000\n"
     labels = attrs["Config"]["Labels"]
     assert labels["synthcomp.computer"] == sb.computer_id and labels["synthcomp.owner"].isdigit()
     mount = next(m for m in attrs["Mounts"] if m["Destination"] == "/Users")
@@ -72,32 +76,24 @@ def test_no_container_outlives_its_owner(ending):
     child.wait(timeout=60)
 
 
-def test_snapshot_survives_unreadable_files_and_deep_chains(make_sandbox, trees, monkeypatch):
-    sb = make_sandbox("docker", trees["windows"])
-    assert sb.exec("echo secret > ~/locked.txt && chmod 000 ~/locked.txt && chmod 000 ~/Downloads").ok
-    before = sb.exec("stat -c '%n %a %s' ~/locked.txt ~/Downloads").stdout
-    ref = sb.snapshot("unreadable")
-    sb.exec("chmod 700 ~/locked.txt ~/Downloads && rm -r ~/locked.txt ~/Downloads")
-    sb.restore(ref)
-    assert sb.exec("stat -c '%n %a %s' ~/locked.txt ~/Downloads").stdout == before
-    assert sb.exec("chmod 600 ~/locked.txt && chmod 755 ~/Downloads && cat ~/locked.txt").stdout == "secret\n"
-    # a chain of snapshot -> restore -> snapshot, and the flat fallback past MAX_LAYERS
+def test_snapshots_are_exact_and_make_no_images(make_sandbox, trees, tmp_path):
+    sb = make_sandbox("docker", trees["windows"], snapshot_dir=tmp_path / "snapshots")
+    images_before = {i.id for i in sb._client.images.list(all=True)}
+    assert sb.exec("echo secret > ~/locked.txt && chmod 000 ~/locked.txt && chmod 000 ~/Downloads && "
+                   "mkfifo ~/pipe && ln -s /etc/passwd ~/pw && touch ~/'naïve – 東京.txt' && "
+                   "touch -d '2020-01-02 03:04:05.123456789' ~/Documents/t.txt").ok
     at_k = fingerprint(sb)
-    second = sb.snapshot("second")
-    sb.write_bytes("~/later.txt", b"later")
-    monkeypatch.setattr(docker_backend, "MAX_LAYERS", 0)
-    assert sb.restore(second) == {}
-    assert fingerprint(sb) == at_k
-    tags = {r.tag for r in sb.list_snapshots()}
-    assert tags == {"unreadable", "second"}
-
-
-def test_deleting_the_snapshot_a_container_runs_from(make_sandbox):
-    sb = make_sandbox("docker", None)
-    client = sb._client
-    ref = sb.snapshot("s")
+    ref = sb.snapshot("unreadable")
+    sb.exec("chmod 700 ~/locked.txt ~/Downloads && rm -rf ~/* && echo gone > ~/new.txt")
     sb.restore(ref)
-    sb.delete_snapshot(ref)  # only untagged while in use
-    assert sb.list_snapshots() == []
-    sb.close()
-    assert not client.images.list(filters={"label": f"synthcomp.computer={sb.computer_id}"})
+    assert fingerprint(sb) == at_k
+    assert sb.exec("stat -c '%y' ~/Documents/t.txt").stdout == "2020-01-02 03:04:05.123456789 +0000\n"
+    # a chain: restore, work, snapshot again, restore again
+    sb.write_bytes("~/later.txt", b"later")
+    second = sb.snapshot("second")
+    at_second = fingerprint(sb)
+    sb.exec("rm ~/later.txt")
+    sb.restore(second)
+    assert fingerprint(sb) == at_second
+    assert {r.tag for r in sb.list_snapshots()} == {"unreadable", "second"}
+    assert {i.id for i in sb._client.images.list(all=True)} == images_before

@@ -84,12 +84,10 @@ def test_the_built_image_is_small_offline_and_has_the_office_tools():
 
 
 @pytest.mark.docker
-def test_cleaning_up_old_images_leaves_the_current_one_and_snapshots_alone(make_sandbox, tmp_path):
+def test_cleaning_up_old_images_leaves_the_current_one_alone(tmp_path):
     client = image.connect()
     current = image.require_image(client, image_tag())
-    sb = make_sandbox("docker", None)
-    ref = sb.snapshot("keep me")
     (tmp_path / "images" / "0ld0ld0ld0ld").mkdir(parents=True)
     removed = image._remove_stale(client, current.id, recipe_hash(), tmp_path)
     assert removed == [f"cache {tmp_path / 'images' / '0ld0ld0ld0ld'}"]
-    assert client.images.get(ref.id) and client.images.get(current.id)
+    assert client.images.get(current.id)
