@@ -37,7 +37,7 @@ from synthcomp.workspace import computer_dirs
 
 N_STEPS = 200
 WARMUP = 10
-SANDBOX_CALLS = ("exec", "read_bytes", "write_bytes")
+SANDBOX_CALLS = ("exec", "read_bytes", "write_bytes", "list_dir", "move", "trash", "search", "tree_changes")
 
 
 class _Clock:
@@ -147,7 +147,7 @@ def _measure_steps(computer: Path, backend: str, run_dir: Path) -> list[dict[str
             shell = _steps(env, {"tool": "shell", "args": {"command": "echo x"}}, sandbox_clock, extract_clock)
             read = _steps(env, {"tool": "read_file", "args": {"path": docx}}, sandbox_clock, extract_clock)
             first = _steps(env, {"tool": "read_file", "args": {"path": docx}}, sandbox_clock, extract_clock,
-                           before_each=extract_module._extract_office.cache_clear)
+                           before_each=extract_module.clear_extraction_cache)
         finally:
             env_tools.extract_text = original_extract
             for name, method in originals.items():
@@ -207,8 +207,8 @@ def run() -> str:
         "## Env step overhead and a scripted workday",
         "",
         f"`WorkdayEnv` through `gymnasium.make`, computer `{computer.name}`; medians of {N_STEPS} steps after "
-        f"{WARMUP} warm-up steps. *Sandbox* is the time inside `sandbox.exec/read_bytes/write_bytes` during the step "
-        "(for `shell`: the command, then the change watcher's `find` over the tree, since `shell` may change files); "
+        f"{WARMUP} warm-up steps. *Sandbox* is the time inside the sandbox's methods during the step "
+        "(for `shell`: the command, then the supervisor's scan of the tree for changes, since `shell` may change files); "
         "*overhead* = step - sandbox, split into the DOCX text extraction `read_file` does in this process "
         "(*extract*) and the rest (*env*: parsing, validation, the watcher's bookkeeping, info, trajectory line). "
         "The baseline is the raw sandbox call of the same work (`exec('echo x')`, `read_bytes(docx)`) in the same run."
