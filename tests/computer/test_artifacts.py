@@ -277,11 +277,11 @@ def test_xlsx_sheets_typed_cells_and_header() -> None:
     assert costs.column_dimensions["C"].width > costs.column_dimensions["B"].width
 
 
-def test_xlsx_total_row_sums_every_numeric_column_with_formulas() -> None:
+def test_xlsx_total_row_totals_every_numeric_column_as_its_label_says() -> None:
     workbook = load_workbook(io.BytesIO(render("xlsx", budget_workbook())))
     costs = workbook["Costs"]
-    total = [c.value for c in costs[6]]
-    assert total == ["Total", "=SUM(B2:B5)", "=SUM(C2:C5)", "=SUM(D2:D5)", None, None]
+    total = [c.value for c in costs[6]]  # quantities and hours add up; a unit cost and a share are averaged
+    assert total == ["Total", "=SUM(B2:B5)", "=AVERAGE(C2:C5)", "=SUM(D2:D5)", "=AVERAGE(E2:E5)", None]
     assert costs["C6"].number_format == costs["C2"].number_format
     monthly = workbook["Monthly"]
     assert monthly["B8"].value == "=SUM(B2:B7)" and monthly["C8"].value == "=SUM(C2:C7)"
@@ -492,7 +492,7 @@ def test_extract_xlsx_labels_sheets_and_shows_formulas() -> None:
     text = extract_text("xlsx", render("xlsx", budget_workbook()))
     assert "## Sheet: Costs\nItem | Qty | Unit cost (GBP)" in text
     assert "Bearing kit | 2 | 640 | 6.5 | 0.4 | 2025-03-02" in text
-    assert "Total | =SUM(B2:B5) | =SUM(C2:C5) | =SUM(D2:D5)" in text
+    assert "Total | =SUM(B2:B5) | =AVERAGE(C2:C5) | =SUM(D2:D5) | =AVERAGE(E2:E5)" in text
     assert "## Sheet: Contacts" in text
 
 

@@ -15,7 +15,7 @@ import pptx
 from docx import Document
 from typer.testing import CliRunner
 
-from synthcomp import ospath
+from synthcomp import measures, ospath
 from synthcomp.cli import app
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.computer.graph import creation_order, plan_graph
@@ -108,10 +108,12 @@ def test_derived_report_quotes_the_totals_of_its_workbook(fleet_computers: list[
             data = [r for r in rows[1:] if r[0] != "Total"]
             for col in range(2, len(rows[0])):
                 values = [r[col] for r in data if isinstance(r[col], (int, float))]
-                if values:
-                    total = sum(values)
-                    quoted = f"{round(total):,}" if all(isinstance(v, int) for v in values) else f"{total:,.2f}"
-                    assert quoted in text, (dst.path, rows[0][col], quoted)
+                if values:  # summed or averaged as the label says, quoted with its currency
+                    label = rows[0][col]
+                    how, currency = measures.how_to_total(label), measures.currency_of(label)
+                    decimals = measures.decimals_for(values, how, currency)
+                    quoted = measures.quote(round(measures.total(values, how), decimals), decimals, currency)
+                    assert quoted in text, (dst.path, label, quoted)
             checked += 1
     assert checked >= 20
 

@@ -13,7 +13,7 @@ import io
 import json
 from datetime import timedelta
 
-from synthcomp import ospath
+from synthcomp import measures, ospath
 from synthcomp.brains.base import ArtifactContext, Predecessor
 from synthcomp.brains.procedural.prose import SECTION_HEADINGS, Voice
 from synthcomp.brains.procedural.rng import rng_for
@@ -26,22 +26,30 @@ from synthcomp.models import (
 NUMERIC = {"int", "number", "currency"}
 
 
-def column_totals(book: WorkbookContent) -> list[tuple[Column, float]]:
-    """Totals of the first sheet's numeric columns: what its SUM row evaluates to."""
+def column_totals(book: WorkbookContent) -> list[tuple[Column, float, int]]:
+    """Totals of the first sheet's numeric columns: what its Total row evaluates to (a sum
+    or a mean, by :func:`synthcomp.measures.how_to_total`), rounded to the decimals they
+    are quoted with: (column, total, decimals)."""
     sheet = book.sheets[0]
     totals = []
     for i, col in enumerate(sheet.columns):
         if col.type in NUMERIC:
-            totals.append((col, sum(float(r[i]) for r in sheet.rows if isinstance(r[i], (int, float)))))
+            values = [float(r[i]) for r in sheet.rows if isinstance(r[i], (int, float))]
+            how = measures.how_to_total(col.name)
+            decimals = measures.decimals_for(values, how, measures.currency_of(col.name))
+            totals.append((col, round(measures.total(values, how), decimals) + 0.0, decimals))  # + 0.0: no -0.0
     return totals
 
 
-def format_value(col: Column, value: float, currency: str) -> str:
-    """How a total is quoted in prose: thousands separators, 2 decimals unless integral."""
-    if col.type == "int":
-        return f"{round(value):,}"
-    text = f"{value:,.2f}"
-    return f"{currency} {text}" if col.type == "currency" else text
+def format_value(col: Column, value: float, decimals: int) -> str:
+    """How a total is quoted in prose: thousands separators; money with the currency code
+    its column is labelled with (the truth quotes it the same way)."""
+    return measures.quote(value, decimals, measures.currency_of(col.name))
+
+
+def total_word(col: Column) -> str:
+    """'total' or 'average': what a column's Total row holds."""
+    return "total" if measures.how_to_total(col.name) == "sum" else "average"
 
 
 class ContentWriter:
@@ -113,15 +121,14 @@ class ContentWriter:
         )
 
     def _key_figures(self, book: WorkbookContent) -> Section:
-        currency = self.ctx.profile.currency
         totals = column_totals(book)
-        quoted = "; ".join(f"total {col.name.lower()} {format_value(col, v, currency)}" for col, v in totals)
+        quoted = "; ".join(f"{total_word(col)} {col.name.lower()} {format_value(col, v, n)}" for col, v, n in totals)
         return Section(
             heading="Key figures",
-            paragraphs=[f"The figures below are the totals of the '{book.sheets[0].name}' sheet of "
+            paragraphs=[f"The figures below are the totals and averages of the '{book.sheets[0].name}' sheet of "
                         f"{book.title}: {quoted}."],
-            table=Table(columns=["Measure", "Total"],
-                        rows=[[col.name, format_value(col, v, currency)] for col, v in totals]),
+            table=Table(columns=["Measure", "Total or average"],
+                        rows=[[col.name, format_value(col, v, n)] for col, v, n in totals]),
         )
 
     def _revise(self, earlier: DocumentContent) -> DocumentContent:
@@ -139,7 +146,7 @@ class ContentWriter:
         metrics = self.rng.sample(self.industry.metrics, k=min(3, len(self.industry.metrics)))
         entities = self.rng.sample(self.industry.entities, k=min(rows, len(self.industry.entities)))
         return Table(
-            columns=["Item", *[f"{m.name} ({m.unit})" if m.unit != "currency" else m.name for m in metrics]],
+            columns=["Item", *[self._metric_label(m) for m in metrics]],
             rows=[[e, *[round(self.rng.uniform(m.low, m.high), m.decimals) for m in metrics]] for e in entities],
         )
 
@@ -152,16 +159,18 @@ class ContentWriter:
         rng = self.rng
         data = self._data_sheet(raw.content.text if raw else None)  # type: ignore[union-attr]
         metric_idx = [i for i, c in enumerate(data.columns) if c.type in NUMERIC]
-        totals: dict[str, list[float]] = {}
+        groups: dict[str, list[list[float]]] = {}
         for row in data.rows:
-            acc = totals.setdefault(str(row[0]), [0.0] * len(metric_idx))
+            acc = groups.setdefault(str(row[0]), [[] for _ in metric_idx])
             for j, i in enumerate(metric_idx):
-                acc[j] += float(row[i] or 0)
+                acc[j].append(float(row[i] or 0))
+        hows = [measures.how_to_total(data.columns[i].name) for i in metric_idx]
         summary = Sheet(
             name="Summary",
             columns=[Column(name=data.columns[0].name, type="text"),
                      *[Column(name=data.columns[i].name, type=data.columns[i].type if data.columns[i].type != "int" else "number") for i in metric_idx]],
-            rows=[[k, *[round(v, 2) for v in vals]] for k, vals in sorted(totals.items())], total_row=True,
+            rows=[[k, *[round(measures.total(v, how), 2) for v, how in zip(vals, hows)]] for k, vals in sorted(groups.items())],
+            total_row=True,
         )
         notes = Sheet(name="Notes", columns=[Column(name="Item", type="text"), Column(name="Note", type="text")], rows=[
             ["Owner", self.ctx.profile.full_name], ["Project", self.project.name if self.project else "General"],
@@ -186,7 +195,10 @@ class ContentWriter:
         return Sheet(name="Data", columns=columns, rows=rows, total_row=True)
 
     def _metric_label(self, m) -> str:
-        return m.name if m.unit in {"currency", ""} else f"{m.name} ({m.unit})"
+        """'Turbidity (NTU)', 'Contract value (EUR)': the unit a reader needs, money by its currency."""
+        if m.unit == "currency":
+            return f"{m.name} ({self.ctx.profile.currency})"
+        return f"{m.name} ({m.unit})" if m.unit else m.name
 
     @property
     def _metrics(self):
@@ -234,8 +246,8 @@ class ContentWriter:
             slides.append(Slide(title=f"{summary.columns[first_metric].name} by {summary.columns[0].name.lower()}", chart=Chart(
                 title=summary.columns[first_metric].name, categories=[str(r[0]) for r in summary.rows][:10],
                 series=[Series(name=summary.columns[first_metric].name, values=[float(r[first_metric]) for r in summary.rows][:10])])))
-            slides.append(Slide(title="Key figures", table=Table(columns=["Measure", "Total"], rows=[
-                [c.name, format_value(c, v, profile.currency)] for c, v in column_totals(book)])))
+            slides.append(Slide(title="Key figures", table=Table(columns=["Measure", "Total or average"], rows=[
+                [c.name, format_value(c, v, n)] for c, v, n in column_totals(book)])))
         else:
             slides.append(Slide(title="Status by item", table=self._entity_table(5)))
         for heading in rng.sample(["Findings", "Risks", "Options", "Recommendations", "Timeline"], k=rng.randint(2, 4)):
@@ -290,7 +302,7 @@ class ContentWriter:
         book = self._workbook()
         if book is not None:
             data = {"source": book.title, "generated": f"{self.file.timestamp:%Y-%m-%dT%H:%M:%S}",
-                    "totals": {c.name: round(v, 2) for c, v in column_totals(book)}}
+                    "totals": {c.name: v for c, v, _ in column_totals(book)}}
         else:
             data = {"project": self.project.code if self.project else None, "owner": self.ctx.profile.username,
                     "settings": {"currency": self.ctx.profile.currency, "sites": self.rng.sample(self.industry.entities, 3)}}
@@ -310,7 +322,7 @@ class ContentWriter:
     def _image(self) -> ImageContent:
         book = self._workbook()
         if book is not None:
-            col, _ = column_totals(book)[0]
+            col, _, _ = column_totals(book)[0]
             sheet = book.sheets[1] if len(book.sheets) > 1 else book.sheets[0]
             idx = [c.name for c in sheet.columns].index(col.name) if col.name in [c.name for c in sheet.columns] else 1
             return ImageContent(style="chart", title=self.file.title, chart=Chart(

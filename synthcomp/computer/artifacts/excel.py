@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from synthcomp.computer.artifacts.zipnorm import normalize_ooxml
+from synthcomp.measures import WHOLE_CURRENCIES, currency_of, how_to_total
 from synthcomp.models import Column, DocumentStyle, Sheet, WorkbookContent
 
 _FORMATS = {
@@ -33,7 +34,7 @@ _CURRENCY_SYMBOLS = {
 }
 _CURRENCY_CODE = re.compile(r"\b(" + "|".join(_CURRENCY_SYMBOLS) + r")\b")
 _DEFAULT_CURRENCY = "$"
-_SUMMED = frozenset({"int", "number", "currency"})
+_TOTALLED = frozenset({"int", "number", "currency", "percent"})
 _INVALID_TITLE_CHARS = str.maketrans({c: "-" for c in "[]:*?/\\"})
 _THIN = Side(style="thin", color="808080")
 
@@ -54,14 +55,17 @@ def render_xlsx(content: WorkbookContent, style: DocumentStyle, when: datetime) 
 
 def currency_format(column_name: str) -> str:
     """A currency number format, its symbol read from the column name ('Cost (EUR)',
-    'Budget £'); the content model has no currency field, and '$' is the fallback."""
-    code = _CURRENCY_CODE.search(column_name.upper())
+    'Budget £'); a code without a symbol here is written as the code ('CZK 1,200.00'),
+    yen and won without decimals, and '$' only when the name names no currency."""
+    found = _CURRENCY_CODE.search(column_name.upper())
+    code = currency_of(column_name) or (found.group(1) if found else "")
     if code:
-        symbol = _CURRENCY_SYMBOLS[code.group(1)]
+        symbol = _CURRENCY_SYMBOLS.get(code, f"{code} ")
     else:
         symbol = next((sym for sym in "€£¥₹₩" if sym in column_name), _DEFAULT_CURRENCY)
     quoted = f'"{symbol}"'
-    return f"{quoted}#,##0.00;[Red]-{quoted}#,##0.00"
+    number = "#,##0" if code in WHOLE_CURRENCIES else "#,##0.00"
+    return f"{quoted}{number};[Red]-{quoted}{number}"
 
 
 def _write_sheet(worksheet: Worksheet, sheet: Sheet, style: DocumentStyle) -> None:
@@ -144,15 +148,17 @@ def _plain_number(value: str | int | float) -> str | int | float:
 def _write_total_row(
     worksheet: Worksheet, columns: list[Column], formats: list[str | None], last_data_row: int
 ) -> None:
-    """'Total' plus a SUM formula under each int/number/currency column, ruled above."""
+    """'Total' plus a formula under each numeric column, ruled above: SUM for amounts and
+    counts, AVERAGE for rates and other measures that do not add up (``measures.how_to_total``)."""
     total_row = last_data_row + 1
-    label_index = next((i for i, col in enumerate(columns) if col.type not in _SUMMED), None)
+    label_index = next((i for i, col in enumerate(columns) if col.type not in _TOTALLED), None)
     bold = Font(bold=True)
     for index, column in enumerate(columns):
         cell = worksheet.cell(row=total_row, column=index + 1)
-        if column.type in _SUMMED:
+        if column.type in _TOTALLED:
             letter = get_column_letter(index + 1)
-            cell.value = f"=SUM({letter}2:{letter}{last_data_row})"
+            function = "SUM" if column.type != "percent" and how_to_total(column.name) == "sum" else "AVERAGE"
+            cell.value = f"={function}({letter}2:{letter}{last_data_row})"
             cell.number_format = formats[index] or "General"
         elif index == label_index:
             cell.value = "Total"
