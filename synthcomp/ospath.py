@@ -8,7 +8,8 @@ same mapping (DESIGN.md pipeline step 5). Windows ``D:\\Research\\x.pdf`` is sto
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Callable
 
 from synthcomp.errors import InputError
 
@@ -70,3 +71,17 @@ def extension(path: str) -> str:
     """The lower-case extension without its dot ('' if none), for a path in either style."""
     stem_and_ext = basename(path)
     return stem_and_ext.rsplit(".", 1)[-1].lower() if "." in stem_and_ext else ""
+
+
+def tree_reader(files_dir: Path, os_name: str) -> Callable[[str], bytes]:
+    """Reads a logical path of the computer whose ``files/`` directory is ``files_dir``.
+
+    Raises OSError for a missing file and ValueError for a path that leaves the tree."""
+
+    def read(logical: str) -> bytes:
+        physical = to_physical(os_name, logical)
+        if ".." in physical.parts:
+            raise ValueError(f"{logical} leaves the computer")
+        return (files_dir / physical).read_bytes()
+
+    return read

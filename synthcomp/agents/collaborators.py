@@ -4,7 +4,9 @@ A message sent on day d is answered on day d + latency (one more day when the
 collaborator is unreliable that day). A request for information is answered with what
 they know, and their private reference files are shared (they land in the user's
 Downloads when the reply arrives). A draft sent for review gets feedback that names
-concrete changes: the preferences it does not meet yet and the facts it does not quote.
+concrete changes (:func:`review_changes`): the sections they asked for that it does not
+cover with substance yet, and the figures they hold that it does not report right. What
+is asked is decided here from the truth; a responder only phrases it.
 """
 
 from __future__ import annotations
@@ -13,18 +15,22 @@ import random
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from synthcomp.models import Collaborator, Message
+from synthcomp.agents.criteria import coverage, figures
+from synthcomp.agents.criteria.reading import Reading
+from synthcomp.agents import truth
+from synthcomp.agents.truth import Figure, ProjectTruth
+from synthcomp.models import Collaborator, Message, RequestedChange
 
 _ASKS = ("?", "send", "share", "data", "figure", "number", "could you", "can you", "please", "need")
-PREFERENCE_CHECKS = {
-    "an executive summary section at the top": ("executive summary",),
-    "a section on risks and issues": ("risk",),
-    "a next steps section with owners": ("next steps",),
-    "every figure quoted with its source file": ("source",),
-    "a short recommendations section": ("recommendation",),
-    "a section on lessons learned": ("lessons learned",),
+PREFERENCE_TOPICS = {
+    "an executive summary section at the top": "executive summary",
+    "a section on risks and issues": "risks",
+    "a next steps section with owners": "next steps",
+    "every figure quoted with its source file": "sources",
+    "a short recommendations section": "recommendations",
+    "a section on lessons learned": "lessons learned",
 }
-"""How a preference is recognised in a draft's text (lower-cased); shared with the judge."""
+"""A preference and the coverage topic the judge checks it by."""
 
 
 _VOICES = {
@@ -49,57 +55,55 @@ class Reply:
     """Names of private files attached to the reply."""
 
 
-def unmet_preferences(collaborator: Collaborator, text: str) -> list[str]:
-    lowered = text.lower()
-    return [p for p in collaborator.preferences
-            if not any(k in lowered for k in PREFERENCE_CHECKS.get(p, (p.lower(),)))]
-
-
-def missing_facts(collaborator: Collaborator, text: str) -> list[str]:
-    """Facts whose key figure (the token with digits) the text does not quote."""
-    missing = []
-    for fact in collaborator.knowledge:
-        figures = [w.strip(".,") for w in fact.split() if any(ch.isdigit() for ch in w)]
-        if figures and not any(f in text for f in figures):
-            missing.append(fact)
-    return missing
+def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure], project: ProjectTruth) -> list[RequestedChange]:
+    """What a reviewer asks of a draft: each section they prefer that it does not cover with
+    substance, each figure they hold that it does not report right (as the judge reads it)."""
+    changes = []
+    prose = draft.path.rsplit(".", 1)[-1].lower() in {"docx", "pdf", "pptx", "md", "txt"}
+    for preference in collaborator.preferences if prose else []:
+        topic = PREFERENCE_TOPICS.get(preference)
+        if topic and coverage.score(draft, topic, None, project.specifics())[0] < 1:
+            changes.append(RequestedChange(kind="section", target=topic,
+                                           text=f"add a fuller section on {topic} (a few sentences, not just a heading)"))
+    reported = {p.figure.id for p in figures.findings(draft, project.figures, project.names()) if p.right}
+    for figure in held:
+        if figure.id not in reported:
+            changes.append(RequestedChange(kind="figure", target=figure.id,
+                                           text=f"include this figure: {truth.fact(figure, project.name)}"))
+    return changes
 
 
 def reply_to(
     message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
-    draft_texts: list[str] | None = None,
+    changes: list[RequestedChange] | None = None,
 ) -> Reply:
-    """The collaborator's answer to ``message``; ``draft_texts`` are its attachments' text."""
+    """The collaborator's answer to ``message``; ``changes`` is None unless a draft is attached."""
     text = f"{message.subject}\n{message.body}".lower()
     asks = any(token in text for token in _ASKS)
     first = collaborator.name.split()[0]
     greeting, sign_off, characteristic = _voice(collaborator)
     lines = [greeting, ""] + ([characteristic, ""] if characteristic else [])
     shared: list[str] = []
-    if draft_texts:
-        draft = "\n".join(draft_texts)
-        changes = [f"add {p}" for p in unmet_preferences(collaborator, draft)]
-        changes += [f"include this figure: {fact}" for fact in missing_facts(collaborator, draft)]
-        if changes:
-            lines += change_request(changes)
-        else:
-            lines.append("Thanks for the draft: it covers what I need. Good to go from my side.")
+    if changes:
+        lines += change_request([c.text for c in changes])
+    elif changes is not None:
+        lines.append("Thanks for the draft: it covers what I need. Good to go from my side.")
     if asks:
         if collaborator.knowledge:
             lines += ["", "Here is what I can tell you:", *[f"- {fact}" for fact in collaborator.knowledge]]
         if collaborator.private_files:
             shared = list(collaborator.private_files)
             lines += ["", "I have attached the reference file(s): " + ", ".join(shared) + "."]
-    if not draft_texts and not asks:
+    if changes is None and not asks:
         lines.append(f"Noted, thanks for the update on '{message.subject}'.")
-    if collaborator.preferences and not draft_texts:
+    if collaborator.preferences and changes is None:
         lines += ["", "For the final version I would like to see " + " and ".join(collaborator.preferences) + "."]
     lines += ["", sign_off, first]
     return Reply(message=reply_message(message, collaborator, day, message_id, rng, "\n".join(lines)), shared=shared)
 
 
 def change_request(changes: list[str]) -> list[str]:
-    """The lines asking for changes to a draft; ``rubric.requested_changes`` reads them back."""
+    """The lines asking for changes to a draft."""
     return ["Thanks for the draft. Before it goes further, please make these changes:", *[f"- {c}" for c in changes]]
 
 
@@ -115,4 +119,4 @@ class Responder(Protocol):
     """Writes collaborators' replies: :func:`reply_to` offline, or a model-backed responder."""
 
     def __call__(self, message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
-                 draft_texts: list[str] | None = None) -> Reply: ...
+                 changes: list[RequestedChange] | None = None) -> Reply: ...

@@ -2,9 +2,11 @@
 
 Deliverables are drawn from the user's live projects and point at the files already on
 the computer that they must build on. Collaborators (5-8, as in the paper's Table 3)
-hold what the user lacks: facts with concrete figures and private reference files (real
-XLSX/DOCX written here, kept outside the sandbox until shared), plus preferences the
-judge later checks. Beyond the paper, one or two of them change their mind mid-month.
+hold what the user lacks: figures and deadlines, each held by one person, and private
+reference files (real XLSX/DOCX written here, named per holder and kept outside the
+sandbox until shared), plus preferences the judge later checks. All of it is derived
+from the project truth (``agents/truth.py``) by :func:`ground`. Beyond the paper, one
+or two of them change their mind mid-month, never about the past.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import model_validator
+
 from synthcomp import ospath
+from synthcomp.agents import truth
+from synthcomp.agents.truth import Deadline, Figure, ProjectTruth, Reader, Truth
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.artifacts import render_artifact
 from synthcomp.models import (
@@ -40,6 +46,8 @@ class PrivateFile(Strict):
     artifact_type: str
     deliverable: str
     facts: list[str]
+    figures: list[str] = []
+    """Ids of the truth's figures it lists (its rows)."""
 
 
 class SetupPlan(Strict):
@@ -47,55 +55,171 @@ class SetupPlan(Strict):
     collaborators: list[Collaborator]
     private_files: list[PrivateFile] = []
     events: list[SimEvent] = []
+    truth: Truth = Truth()
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> SetupPlan:
+        check_names(self.collaborators, self.private_files)
+        return self
 
 
-def procedural_setup(computer: Computer, seed: int, days: int = 20) -> SetupPlan:
-    """Deliverables for the live projects, 5-8 collaborators, their private files and events."""
+def check_names(collaborators: list[Collaborator], private_files: list[PrivateFile]) -> None:
+    """One name per person and per private file.
+
+    Raises:
+        ValueError: two collaborators or two private files share a name (for a model's
+            answer, the repair turn says which).
+    """
+    people = [c.name for c in collaborators]
+    twins = sorted({n for n in people if people.count(n) > 1})
+    if twins:
+        raise ValueError(f"two collaborators share a name, so their replies cannot be told apart: {twins}")
+    names = [f.name.lower() for f in private_files]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ValueError(f"private files share a name, so one would overwrite another: {clashes}")
+
+
+def procedural_setup(computer: Computer, files: Reader, seed: int, days: int = 20) -> SetupPlan:
+    """Deliverables for the live projects and 5-8 collaborators, grounded in one truth
+    (:func:`ground`); ``files`` reads the computer as created."""
     rng = rng_for(seed, "setup", computer.id)
     profile = computer.profile
     live = [p for p in profile.active_projects if p.status != "archived"] or profile.active_projects
-    contacts = list(profile.collaborators[:8])
+    contacts: list[Contact] = []
+    for contact in profile.collaborators:  # one person, one name: replies are told apart by it
+        if len(contacts) < 8 and all(c.name != contact.name for c in contacts):
+            contacts.append(contact)
     while len(contacts) < 5:
-        contacts.append(Contact(name=f"{rng.choice(['Alex', 'Sam', 'Jordan', 'Robin'])} {rng.choice(['Reyes', 'Novak', 'Ito', 'Okafor'])}",
-                                role="external partner", organization=rng.choice(live).client,
-                                email=f"partner{len(contacts)}@{profile.email.split('@')[1]}"))
+        name = f"{rng.choice(['Alex', 'Sam', 'Jordan', 'Robin'])} {rng.choice(['Reyes', 'Novak', 'Ito', 'Okafor'])}"
+        if all(c.name != name for c in contacts):
+            contacts.append(Contact(name=name, role="external partner", organization=rng.choice(live).client,
+                                    email=f"partner{len(contacts)}@{profile.email.split('@')[1]}"))
     roles = ["manager", *rng.sample(ROLES[1:], k=len(ROLES) - 1)]
     count = min(rng.randint(3, 6), len(live) * len(VARIANTS))  # never the same project and kind twice
     projects = [live[i % len(live)] for i in range(count)]
     deliverables = [_deliverable(computer, project, i, VARIANTS[(i // len(live)) % len(VARIANTS)], rng)
                     for i, project in enumerate(projects)]
-    collaborators, private = [], []
+    collaborators = []
     for i, contact in enumerate(contacts):
-        holds = deliverables[i % len(deliverables)]
         project = projects[i % len(projects)]
-        amount = round(rng.uniform(12_000, 480_000), 2)
-        facts = [f"The approved budget for {project.name} is {profile.currency} {amount:,.2f}.",
-                 f"{project.client} expects the final version by the end of week {rng.randint(3, 4)}."]
-        files = []
-        if i < len(deliverables) or rng.random() < 0.4:
-            kind = "xlsx" if i % 2 == 0 else "docx"
-            name = f"{'_'.join(project.name.split()[:3])}_{'figures' if kind == 'xlsx' else 'requirements'}.{kind}"
-            private.append(PrivateFile(collaborator=contact.name, name=name, artifact_type=kind,
-                                       deliverable=holds.id, facts=facts))
-            files.append(name)
-            holds.collaborators = sorted({*holds.collaborators, contact.name})
         collaborators.append(Collaborator(
             name=contact.name, email=contact.email, role=roles[i % len(roles)],
             background=f"{contact.role.capitalize()} at {contact.organization}; involved in {project.name}.",
-            communication_style=rng.choice(STYLES), knowledge=facts, private_files=files,
+            communication_style=rng.choice(STYLES), knowledge=[], private_files=[],
             preferences=rng.sample(PREFERENCES, k=rng.randint(1, 2)),
             reply_latency_days=rng.choice([1, 1, 1, 2]), reliability=rng.choice([0.8, 0.9, 1.0]),
         ))
-    events = []
-    for _ in range(rng.randint(1, 2)):
-        who, target = rng.choice(collaborators), rng.choice(deliverables)
-        kind = rng.choice(["new_requirement", "moved_deadline"])
-        text = (f"One more thing for {target.title}: please add a section on lessons learned."
-                if kind == "new_requirement" else
-                f"Heads-up: the deadline for {target.title} has moved to the end of week {rng.randint(2, 3)}.")
-        events.append(SimEvent(day=rng.randint(days // 3, max(days // 3, 2 * days // 3)), collaborator=who.name,
-                               kind=kind, deliverable=target.id, text=text))
-    return SetupPlan(deliverables=deliverables, collaborators=collaborators, private_files=private, events=events)
+    events = [SimEvent(day=rng.randint(days // 3, max(days // 3, 2 * days // 3)),
+                       collaborator=rng.choice(collaborators).name, kind=rng.choice(["new_requirement", "moved_deadline"]),
+                       deliverable=rng.choice(deliverables).id, text="")
+              for _ in range(rng.randint(1, 2))]
+    plan = SetupPlan(deliverables=deliverables, collaborators=collaborators, events=events)
+    return ground(plan, computer, files, seed, days)
+
+
+def ground(plan: SetupPlan, computer: Computer, files: Reader, seed: int, days: int) -> SetupPlan:
+    """The plan with its truth established and everything people know derived from it.
+
+    Whoever wrote the plan (the procedural or the model-backed setup agent), the figures
+    come from the computer's data files and a seeded draw, each held figure and deadline
+    has one holder, collaborators' knowledge and private files list exactly what they
+    hold, and mid-month changes only move deadlines into the future.
+    """
+    rng = rng_for(seed, "truth", computer.id)
+    profile = computer.profile
+    by_code = {p.code: p for p in profile.active_projects}
+    people = [c.name for c in plan.collaborators]
+    manager = next((c.name for c in plan.collaborators if c.role == "manager"), people[0])
+    others = [n for n in people if n != manager] or people
+    weeks = max(1, days // 5)
+    projects: list[ProjectTruth] = []
+    next_id = 1
+    for code in dict.fromkeys(_project_of(computer, d) for d in plan.deliverables):
+        project = by_code.get(code)
+        if project is None:
+            continue
+        sources = dict.fromkeys(s for d in plan.deliverables if _project_of(computer, d) == code for s in d.sources)
+        figures: list[Figure] = []
+        for source in sources:  # one value per label: a second file's same measure is not a new fact
+            labels = {f.label for f in figures}
+            figures += [f for f in truth.file_figures(files, source, code, next_id + len(figures)) if f.label not in labels]
+        figures = [f.model_copy(update={"id": f"F{next_id + i}"}) for i, f in enumerate(figures)]
+        next_id += len(figures)
+        start = (len(projects) * truth.HELD_PER_PROJECT) % len(others)
+        held = truth.held_figures(code, profile.currency, others[start:] + others[:start], rng, next_id)
+        next_id += len(held)
+        entities = [e for source in sources for e in truth.file_entities(files, source)]
+        projects.append(ProjectTruth(code=code, name=project.name, client=project.client, currency=profile.currency,
+                                     figures=figures + held, entities=[*dict.fromkeys(entities)], deliverables=[
+                                         d.id for d in plan.deliverables if _project_of(computer, d) == code]))
+    deadlines = [Deadline(deliverable=d.id, week=rng.randint(min(weeks, max(1, weeks - 1)), weeks),
+                          holder=manager if i % 2 == 0 else others[i % len(others)])
+                 for i, d in enumerate(plan.deliverables)]
+    established = Truth(projects=projects, deadlines=deadlines)
+    events = [_grounded_event(e, plan, established, weeks) for e in plan.events]
+    return _derive(plan.model_copy(update={"truth": established, "events": events}), computer)
+
+
+def _project_of(computer: Computer, d: Deliverable) -> str:
+    """The code of the project a deliverable is about (from its sources, else its title)."""
+    codes = {f.path: f.project for f in computer.plan.files}
+    for source in d.sources:
+        if codes.get(source):
+            return codes[source]
+    title = d.title.lower()
+    return next((p.code for p in computer.profile.active_projects if p.name.lower() in title), "")
+
+
+def _grounded_event(event: SimEvent, plan: SetupPlan, established: Truth, weeks: int) -> SimEvent:
+    """A mid-month change consistent with the truth: a moved deadline lands in a future
+    week (else the change becomes a new requirement); the deadline records the move."""
+    target = next((d for d in plan.deliverables if d.id == event.deliverable), plan.deliverables[0])
+    deadline = next(x for x in established.deadlines if x.deliverable == target.id)
+    current = event.day // 5 + 1
+    later = [w for w in range(current + 1, weeks + 1) if w != deadline.final_week]
+    if event.kind == "moved_deadline" and later:
+        deadline.moved_to, deadline.moved_on_day = later[-1], event.day
+        return event.model_copy(update={
+            "deliverable": target.id, "collaborator": deadline.holder,
+            "text": f"Heads-up: the deadline for {target.title} has moved to the end of week {later[-1]}."})
+    return event.model_copy(update={
+        "kind": "new_requirement", "deliverable": target.id,
+        "text": f"One more thing for {target.title}: please add a section on lessons learned."})
+
+
+def _derive(plan: SetupPlan, computer: Computer) -> SetupPlan:
+    """Knowledge, private files and deliverable contacts from the truth (module docstring)."""
+    established = plan.truth
+    titles = {d.id: d.title for d in plan.deliverables}
+    knowledge: dict[str, list[str]] = {c.name: [] for c in plan.collaborators}
+    private: list[PrivateFile] = []
+    contacts: dict[str, set[str]] = {d.id: set() for d in plan.deliverables}
+    for p in established.projects:
+        served = [d for d in plan.deliverables if _project_of(computer, d) == p.code]
+        for holder in dict.fromkeys(f.holder for f in p.figures if f.holder):
+            held = [f for f in p.figures if f.holder == holder]
+            facts = [truth.fact(f, p.name) for f in held]
+            knowledge[holder] += facts
+            kind = "xlsx" if len(private) % 2 == 0 else "docx"
+            stem = "_".join(p.name.split()[:3])
+            private.append(PrivateFile(
+                collaborator=holder, name=f"{stem}_{'figures' if kind == 'xlsx' else 'notes'}_{holder.replace(' ', '_')}.{kind}",
+                artifact_type=kind, deliverable=served[0].id if served else "", facts=facts, figures=[f.id for f in held]))
+            for d in served:
+                contacts[d.id].add(holder)
+    for deadline in established.deadlines:
+        knowledge[deadline.holder].append(truth.deadline_fact(deadline, titles[deadline.deliverable]))
+        contacts[deadline.deliverable].add(deadline.holder)
+    files_of: dict[str, list[str]] = {}
+    for f in private:
+        files_of.setdefault(f.collaborator, []).append(f.name)
+    collaborators = [c.model_copy(update={
+        "knowledge": knowledge[c.name] + [k for k in c.knowledge if not any(ch.isdigit() for ch in k)],
+        "private_files": files_of.get(c.name, [])}) for c in plan.collaborators]
+    deliverables = [d.model_copy(update={"collaborators": sorted(contacts[d.id])}) for d in plan.deliverables]
+    return plan.model_copy(update={"collaborators": collaborators, "deliverables": deliverables,
+                                   "private_files": private})
 
 
 VARIANTS = [
@@ -113,8 +237,8 @@ def _deliverable(computer: Computer, project: Project, i: int, variant: tuple[st
     own = [f for f in files if f.origin == "self" and f.content_mode == "synthesize"
            and not f.path.startswith(computer.policy.default_paths["downloads"])]
     folder = ospath.parent(os_name, own[-1].path) if own else computer.policy.work_root
-    sources = [f.path for f in files if f.artifact_type in {"xlsx", "csv"}][:2] + \
-              [f.path for f in files if f.artifact_type in {"pdf", "docx"}][:2]
+    data = sorted((f for f in files if f.artifact_type in {"xlsx", "csv"}), key=lambda f: (f.timestamp, f.path))
+    sources = [f.path for f in data[-1:]] + [f.path for f in files if f.artifact_type in {"pdf", "docx"}][:2]
     stem = "_".join(project.name.split()[:4])
     label, templates = variant
     outputs = [OutputArtifact(path=ospath.join(os_name, folder, f"{stem}_{suffix}.{kind}"), artifact_type=kind,
@@ -131,16 +255,21 @@ def _deliverable(computer: Computer, project: Project, i: int, variant: tuple[st
 
 
 def write_private_files(setup: SetupPlan, computer: Computer, private_dir: Path) -> None:
-    """Write every collaborator's reference files (real office documents) under ``private_dir``."""
+    """Write every collaborator's reference files (real office documents) under ``private_dir``:
+    a workbook lists the holder's figures as typed rows, a document states them."""
     when = datetime.combine(computer.policy.now.date(), datetime.min.time()).replace(hour=8)
+    figures = {f.id: f for f in setup.truth.figures()}
     for i, item in enumerate(setup.private_files):
         target = private_dir / item.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if item.artifact_type == "xlsx":
+        held = [figures[x] for x in item.figures if x in figures]
+        if item.artifact_type == "xlsx" and held:
+            currency = held[0].currency or computer.profile.currency
             content = WorkbookContent(title=item.name, author=item.collaborator, sheets=[Sheet(
-                name="Figures", columns=[Column(name="Item", type="text"), Column(name="Value", type="text")],
-                rows=[[f"Fact {n + 1}", fact] for n, fact in enumerate(item.facts)])])
+                name="Figures", columns=[Column(name="Measure", type="text"), Column(name=f"Amount ({currency})", type="currency")],
+                rows=[[f.name, f.value] for f in held])])
         else:
             content = DocumentContent(title=item.name.rsplit(".", 1)[0].replace("_", " "), author=item.collaborator,
-                                      sections=[Section(heading="What you need", bullets=item.facts)])
-        target.write_bytes(render_artifact(item.artifact_type, content, computer.profile.style, when, seed=i))
+                                      sections=[Section(heading="What you need", bullets=item.facts or ["Nothing to add."])])
+        target.write_bytes(render_artifact("xlsx" if isinstance(content, WorkbookContent) else "docx", content,
+                                           computer.profile.style, when, seed=i))
