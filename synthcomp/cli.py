@@ -173,6 +173,30 @@ def stats(
 
 
 @app.command()
+def consistency(
+    workspace: Path = typer.Argument(..., help="A workspace made by `synthcomp create`."),
+    seed: int = typer.Option(0, "--seed", help="The setup seed, as a simulation would use it."),
+    days: int = typer.Option(20, "--days", help="Workdays in the month the setup plans for."),
+) -> None:
+    """Check that files, collaborators and each project's truth agree; exit 1 on any contradiction."""
+    from synthcomp.agents.consistency import check_computer
+    from synthcomp.workspace import computer_dirs
+
+    computers = list(computer_dirs(workspace))
+    if not computers:
+        _fail(f"{workspace} holds no computers; run `synthcomp create` first")
+    total = 0
+    for computer in computers:
+        found = check_computer(computer, seed=seed, days=days)
+        total += len(found)
+        for contradiction in found:
+            console.print(f"[red]{computer.name}[/red] {contradiction}", markup=True, highlight=False)
+    console.print(f"{len(computers)} computer(s) checked: {total} contradiction(s)")
+    if total:
+        raise typer.Exit(1)
+
+
+@app.command()
 def show(
     computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     depth: int = typer.Option(99, "--depth", help="How deep to print the tree."),
@@ -455,7 +479,7 @@ def rubric(
     from synthcomp.agents.setup import procedural_setup
     from synthcomp.brains.claude.client import ClaudeClient
     from synthcomp.computer.show import load_computer
-    from synthcomp.sim.judging import tree_reader
+    from synthcomp.ospath import tree_reader
 
     if runs < 1:
         _fail(f"--runs must be at least 1, got {runs}")
@@ -463,13 +487,13 @@ def rubric(
         comp = load_computer(computer)
         config = _model_config(brain, base_url, model_config, {"rubric": model_rubric}, budget_usd,
                                workspace_of(computer) / ".claude-cache")
-        setup = procedural_setup(comp, seed, days=days)
         read = tree_reader(computer / "files", comp.policy.os)
+        setup = procedural_setup(comp, read, seed, days=days)
         if config is None:
-            merged = build_rubric(setup.deliverables, setup.collaborators, read, seed=seed, runs=runs)
+            merged = build_rubric(setup, seed=seed, runs=runs)
         else:
             client = ClaudeClient(config, seed=seed)
-            merged = claude_rubric(client, setup.deliverables, setup.collaborators, read, runs=runs)
+            merged = claude_rubric(client, setup, runs=runs)
             _print_usage(client.usage)
     except SynthcompError as exc:
         _fail(str(exc))

@@ -649,14 +649,12 @@ class ActivityLogEntry(Strict):
 # --------------------------------------------------------------------------- judging
 
 
-CriterionKind = Literal[
-    "file_present", "opens", "sections", "figures_match", "collaborator_info", "revision_made", "renders",
-    "page_range",
-]
+CriterionKind = Literal["figures", "coverage", "integrity", "revisions", "visual"]
+"""What a criterion checks; ``synthcomp.agents.criteria`` holds one module per kind."""
 
 
 class Criterion(Strict):
-    """One thing a good set of deliverables satisfies (paper 4.2.1). Weight 0 = logged only."""
+    """One thing a good set of deliverables satisfies (paper 4.2.1). Weight 0 = a gate or logged only."""
 
     id: str
     text: str
@@ -664,9 +662,12 @@ class Criterion(Strict):
     deliverable: str
     kind: CriterionKind
     path: str = Field(description="The output file it is checked on (OS-style).")
-    expect: list[str] = Field(default_factory=list, description="Headings, figures or phrases that must appear.")
-    low: int = Field(0, ge=0, description="page_range: fewest pages/slides.")
-    high: int = Field(0, ge=0, description="page_range: most pages/slides.")
+    expect: list[str] = Field(default_factory=list, description=(
+        "figures: ids of the truth's figures; coverage: topics; revisions: 'section:<topic>' or "
+        "'figure:<id>'; visual: the elements the file needs."))
+    low: int = Field(0, ge=0, description="visual: fewest pages/slides.")
+    high: int = Field(0, ge=0, description="visual: most pages/slides (0: not checked).")
+    before: str = Field("", description="revisions: digest of the text the reviewer saw.")
 
 
 class Rubric(Strict):
@@ -679,6 +680,7 @@ class CriterionResult(Strict):
     score: float = Field(ge=0, le=1)
     weight: float
     evidence: str
+    spans: list[str] = Field(default_factory=list, description="Quoted rows, sentences or headings it rests on.")
     skipped: bool = False
 
 
@@ -687,6 +689,24 @@ class Judgement(Strict):
     criteria: list[CriterionResult]
     summary: str
     judge: str
+
+
+class RequestedChange(Strict):
+    """One change a reviewer asked for, in a form the judge can check."""
+
+    kind: Literal["section", "figure"]
+    target: str = Field(description="A coverage topic, or the id of a truth figure.")
+    text: str = Field(description="How the reviewer put it.")
+
+
+class Review(Strict):
+    """A draft sent for review: which version the reviewer saw and what they asked for."""
+
+    path: str
+    reviewer: str
+    day: int
+    digest: str
+    changes: list[RequestedChange] = Field(default_factory=list)
 
 
 class StepRef(Strict):

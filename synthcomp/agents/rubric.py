@@ -1,131 +1,87 @@
-"""Rubrics, procedurally: drafted from the objectives, merged across runs (paper 4.2.1).
+"""Rubrics, procedurally: drafted from the project truth, merged across runs (paper 4.2.1).
 
-A draft turns each deliverable output into checkable criteria: it exists, it opens, it
-has the sections its readers asked for, it quotes the figures of its source workbook
-and the facts only a collaborator held, it made the changes requested in feedback, it
-renders, its length is sensible. Drafts from several seeded runs differ in what they
-include and how they word it; merging dedupes criteria that check the same thing,
-keeps the union and weights each by how many drafts proposed it.
+Every expectation comes from the setup's truth (``agents/truth.py``), never from the
+files an agent can touch: for each deliverable output, the figures of its project it
+must report (those of its data sources and those collaborators hold), the topics its
+readers asked for (and any requirement added mid-month), its integrity (a gate), how it
+should look, and each change a reviewer asked for on a draft of it. Drafts from several
+seeded runs differ in what they include and how they word it; merging dedupes criteria
+that check the same thing, keeps the union and weights each by how many drafts proposed it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
-from typing import Callable
-
-import openpyxl
+from collections.abc import Iterable
 
 from synthcomp import ospath
-from synthcomp.agents.collaborators import PREFERENCE_CHECKS
+from synthcomp.agents.collaborators import PREFERENCE_TOPICS
+from synthcomp.agents.setup import SetupPlan
+from synthcomp.agents.truth import Figure
 from synthcomp.brains.procedural.rng import rng_for
-from synthcomp.models import Collaborator, Criterion, Deliverable, Message, Rubric
+from synthcomp.models import Criterion, Deliverable, Review, Rubric
 
-Reader = Callable[[str], bytes]
-"""Reads an OS-style path of the computer; raises OSError (or ValueError) if it cannot."""
+WEIGHTS = {"figures": 3.0, "coverage": 1.0, "integrity": 0.0, "revisions": 1.0, "visual": 1.0}
+"""Figures carry the most: they are what the work computes and gathers."""
+PAGES = {"pptx": (3, 30), "docx": (1, 40), "pdf": (1, 40)}
+PROSE_TYPES = frozenset({"docx", "pdf", "pptx", "md", "txt"})
 
-_FIGURE = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+")
 
-
-def source_totals(read: Reader, path: str) -> list[str]:
-    """Column totals of a source workbook or CSV, formatted as a report quotes them."""
-    try:
-        data = read(path)
-    except (OSError, ValueError):
+def expected_figures(setup: SetupPlan, d: Deliverable) -> list[Figure]:
+    """The figures a deliverable's outputs report: its data sources' and its project's held ones."""
+    project = setup.truth.project_of(d.id)
+    if project is None:
         return []
-    if path.lower().endswith(".xlsx"):
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-        rows = [r for r in sheet.iter_rows(values_only=True)][1:]
-    elif path.lower().endswith(".csv"):
-        rows = [[_number(c) for c in r] for r in list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))[1:]]
-    else:
-        return []
-    rows = [r for r in rows if r and r[0] != "Total"]
-    totals = []
-    for col in range(2, max((len(r) for r in rows), default=0)):
-        values = [r[col] for r in rows if col < len(r) and isinstance(r[col], (int, float))]
-        if values:
-            total = sum(values)
-            totals.append(f"{round(total):,}" if all(isinstance(v, int) for v in values) else f"{total:,.2f}")
-    return totals
+    return [f for f in project.figures if f.holder or f.source in d.sources]
 
 
-def _number(text: str) -> float | int | str:
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
+def required_topics(setup: SetupPlan, d: Deliverable) -> list[str]:
+    """What its readers asked for: the preferences of its collaborators, and any section a
+    mid-month change added."""
+    by_name = {c.name: c for c in setup.collaborators}
+    topics = [PREFERENCE_TOPICS[p] for n in d.collaborators if n in by_name
+              for p in by_name[n].preferences if p in PREFERENCE_TOPICS]
+    topics += ["lessons learned" for e in setup.events if e.kind == "new_requirement" and e.deliverable == d.id]
+    return list(dict.fromkeys(topics))
 
 
-def fact_figures(fact: str) -> list[str]:
-    return _FIGURE.findall(fact)
-
-
-def requested_changes(inbox: list[Message]) -> dict[str, list[str]]:
-    """Collaborator name -> the changes their feedback asked for ('- add ...' lines)."""
-    changes: dict[str, list[str]] = {}
-    for message in inbox:
-        if "please make these changes" in message.body:
-            changes.setdefault(message.sender, []).extend(
-                line[2:].strip() for line in message.body.splitlines() if line.startswith("- "))
-    return changes
-
-
-def draft_rubric(deliverables: list[Deliverable], collaborators: list[Collaborator], read: Reader, run: int,
-                 seed: int, inbox: list[Message] | None = None) -> Rubric:
+def draft_rubric(setup: SetupPlan, run: int, seed: int, reviews: Iterable[Review] = ()) -> Rubric:
     """One judge run's draft rubric (seeded: different runs notice different things)."""
     rng = rng_for(seed, "rubric", run)
     criteria: list[Criterion] = []
-    by_name = {c.name: c for c in collaborators}
-    changes = requested_changes(inbox or [])
+    reviews = list(reviews)
 
     def add(kind: str, d: Deliverable, path: str, text: str, keep: float = 1.0, **extra) -> None:
         if rng.random() < keep:
             criteria.append(Criterion(id=f"c{len(criteria) + 1:02d}", text=text, deliverable=d.id, kind=kind,
-                                      path=path, **extra))
+                                      path=path, weight=WEIGHTS[kind], **extra))
 
-    for d in deliverables:
-        holders = [by_name[n] for n in d.collaborators if n in by_name]
-        totals = [t for s in d.sources for t in source_totals(read, s)][:4]
+    for d in setup.deliverables:
+        figures = expected_figures(setup, d)
+        topics = required_topics(setup, d)
         for output in d.outputs:
-            name = ospath.name(path_os(output.path), output.path)
-            kind_label = output.artifact_type.upper()
-            add("file_present", d, output.path, rng.choice([f"{name} exists where the project keeps its files",
-                                                            f"The {kind_label} '{name}' was delivered"]))
-            add("opens", d, output.path, f"{name} opens as a real {kind_label} with substantive content")
-            add("renders", d, output.path, f"{name} renders to pages without error", keep=0.8)
-            if output.artifact_type == "pptx":
-                add("page_range", d, output.path, f"{name} has a sensible number of slides (3-30)", low=3, high=30, keep=0.7)
-            if output.artifact_type not in {"docx", "pptx", "pdf"}:
-                continue
-            prefs = sorted({p for c in holders for p in c.preferences})
-            for pref in prefs:
-                add("sections", d, output.path, f"{name} includes {pref}", expect=list(PREFERENCE_CHECKS.get(pref, (pref,))),
-                    keep=0.9)
-            if totals:
-                add("figures_match", d, output.path, f"{name} quotes the totals of its source data ({', '.join(totals)})",
-                    expect=totals, keep=0.9)
-            for c in holders:
-                figures = [f for fact in c.knowledge for f in fact_figures(fact)][:2]
-                if figures:
-                    add("collaborator_info", d, output.path,
-                        f"{name} uses what only {c.name} knew ({', '.join(figures)})", expect=figures, keep=0.9)
-                for change in changes.get(c.name, []):
-                    keys = [k for p, ks in PREFERENCE_CHECKS.items() if p in change for k in ks] or fact_figures(change)
-                    if keys:
-                        add("revision_made", d, output.path, f"{name} made the change {c.name} asked for: {change}",
-                            expect=keys)
-    return Rubric(criteria=criteria or [Criterion(id="c01", text="Nothing to check", deliverable="-", kind="file_present",
+            name = ospath.basename(output.path)
+            kind = output.artifact_type
+            add("integrity", d, output.path, f"{name} is the user's own work on its own project")
+            if figures:
+                add("figures", d, output.path, rng.choice([
+                    f"{name} reports {', '.join(f.name.lower() for f in figures)} with their values",
+                    f"{name} quotes the project's figures correctly, each next to its label"]),
+                    expect=[f.id for f in figures])
+            if kind in PROSE_TYPES:
+                for topic in topics:
+                    add("coverage", d, output.path, f"{name} has a substantive section on {topic}", keep=0.9,
+                        expect=[topic])
+            low, high = PAGES.get(kind, (0, 0))
+            if kind in PAGES or kind == "xlsx":
+                add("visual", d, output.path, f"{name} presents its figures in a table or chart"
+                    + (f" within {low}-{high} pages or slides" if high else ""), keep=0.8, low=low, high=high)
+            for review in (r for r in reviews if r.path == output.path):
+                for change in review.changes:
+                    add("revisions", d, output.path, f"{name} made the change {review.reviewer} asked for: {change.text}",
+                        expect=[f"{change.kind}:{change.target}"], before=review.digest)
+    return Rubric(criteria=criteria or [Criterion(id="c01", text="Nothing to check", deliverable="-", kind="integrity",
                                                   path="/", weight=0)])
-
-
-def path_os(path: str) -> str:
-    return "windows" if re.match(r"^[A-Za-z]:", path) else "macos"
 
 
 def merge_rubrics(drafts: list[Rubric]) -> Rubric:
@@ -133,7 +89,7 @@ def merge_rubrics(drafts: list[Rubric]) -> Rubric:
     seen: dict[tuple, list[Criterion]] = {}
     for draft in drafts:
         for c in draft.criteria:
-            key = (c.kind, c.deliverable, c.path.lower(), tuple(sorted(c.expect)), c.low, c.high)
+            key = (c.kind, c.deliverable, c.path.lower(), tuple(sorted(c.expect)), c.low, c.high, c.before)
             seen.setdefault(key, []).append(c)
     merged = []
     for i, group in enumerate(seen.values()):
@@ -143,6 +99,6 @@ def merge_rubrics(drafts: list[Rubric]) -> Rubric:
     return Rubric(criteria=merged, drafts=len(drafts))
 
 
-def build_rubric(deliverables: list[Deliverable], collaborators: list[Collaborator], read: Reader, seed: int,
-                 runs: int = 5, inbox: list[Message] | None = None) -> Rubric:
-    return merge_rubrics([draft_rubric(deliverables, collaborators, read, r, seed, inbox) for r in range(runs)])
+def build_rubric(setup: SetupPlan, seed: int, runs: int = 5, reviews: Iterable[Review] = ()) -> Rubric:
+    reviews = list(reviews)
+    return merge_rubrics([draft_rubric(setup, r, seed, reviews) for r in range(runs)])

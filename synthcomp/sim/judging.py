@@ -1,29 +1,32 @@
 """``synthcomp judge``: the final judgement of a simulation, from its files (paper 4.2.1).
 
-The rubric is merged from five seeded drafts over the simulation's objectives,
-collaborators and the feedback they gave (``rubric.json``, kept so re-judging is
-stable); the procedural judge then reads the final tree the simulation left in
-``computer/files``. With a renderer, every deliverable is also rendered to PNG pages
-under ``renders/`` and the ``renders``/page-count criteria are scored.
+The rubric is merged from five seeded drafts over the simulation's truth, objectives
+and the reviews collaborators gave (``rubric.json``, kept so re-judging is stable); the
+procedural judge then reads the final tree the simulation left in ``computer/files``,
+comparing prose with what the user was given (the computer as created, the messages)
+to find copying. With a renderer, every deliverable is also rendered to PNG pages under
+``renders/`` and the page counts of the ``visual`` criteria are scored.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Callable
 
 from pydantic import ValidationError
 
-from synthcomp import ospath
-from synthcomp.agents.judge import ProceduralJudge, RenderPages
+from synthcomp.agents.criteria.visual import RenderPages
+from synthcomp.agents.judge import ProceduralJudge, project_corpus
 from synthcomp.agents.judge_claude import ClaudeJudge
-from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.agents.rubric import build_rubric
 from synthcomp.agents.rubric_claude import claude_rubric
 from synthcomp.agents.setup import SetupPlan
+from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.env.state import SimState
 from synthcomp.errors import InputError
 from synthcomp.models import Computer, Judgement, Rubric
+from synthcomp.ospath import tree_reader
 
 RUNS = 5
 
@@ -46,14 +49,14 @@ def load_simulation(sim_dir: Path) -> tuple[SetupPlan, SimState, Computer]:
         raise InputError(f"{sim_dir}: corrupt simulation file: {exc.errors()[0]['msg']}") from None
 
 
-def tree_reader(files_dir: Path, os_name: str) -> Callable[[str], bytes]:
-    def read(path: str) -> bytes:
-        physical = ospath.to_physical(os_name, path)
-        if ".." in physical.parts:
-            raise ValueError(f"{path} leaves the computer")
-        return (files_dir / physical).read_bytes()
-
-    return read
+def _original_reader(sim_dir: Path, computer: Computer) -> Callable[[str], bytes]:
+    """Reads the computer as it was created (what the user was given), from the workspace
+    the simulation was run on; a computer no longer there reads as empty."""
+    try:
+        origin = Path(json.loads((sim_dir / "sim.json").read_text())["computer"])
+    except (OSError, ValueError, KeyError):
+        origin = sim_dir / "missing-computer"
+    return tree_reader(origin / "files", computer.policy.os)
 
 
 def rubric_file(sim_dir: Path, judge: str) -> Path:
@@ -68,16 +71,17 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
     so a re-judgement reuses it and the two never mix."""
     setup, state, computer = load_simulation(sim_dir)
     read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
+    corpus = project_corpus(computer, _original_reader(sim_dir, computer), setup, state.inbox)
     rubric_path = rubric_file(sim_dir, "procedural" if claude is None else ClaudeJudge.name)
     if rubric_path.is_file():
         rubric = Rubric.model_validate_json(rubric_path.read_text())
     elif claude is None:
-        rubric = build_rubric(state.deliverables, state.collaborators, read, seed=seed, runs=RUNS, inbox=state.inbox)
+        rubric = build_rubric(setup, seed=seed, runs=RUNS, reviews=state.reviews)
     else:
-        rubric = claude_rubric(claude, state.deliverables, state.collaborators, read, runs=RUNS, inbox=state.inbox)
+        rubric = claude_rubric(claude, setup, runs=RUNS, reviews=state.reviews)
     rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
     if claude is None:
-        judgement = ProceduralJudge(read, render_pages).judge(rubric)
+        judgement = ProceduralJudge(read, setup, corpus, render_pages).judge(rubric)
     else:
         for path in sorted({c.path for c in rubric.criteria}):
             if render_pages is not None:
@@ -85,6 +89,7 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
                     render_pages(path, read(path))
                 except Exception:  # a deliverable that does not render is judged from its text alone
                     pass
-        judgement = ClaudeJudge(claude, read, renders=sim_dir / "renders").judge(rubric)
+        evidence = ProceduralJudge(read, setup, corpus).judge(rubric)
+        judgement = ClaudeJudge(claude, read, renders=sim_dir / "renders", setup=setup).judge(rubric, evidence)
     (sim_dir / "judgement.json").write_text(judgement.model_dump_json(indent=1) + "\n")
     return judgement

@@ -41,13 +41,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from synthcomp.agents.collaborators_claude import ClaudeCollaborators
 from synthcomp.agents.skill_index import INDEX, load_index, matching_skill
-from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
+from synthcomp.agents.setup import SetupPlan, ground, procedural_setup, write_private_files
 from synthcomp.agents.setup_claude import claude_setup
 from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import Computer, Strict
+from synthcomp.ospath import tree_reader
 from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
 from synthcomp.workspace import sim_dir, workspace_of
@@ -116,10 +117,11 @@ def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: Cl
             first = exc.errors()[0]
             raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
                              "delete the simulation directory to start over") from None
+    original = tree_reader(config.computer / "files", computer.policy.os)
     if client is not None:
-        setup = claude_setup(computer, client, days=config.days)
+        setup = ground(claude_setup(computer, client, days=config.days), computer, original, config.seed, config.days)
     else:
-        setup = procedural_setup(computer, config.seed, days=config.days)
+        setup = procedural_setup(computer, original, config.seed, days=config.days)
     write_private_files(setup, computer, sim_dir / "private")
     tmp = path.with_suffix(".tmp")
     tmp.write_text(setup.model_dump_json(indent=1))

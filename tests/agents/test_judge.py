@@ -14,7 +14,8 @@ from synthcomp.agents.judge import ProceduralJudge
 from synthcomp.agents.rubric import merge_rubrics
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.models import Rubric
-from synthcomp.sim.judging import judge_simulation, tree_reader
+from synthcomp.ospath import tree_reader
+from synthcomp.sim.judging import judge_simulation, load_simulation
 from synthcomp.sim.runner import SimConfig, run_simulation
 from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
@@ -45,61 +46,69 @@ def test_scripted_scores_clearly_above_random_over_ten_computers(fleet: list[Pat
 
 
 @pytest.mark.bwrap
-def test_a_broken_deliverable_loses_exactly_the_criteria_it_breaks(fleet: list[Path], tmp_path: Path) -> None:
+def test_a_broken_deliverable_loses_exactly_the_criteria_it_breaks(fleet: list[Path]) -> None:
     sim = _simulate(fleet[0], "scripted")
+    setup, _, computer = load_simulation(sim)
     rubric = Rubric.model_validate_json((sim / "rubric.json").read_text())
-    os_name = json.loads((sim / "computer" / "computer.json").read_text())["policy"]["os"]
     files = sim / "computer" / "files"
-    read = tree_reader(files, os_name)
-    before = {r.id: r.score for r in ProceduralJudge(read).judge(rubric).criteria}
-    report = next(c.path for c in rubric.criteria if c.kind == "figures_match" and c.path.endswith(".docx"))
-    on_disk = files / ospath.to_physical(os_name, report)
+    read = tree_reader(files, computer.policy.os)
+
+    def judge() -> dict[str, float]:
+        """Each criterion's own score, before the file's gates scale the others."""
+        checker = ProceduralJudge(read, setup)
+        return {c.id: checker.check(c).score for c in rubric.criteria}
+
+    before = judge()
+    report = next(c.path for c in rubric.criteria if c.kind == "figures" and c.path.endswith(".docx") and before[c.id] == 1)
+    on_disk = files / ospath.to_physical(computer.policy.os, report)
     original = on_disk.read_bytes()
 
-    def after_breaking(edit) -> dict[str, float]:
+    def after_breaking(edit) -> set[str]:
         on_disk.write_bytes(original)
         edit()
-        return {r.id: r.score for r in ProceduralJudge(read).judge(rubric).criteria}
+        after = judge()
+        return {cid for cid in before if after[cid] < before[cid]}
 
-    def criteria_on_report(kinds: set[str]) -> set[str]:
-        return {c.id for c in rubric.criteria if c.path == report and c.kind in kinds and before[c.id] == 1}
+    def on_report(*kinds: str) -> set[str]:
+        return {c.id for c in rubric.criteria if c.path == report and c.kind in kinds and before[c.id] > 0}
 
-    # 1. wrong numbers: every quoted total is altered -> only figures_match falls
-    figures = {c.id: c.expect for c in rubric.criteria if c.path == report and c.kind == "figures_match"}
+    # 1. wrong numbers: every figure's last digit altered -> only the figures criteria fall
+    figures = {f.quoted for f in setup.truth.figures()}
 
     def wrong_numbers() -> None:
         doc = Document(str(on_disk))
-        for p in [*doc.paragraphs, *[p for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]]:
-            for expect in figures.values():
-                for figure in expect:
-                    if figure in p.text:
-                        wrong = figure[:-1] + str((int(figure[-1]) + 1) % 10)
-                        p.text = p.text.replace(figure, wrong)
+        cells = [p for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
+        for p in [*doc.paragraphs, *cells]:
+            for figure in figures:
+                if figure in p.text:
+                    p.text = p.text.replace(figure, figure[:-1] + str((int(figure[-1]) + 1) % 10))
         doc.save(str(on_disk))
 
-    scores = after_breaking(wrong_numbers)
-    dropped = {cid for cid in before if scores[cid] < before[cid]}
-    assert dropped == {cid for cid in figures if before[cid] == 1}
+    dropped = after_breaking(wrong_numbers)
+    assert on_report("figures") <= dropped <= on_report("figures", "revisions")
 
-    # 2. a missing section: the paragraphs under a required heading removed -> only that criterion falls
-    section = next((c for c in rubric.criteria if c.path == report and c.kind == "sections" and before[c.id] == 1), None)
-    if section is not None:
-        def drop_section() -> None:
+    # 2. a section emptied: the paragraphs under a required heading removed -> only its coverage falls
+    covered = [c for c in rubric.criteria if c.path == report and c.kind == "coverage" and before[c.id] == 1
+               and c.expect != ["sources"]]
+    if covered:
+        topic = covered[0].expect[0].split()[0][:5]
+
+        def empty_section() -> None:
             doc = Document(str(on_disk))
-            for p in doc.paragraphs:
-                if any(e in p.text.lower() for e in section.expect):
+            inside = False
+            for p in list(doc.paragraphs):
+                if p.style.name.startswith("Heading"):
+                    inside = topic in p.text.lower()
+                elif inside:
                     p._p.getparent().remove(p._p)
             doc.save(str(on_disk))
 
-        scores = after_breaking(drop_section)
-        assert {cid for cid in before if scores[cid] < before[cid]} == {section.id}
+        dropped = after_breaking(empty_section)
+        assert {c.id for c in covered if c.expect == covered[0].expect} <= dropped <= on_report("coverage", "revisions")
 
-    # 3. truncated: it no longer opens -> everything that reads it falls, presence does not
-    scores = after_breaking(lambda: on_disk.write_bytes(original[: len(original) // 2]))
-    dropped = {cid for cid in before if scores[cid] < before[cid]}
-    readers = criteria_on_report({"opens", "sections", "figures_match", "collaborator_info", "revision_made"})
-    assert dropped == readers
-    assert all(scores[c.id] == 1 for c in rubric.criteria if c.path == report and c.kind == "file_present")
+    # 3. truncated: it no longer opens -> every criterion on it falls
+    assert after_breaking(lambda: on_disk.write_bytes(original[: len(original) // 2])) == on_report(
+        "figures", "coverage", "visual", "revisions", "integrity")
     on_disk.write_bytes(original)
 
 
@@ -115,13 +124,13 @@ def test_judging_is_deterministic_offline(fleet: list[Path]) -> None:
 def test_merging_dedupes_keeps_the_union_and_weights_by_frequency() -> None:
     from synthcomp.models import Criterion
 
-    def crit(cid: str, kind: str, text: str) -> Criterion:
-        return Criterion(id=cid, text=text, deliverable="D1", kind=kind, path="C:\\a.docx")
+    def crit(cid: str, kind: str, text: str, expect: list[str]) -> Criterion:
+        return Criterion(id=cid, text=text, deliverable="D1", kind=kind, path="C:\\a.docx", expect=expect)
 
-    drafts = [Rubric(criteria=[crit("c1", "file_present", "a exists"), crit("c2", "opens", "a opens")]),
-              Rubric(criteria=[crit("c1", "file_present", "The DOCX a was delivered")]),
-              Rubric(criteria=[crit("c1", "file_present", "a exists"), crit("c2", "renders", "a renders")])]
+    drafts = [Rubric(criteria=[crit("c1", "figures", "a quotes F1", ["F1"]), crit("c2", "coverage", "a: risks", ["risks"])]),
+              Rubric(criteria=[crit("c1", "figures", "a reports F1", ["F1"])]),
+              Rubric(criteria=[crit("c1", "figures", "a quotes F1", ["F1"]), crit("c2", "coverage", "a: steps", ["next steps"])])]
     merged = merge_rubrics(drafts)
     assert [(c.kind, c.weight, c.text) for c in merged.criteria] == [
-        ("file_present", 1.0, "a exists"), ("opens", 0.333, "a opens"), ("renders", 0.333, "a renders")]
+        ("figures", 1.0, "a quotes F1"), ("coverage", 0.333, "a: risks"), ("coverage", 0.333, "a: steps")]
     assert merged.drafts == 3
