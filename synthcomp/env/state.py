@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import Field
 
-from synthcomp.models import ActivityLogEntry, Collaborator, Deliverable, Message, SimEvent, Strict, WeekPlan
+from synthcomp.models import ActivityLogEntry, Collaborator, Deliverable, Message, Review, SimEvent, Strict, WeekPlan
 
 DAYS_PER_WEEK = 5
 
@@ -56,6 +56,7 @@ class SimState(Strict):
     events: list[SimEvent] = Field(default_factory=list)
     events_delivered: list[int] = Field(default_factory=list, description="Indexes into events.")
     changed_today: list[str] = Field(default_factory=list)
+    reviews: list[Review] = Field(default_factory=list, description="Drafts sent for review and the changes asked.")
     next_message: int = 1
 
     @property

@@ -6,6 +6,9 @@ or the same as a dict) and returns the tool's result. ``end_day`` ends the episo
 (``terminated`` only when the simulated month is over); spending the day's step budget
 truncates it. The reward is 0 on ordinary steps and, at ``end_day``, the change in the
 deliverables' score since the previous day, so a month's rewards sum to the final score.
+The policy never sees the rubric or the score: ``info`` carries it only when the env is
+made with ``expose_score=True`` (for trainers' logs and debugging, never for a policy
+under evaluation).
 ``reset(seed=S)`` starts a new simulation from day 0 on the original computer (a seed
 names a simulation, so the same seed gives the same first briefing, as ``check_env``
 expects); ``reset()`` continues with the next workday, or re-briefs the current one if
@@ -27,13 +30,14 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from pydantic import TypeAdapter
 
-from synthcomp.agents.collaborators import Responder, reply_to
-from synthcomp.agents.judge import RubricScorer, Scorer
-from synthcomp.agents.rubric import build_rubric
+from synthcomp.agents.collaborators import Responder, reply_to, review_changes
+from synthcomp.agents.criteria.reading import read_deliverable
+from synthcomp.agents.criteria.revisions import digest
+from synthcomp.agents.judge import RubricScorer, Scorer, project_corpus
 from synthcomp import ospath
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.brains.procedural.rng import rng_for
-from synthcomp.computer.artifacts.extract import clear_extraction_cache, extract_text
+from synthcomp.computer.artifacts.extract import clear_extraction_cache
 from synthcomp.computer.show import load_computer
 from synthcomp.env import ENV_ID, tools  # noqa: F401 - tools registers the tools
 from synthcomp.env.briefing import briefing
@@ -45,7 +49,7 @@ from synthcomp.env.state import PendingFile, SimState, workday_date
 from synthcomp.env.tools import ToolContext
 from synthcomp.env.trajectory import TrajectoryWriter, loggable
 from synthcomp.errors import InputError, SandboxError
-from synthcomp.models import ActivityLogEntry, Message
+from synthcomp.models import ActivityLogEntry, Collaborator, Message, Review
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
 from synthcomp.workspace import sim_dir, workspace_of
@@ -77,6 +81,8 @@ class WorkdayEnv(gym.Env[str, str]):
             are copied into the user's Downloads when a reply shares them.
         scorer: scores deliverables at the end of each day; default: the procedural judge on
             a rubric merged from five drafts (without rendering, which the final judgement adds).
+        expose_score: put the running score in ``info["score"]``; off by default, since a
+            policy that sees it can probe the judge.
         responder: writes the collaborators' replies; default: the procedural ``reply_to``
             (``ClaudeCollaborators`` plays them on a model).
         render_mode: "ansi" or "rgb_array".
@@ -97,6 +103,7 @@ class WorkdayEnv(gym.Env[str, str]):
         responder: Responder | None = None,
         render_mode: str | None = None,
         seed: int = 0,
+        expose_score: bool = False,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise InputError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
@@ -109,13 +116,14 @@ class WorkdayEnv(gym.Env[str, str]):
         self.days, self.step_budget, self.render_mode, self.seed_value = days, step_budget, render_mode, seed
         self.run_dir = Path(run_dir) if run_dir else sim_dir(workspace_of(self.computer_dir),
                                                              f"env-{self.computer.id}-{secrets.token_hex(3)}")
-        self.setup = setup or procedural_setup(self.computer, seed, days=days)
+        self.setup = setup or procedural_setup(self.computer, self._read_original, seed, days=days)
         self.private_dir = Path(private_dir) if private_dir else self.run_dir / "private"
         if private_dir is None:
             write_private_files(self.setup, self.computer, self.private_dir)
         self.responder: Responder = responder or reply_to
-        self.scorer = scorer or RubricScorer(build_rubric(
-            self.setup.deliverables, self.setup.collaborators, self._read_original, seed=seed))
+        self.expose_score = expose_score
+        self.scorer = scorer or RubricScorer(self.setup, seed, project_corpus(
+            self.computer, self._read_original, self.setup))
         if self.spec is None:  # constructed directly: same spec as gymnasium.make gives
             self.spec = gym.spec(ENV_ID)
         self.observation_space = AnyText(MAX_TEXT)
@@ -253,7 +261,7 @@ class WorkdayEnv(gym.Env[str, str]):
         """Judge the deliverables, log the day, advance the clock; returns the reward."""
         state, sandbox = self.state, self.sandbox
         assert state is not None and sandbox is not None
-        score = self.scorer.score(sandbox, state.deliverables)
+        score = self.scorer.score(sandbox, state)
         reward = round(score - state.score, 6)
         state.log.append(ActivityLogEntry(
             day=state.day, date=f"{state.today:%Y-%m-%d}", summary=summary, steps=state.steps_today,
@@ -269,24 +277,43 @@ class WorkdayEnv(gym.Env[str, str]):
         return day + timedelta(minutes=5 * self.state.steps_today)
 
     def _on_message(self, message: Message) -> None:
-        """Schedule the collaborator's reply; attached drafts are read so feedback is concrete."""
+        """Schedule the collaborator's reply; an attached draft of a deliverable is reviewed
+        (the version seen and the changes asked are kept for the judge)."""
         state, sandbox = self.state, self.sandbox
         assert state is not None and sandbox is not None
         collaborator = next(c for c in state.collaborators if c.name == message.to)
-        drafts = []
+        changes = None
         for path in message.attachments:
-            try:
-                drafts.append(extract_text(ospath.extension(path), sandbox.read_bytes(path)))
-            except Exception:  # an unreadable draft is simply feedback-less
-                continue
+            review = self._review(path, collaborator)
+            if review is not None:
+                changes = [*(changes or []), *review.changes]
+                state.reviews.append(review)
         reply = self.responder(message, collaborator, state.day, state.new_message_id(),
-                                 rng_for(self.seed_value, "reply", message.id), draft_texts=drafts)
+                               rng_for(self.seed_value, "reply", message.id), changes=changes)
         downloads = self.computer.policy.default_paths["downloads"]
         dests = [ospath.join(self.computer.policy.os, downloads, name) for name in reply.shared]
         reply.message.attachments = dests
         state.pending_files += [PendingFile(deliver_day=reply.message.deliver_day, name=n, dest=d)
                                 for n, d in zip(reply.shared, dests)]
         state.inbox.append(reply.message)
+
+    def _review(self, path: str, reviewer: Collaborator) -> Review | None:
+        """The reviewer's reading of an attached deliverable output; None for other files."""
+        assert self.state is not None and self.sandbox is not None
+        deliverable = next((d for d in self.state.deliverables for o in d.outputs
+                            if o.path.lower() == path.lower()), None)
+        project = self.setup.truth.project_of(deliverable.id) if deliverable else None
+        if deliverable is None or project is None:
+            return None
+        try:
+            draft = read_deliverable(path, self.sandbox.read_bytes(path))
+        except Exception:  # an unreadable draft gets no review
+            return None
+        if draft.text is None:
+            return None
+        held = [f for f in project.figures if f.holder == reviewer.name]
+        return Review(path=path, reviewer=reviewer.name, day=self.state.day, digest=digest(draft.text),
+                      changes=review_changes(draft, reviewer, held, project))
 
     def _deliver_morning_post(self) -> int:
         """Files shared in replies land in Downloads; collaborators' mid-month changes arrive.
@@ -319,7 +346,7 @@ class WorkdayEnv(gym.Env[str, str]):
             "steps_left": max(0, self.step_budget - state.steps_today),
             "inbox_unread": sum(1 for m in state.inbox if m.deliver_day <= day and not m.read),
             "files_changed": files_changed, "tool": tool, "tool_error": tool_error,
-            "duration_ms": round(duration_ms, 3), "score": state.score,
+            "duration_ms": round(duration_ms, 3), **({"score": state.score} if self.expose_score else {}),
         }
 
     # ------------------------------------------------------------------ extras

@@ -1,7 +1,9 @@
 """Policies: what picks the work agent's tool calls (DESIGN.md, "Env contract").
 
 ``Policy`` (base.py) is the contract; ``ScriptedPolicy`` (scripted.py) is the offline
-deterministic baseline and ``RandomPolicy`` (random_policy.py) the floor and fuzzer.
+deterministic baseline and ``RandomPolicy`` (random_policy.py) the floor and fuzzer;
+gamers.py holds the policies that try to win without working (lorem, gamer, template,
+parrot, copy), the judge's sparring partners.
 Build one by name with ``policy_by_name("scripted", seed=0)`` or from a typed config
 (``TypeAdapter(PolicyConfig).validate_python({"type": "random", "seed": 3})``).
 """
@@ -9,10 +11,12 @@ Build one by name with ``policy_by_name("scripted", seed=0)`` or from a typed co
 from synthcomp.policies.base import (
     POLICY_NAMES, Policy, PolicyConfig, RandomPolicyConfig, ScriptedPolicyConfig, policy_by_name,
 )
+from synthcomp.policies.gamers import CopyPolicy, GamerPolicy, LoremPolicy, ParrotPolicy, TemplatePolicy
 from synthcomp.policies.random_policy import RandomPolicy
 from synthcomp.policies.scripted import ScriptedPolicy
 
 __all__ = [
-    "POLICY_NAMES", "Policy", "PolicyConfig", "RandomPolicy", "RandomPolicyConfig", "ScriptedPolicy",
-    "ScriptedPolicyConfig", "policy_by_name",
+    "POLICY_NAMES", "CopyPolicy", "GamerPolicy", "LoremPolicy", "ParrotPolicy", "Policy", "PolicyConfig",
+    "RandomPolicy", "RandomPolicyConfig", "ScriptedPolicy", "ScriptedPolicyConfig", "TemplatePolicy",
+    "policy_by_name",
 ]

@@ -28,16 +28,26 @@ MAX_CATEGORIES = 10
 
 def _key_figures_section(brief: Brief, table: DataTable) -> dict[str, Any]:
     totals = table.totals()
-    quoted = "; ".join(f"total {c.lower()} {format_total(k, v, brief.currency)}" for c, k, v in totals)
     name = file_name(table.source)
     where = f"the '{table.name}' sheet of {name}" if name.lower().endswith(".xlsx") else name
     return {
         "heading": f"Key figures: {file_name(table.source).rsplit('.', 1)[0]}"[:120],
-        "paragraphs": [f"Source: {file_name(table.source)}. The figures below are the totals of {where} "
-                       f"({len(table.rows)} rows): {quoted}."],
-        "table": {"columns": ["Measure", "Total", "Source file"],
-                  "rows": [[c, format_total(k, v, brief.currency), file_name(table.source)] for c, k, v in totals]},
+        "paragraphs": [f"The figures below were computed from the {len(table.rows)} rows of {where}. Amounts and "
+                       "counts are the totals of the rows, while rates and measures are their averages, which is "
+                       "how the workbook's own Total row treats them."],
+        "table": {"columns": ["Measure", "Total or average", "Source file"],
+                  "rows": [[t.column, t.quoted, name] for t in totals]},
     }
+
+
+def _stated_section(brief: Brief) -> dict[str, Any] | None:
+    stated = brief.stated_figures()
+    if not stated:
+        return None
+    return {"heading": "Figures from collaborators",
+            "paragraphs": ["These figures are not in the project files; they were given by the people who hold "
+                           "them and are quoted as they gave them."],
+            "table": {"columns": ["Measure", "Value", "Given by"], "rows": [list(s) for s in stated]}}
 
 
 def _breakdown_section(brief: Brief, table: DataTable) -> dict[str, Any] | None:
@@ -49,8 +59,9 @@ def _breakdown_section(brief: Brief, table: DataTable) -> dict[str, Any] | None:
     rows = [[key, *[format_total(kinds[j], v, brief.currency) for j, v in zip(numeric, values)]] for key, values in groups]
     return {
         "heading": f"Breakdown by {table.columns[0].lower()}",
-        "paragraphs": [f"Totals per {table.columns[0].lower()} (source: {file_name(table.source)}); the largest "
-                       f"{names[0].lower()} is {max(groups, key=lambda g: g[1][0])[0]}."],
+        "paragraphs": [f"The table breaks the figures down by {table.columns[0].lower()} (source: "
+                       f"{file_name(table.source)}). The highest {names[0].lower()} is at "
+                       f"{max(groups, key=lambda g: g[1][0])[0]}."],
         "table": {"columns": [table.columns[0], *names], "rows": rows[:MAX_ROWS]},
     }
 
@@ -65,6 +76,11 @@ def _source_bullets(brief: Brief) -> list[str]:
                 detail += " (shared by a collaborator)"
             if note.tables and note.ext in {"xlsx", "csv", "tsv"}:
                 detail += "; " + ", ".join(f"{t.name} ({len(t.rows)} rows)" for t in note.tables[:4])
+                columns = [t.column for table in note.tables[:1] for t in table.totals()]
+                if columns:
+                    detail += "; gave " + ", ".join(columns[:6])
+            if note.shared and note.tables:
+                detail += "; lists " + ", ".join(r[0] for r in note.tables[0].rows[:4] if r)
             if note.figures:
                 detail += "; reports " + ", ".join(f"{m} {v}" for m, v in note.figures[:3])
             bullets.append(f"{name}: {detail}")
@@ -77,13 +93,32 @@ def _inputs(brief: Brief) -> list[str]:
     return [*brief.facts(), *brief.comments(), *[f"{s}: asked for {q}" for s, q in brief.requests()]][:24]
 
 
+def _summary(brief: Brief) -> list[str]:
+    """The executive summary in the report's own words: what it is, what the figures say,
+    what collaborators confirmed and what is still open."""
+    d = brief.deliverable
+    paragraphs = [f"This {'revised ' if brief.revision else ''}report covers {d.title}. {brief.headline()}"]
+    stated = brief.stated_figures()
+    if stated:
+        paragraphs.append(" ".join(f"{who} confirmed the {label.lower()} at {value}." for label, value, who in stated))
+    status = (f"Inputs are still awaited from {', '.join(brief.awaiting)}, so some figures may change before the "
+              "final version." if brief.awaiting else
+              "All the inputs that were requested have been received and are reflected in this version.")
+    paragraphs.append(f"{status} The sections below set out the figures, the risks we see and the steps that are "
+                      "needed to finish the work.")
+    return paragraphs
+
+
+def _with_intro(heading: str, intro: str, bullets: list[str]) -> dict[str, Any]:
+    return {"heading": heading, "paragraphs": [intro], "bullets": bullets}
+
+
 def report_spec(brief: Brief) -> dict[str, Any]:
     """A DOCX/PDF status report (see the module docstring for its sections)."""
     d = brief.deliverable
     tables = brief.data_tables()
-    highlights = [f"{m}: {q} (source: {s})" for m, q, _, s in brief.key_figures()[:4]] + brief.facts()[:4]
     sections: list[dict[str, Any]] = [
-        {"heading": "Executive summary", "paragraphs": [f"{d.outcome} {brief.headline()}"], "bullets": highlights},
+        {"heading": "Executive summary", "paragraphs": _summary(brief)},
         {"heading": "Purpose", "paragraphs": [
             d.outcome,
             f"This {'revised ' if brief.revision else ''}report draws on "
@@ -93,6 +128,8 @@ def report_spec(brief: Brief) -> dict[str, Any]:
     if brief.builds_on:
         sections[-1]["paragraphs"].append("It builds on " + "; ".join(f"{x.id} ({x.title})" for x in brief.builds_on) + ".")
     sections += [_key_figures_section(brief, t) for t in tables]
+    if stated := _stated_section(brief):
+        sections.append(stated)
     if tables and (breakdown := _breakdown_section(brief, tables[0])):
         sections.append(breakdown)
     quoted = brief.quoted_figures()
@@ -100,8 +137,10 @@ def report_spec(brief: Brief) -> dict[str, Any]:
         sections.append({"heading": "Key figures", "paragraphs": ["Figures as quoted in the project documents."],
                          "table": {"columns": ["Measure", "Value", "Source file"], "rows": [list(q) for q in quoted[:12]]}})
     sections += [
-        {"heading": "Risks and issues", "bullets": brief.risks()},
-        {"heading": "Recommendations", "bullets": brief.recommendations()},
+        _with_intro("Risks and issues", "These are the risks that could change the figures or the timing of this "
+                    "work, with the evidence for each of them.", brief.risks()),
+        _with_intro("Recommendations", "We recommend the following actions, based on the figures above and on what "
+                    "the collaborators told us.", brief.recommendations()),
         {"heading": "Sources reviewed", "bullets": _source_bullets(brief)},
     ]
     inputs = _inputs(brief)
@@ -116,7 +155,8 @@ def report_spec(brief: Brief) -> dict[str, Any]:
         changes += [f"Quoted the figures from {r.sender}" for r in brief.replies if r.facts][:6]
         sections.append({"heading": "Changes in this version", "bullets": list(dict.fromkeys(changes)) or [
             "Refreshed the figures and inputs"]})
-    sections.append({"heading": "Next steps", "bullets": brief.next_steps()})
+    sections.append(_with_intro("Next steps", "The work that remains is listed below, each step with the person "
+                                "who owns it.", brief.next_steps()))
     label = d.title.split(":", 1)[1].strip() if ":" in d.title else "status report"
     subtitle = f"{label[:1].upper()}{label[1:]} - {brief.date}" + (" (revised)" if brief.revision else "")
     return {"title": d.title, "subtitle": subtitle, "sections": sections}
@@ -150,8 +190,7 @@ def _typed_columns(brief: Brief, table: DataTable) -> list[dict[str, str]]:
     columns = []
     for name, kind in zip(table.columns, table.kinds()):
         if kind == "currency":
-            columns.append({"name": f"{name} ({brief.currency})" if brief.currency else name,
-                            "type": "currency" if brief.currency else "number"})
+            columns.append({"name": name, "type": "currency"})
         else:
             columns.append({"name": name or "Column", "type": kind})
     return columns
@@ -182,10 +221,14 @@ def workbook_spec(brief: Brief) -> dict[str, Any]:
                     {"name": "As quoted", "type": "text"}, {"name": "Source file", "type": "text"}]
     if figures := brief.key_figures():
         sheets.append({"name": _sheet_name("Key figures", used), "columns": text_columns,
-                       "rows": [[m, v, q, s] for m, q, v, s in figures]})
+                       "rows": [[t.column, t.value, t.quoted, s] for t, s in figures]})
     elif quoted := brief.quoted_figures():
         sheets.append({"name": _sheet_name("Quoted figures", used), "columns": text_columns,
                        "rows": [[m, parse_number(v), v, s] for m, v, s in quoted]})
+    if stated := brief.stated_figures():
+        sheets.append({"name": _sheet_name("Collaborator figures", used), "rows": [list(s) for s in stated],
+                       "columns": [{"name": "Measure", "type": "text"}, {"name": "Value", "type": "text"},
+                                   {"name": "Given by", "type": "text"}]})
     inputs = [[r.sender, r.day + 1, kind, line] for r in brief.replies
               for kind, lines in (("fact", r.facts), ("request", r.requests), ("comment", r.comments)) for line in lines]
     if inputs:
@@ -205,10 +248,10 @@ def workbook_spec(brief: Brief) -> dict[str, Any]:
 def deck_spec(brief: Brief) -> dict[str, Any]:
     """A PPTX briefing: objective, key figures, a chart of the first table, risks, inputs, next steps."""
     d = brief.deliverable
-    slides: list[dict[str, Any]] = [{"title": "Executive summary", "bullets": [d.outcome, brief.headline()]}]
+    slides: list[dict[str, Any]] = [{"title": "Executive summary", "bullets": _summary(brief)}]
     if figures := brief.key_figures():
-        slides.append({"title": "Key figures", "table": {"columns": ["Measure", "Total", "Source file"],
-                                                           "rows": [[m, q, s] for m, q, _, s in figures[:8]]}})
+        slides.append({"title": "Key figures", "table": {"columns": ["Measure", "Total or average", "Source file"],
+                                                           "rows": [[t.column, t.quoted, s] for t, s in figures[:8]]}})
     elif quoted := brief.quoted_figures():
         slides.append({"title": "Key figures", "table": {"columns": ["Measure", "Value", "Source file"],
                                                            "rows": [list(q) for q in quoted[:8]]}})
@@ -222,6 +265,9 @@ def deck_spec(brief: Brief) -> dict[str, Any]:
                            "notes": f"Source: {file_name(table.source)}",
                            "chart": {"title": metric, "categories": [k for k, _ in groups],
                                      "series": [{"name": metric, "values": [round(v[0], 2) for _, v in groups]}]}})
+    if stated := brief.stated_figures():
+        slides.append({"title": "Figures from collaborators", "table": {"columns": ["Measure", "Value", "Given by"],
+                                                                         "rows": [list(s) for s in stated[:8]]}})
     slides += [{"title": "Risks and issues", "bullets": brief.risks()[:5]},
                {"title": "Recommendations", "bullets": brief.recommendations()[:5]},
                {"title": "Sources", "bullets": _source_bullets(brief)[:6]}]
@@ -249,9 +295,9 @@ def text_output(brief: Brief, artifact_type: str) -> str:
     if artifact_type == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Measure", "Total", "Source file"])
-        for m, _, v, s in brief.key_figures():
-            writer.writerow([m, f"{v:.2f}", s])
+        writer.writerow(["Measure", "Total or average", "Source file"])
+        for t, s in brief.key_figures():
+            writer.writerow([t.column, t.quoted, s])
         for m, v, s in brief.quoted_figures() if not brief.key_figures() else []:
             writer.writerow([m, v, s])
         return buffer.getvalue()

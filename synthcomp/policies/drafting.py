@@ -16,10 +16,13 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from synthcomp.models import Deliverable
-from synthcomp.policies.observations import DataTable, format_total
+from synthcomp.measures import how_to_total
+from synthcomp.policies.observations import DataTable, Total
 
 MAX_TABLES = 3
 STANDARD_TOPICS = ("summary", "risk", "next step", "recommendation", "source")
+_STATED = re.compile(r"\bthe (?P<label>[a-z][a-z ,'-]{2,60}?) for .{2,120}? is (?P<value>[A-Z]{3} [\d,]+(?:\.\d+)?|[\d,]+(?:\.\d+)?)",
+                     re.I)
 """What every report already covers: requests about these need no new section."""
 
 
@@ -95,10 +98,21 @@ class Brief:
                 unique.append(table)
         return unique[:MAX_TABLES]
 
-    def key_figures(self) -> list[tuple[str, str, float, str]]:
-        """(measure, quoted total, value, source name) for every numeric column of the data tables."""
-        return [(column, format_total(kind, total, self.currency), total, file_name(table.source))
-                for table in self.data_tables() for column, kind, total in table.totals()]
+    def key_figures(self) -> list[tuple[Total, str]]:
+        """(total, source name) for every numeric column of the data tables."""
+        return [(total, file_name(table.source)) for table in self.data_tables() for total in table.totals()]
+
+    def stated_figures(self) -> list[tuple[str, str, str]]:
+        """(label, value as stated, who stated it) for figures collaborators gave in a sentence
+        such as 'The approved budget for Harbour Survey is EUR 12,480.00.'"""
+        out, seen = [], set()
+        for r in self.replies:
+            for fact in r.facts:
+                match = _STATED.search(fact)
+                if match and match.group("label").lower() not in seen:
+                    seen.add(match.group("label").lower())
+                    out.append((match.group("label")[:1].upper() + match.group("label")[1:], match.group("value"), r.sender))
+        return out
 
     def quoted_figures(self) -> list[tuple[str, str, str]]:
         """(measure, value, source name) that documents among the sources quote."""
@@ -126,7 +140,8 @@ class Brief:
     def headline(self) -> str:
         figures = self.key_figures()[:3]
         if figures:
-            return "The latest figures give " + "; ".join(f"total {m.lower()} {q} ({s})" for m, q, _, s in figures) + "."
+            return "The latest figures give " + "; ".join(
+                f"{t.word} {t.column.lower()} {t.quoted} ({s})" for t, s in figures) + "."
         quoted = self.quoted_figures()[:3]
         if quoted:
             return "The project documents report " + "; ".join(f"{m.lower()} {v} ({s})" for m, v, s in quoted) + "."
@@ -143,12 +158,18 @@ class Brief:
         tables = self.data_tables()
         if tables:
             table, groups = tables[0], tables[0].by_group()
-            numeric = table.numeric_columns()
-            total = sum(v[0] for _, v in groups) if groups and numeric else 0
+            summed = [i for i, j in enumerate(table.numeric_columns()) if how_to_total(table.columns[j]) == "sum"]
+            total = sum(v[summed[0]] for _, v in groups) if groups and summed else 0
             if total > 0 and len(groups) >= 2:
-                top = max(groups, key=lambda g: g[1][0])
-                risks.append(f"Concentration: {top[0]} accounts for {top[1][0] / total:.0%} of total "
-                             f"{table.columns[numeric[0]].lower()} in {file_name(table.source)}.")
+                top = max(groups, key=lambda g: g[1][summed[0]])
+                column = table.columns[table.numeric_columns()[summed[0]]]
+                risks.append(f"Concentration: {top[0]} accounts for {top[1][summed[0]] / total:.0%} of the "
+                             f"{column.lower()} recorded in {file_name(table.source)}, so a change there moves the total.")
+            elif len(groups) >= 2 and table.numeric_columns():
+                column = table.columns[table.numeric_columns()[0]]
+                spread = sorted(groups, key=lambda g: g[1][0])
+                risks.append(f"Spread: the {column.lower()} varies between {spread[0][0]} and {spread[-1][0]}, "
+                             "so the average hides differences that need a closer look.")
         failed = [file_name(n.path) for n in self.sources if n.status == "failed" and not n.shared]
         if failed:
             risks.append(f"Source files that could not be read are not reflected: {', '.join(failed)}.")
@@ -156,6 +177,9 @@ class Brief:
             risks.append(f"Inputs still awaited from {', '.join(self.awaiting)}; figures may change.")
         if deadline := self.deadline():
             risks.append(f"Timing: {deadline}")
+        for label, value, who in self.stated_figures()[:2]:
+            risks.append(f"The {label.lower()} of {value} rests on {who}'s figure; if it changes, the plan "
+                         "changes with it.")
         return risks or ["No material risks found in the source data; the figures reconcile with the documents."]
 
     def recommendations(self) -> list[str]:
@@ -164,17 +188,26 @@ class Brief:
         if tables and tables[0].numeric_columns() and len(groups := tables[0].by_group()) >= 2:
             metric = tables[0].columns[tables[0].numeric_columns()[0]].lower()
             hi, lo = max(groups, key=lambda g: g[1][0]), min(groups, key=lambda g: g[1][0])
-            recs.append(f"Review {lo[0]} (lowest {metric}) against {hi[0]} (highest) before the next period.")
+            recs.append(f"Review {lo[0]} against {hi[0]} before the next period, because {lo[0]} has the lowest "
+                        f"{metric} in the data and {hi[0]} the highest.")
         if any("budget" in f.lower() for r in self.replies for f in r.facts):
-            recs.append("Reconcile the approved budget with the totals in this report.")
-        recs.append("Keep the analysis workbook as the single source for the figures quoted here.")
+            recs.append("Reconcile the approved budget with the totals in this report before it is signed off.")
+        recs.append("Keep the analysis workbook as the single source for the figures quoted here, so that later "
+                    "versions stay consistent with each other.")
+        if self.awaiting:
+            recs.append(f"Agree a date with {', '.join(self.awaiting)} for the missing inputs, so that the final "
+                        "version is not delayed.")
         return recs
 
     def next_steps(self) -> list[str]:
         d, me = self.deliverable, self.author
         people = d.collaborators or self.awaiting
-        steps = [f"Confirm the figures with {people[0]} - owner: {people[0]}" if people else
-                 f"Confirm the figures against the source files - owner: {me}"]
+        names = self.measure_names()
+        stated = [label for label, _, _ in self.stated_figures()]
+        named = [*dict.fromkeys([*names[:2], *stated[:1]])]
+        what = "the " + ", the ".join(n.lower() for n in named) + " and the other figures" if named else "the figures"
+        steps = [f"Confirm {what} with {people[0]} - owner: {people[0]}" if people else
+                 f"Confirm {what} against the source files - owner: {me}"]
         if self.awaiting:
             steps.append(f"Follow up on the inputs requested from {', '.join(self.awaiting)} - owner: {me}")
         if self.revision:
@@ -204,8 +237,19 @@ class Brief:
                 out.append((heading, bullets, sender))
         return out
 
+    def measure_names(self) -> list[str]:
+        """The names of the figures this brief reports (the data's measures, then the stated ones)."""
+        from synthcomp.measures import name_of
+
+        return [*dict.fromkeys([*(name_of(t.column) for t, _ in self.key_figures()),
+                                *(label for label, _, _ in self.stated_figures())])]
+
     def lessons(self) -> list[str]:
-        lessons = ["Asking collaborators for their figures in the first week avoided rework later in the month."]
+        measures = self.measure_names()
+        asked = f"the {measures[-1].lower()}" if measures else "their figures"
+        lessons = [f"Asking collaborators for {asked} in the first week avoided rework later in the month.",
+                   "Sending a draft for review early meant that comments could be handled while there was still "
+                   "time to act on them."]
         names = [file_name(n.path) for n in self.sources if not n.shared]
         if len(names) > 1:
             lessons.append(f"The project files exist in several versions; the latest was used ({names[-1]}).")

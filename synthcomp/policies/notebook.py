@@ -52,6 +52,13 @@ def names_of(d: Deliverable) -> set[str]:
     return names
 
 
+def _file_about(path: str, d: Deliverable) -> bool:
+    """Whether a shared file's name names the deliverable's project ('Harbour_Survey_figures_Ana.xlsx')."""
+    name = re.sub(r"[_\-\s]+", " ", re.split(r"[\\/]", path)[-1].lower())
+    start = " ".join(re.sub(r"[_\-\s]+", " ", project(d)).split()[:3])
+    return bool(start) and name.startswith(start)
+
+
 def ordered(deliverables: list[Deliverable]) -> list[Deliverable]:
     """Dependencies first (a stable topological order; a cycle falls back to the given order)."""
     ids = {d.id for d in deliverables}
@@ -133,8 +140,8 @@ class Month:
                           comments=parts.comments if mine else [], requests=parts.requests if mine else [])
             if reply.facts or reply.comments or reply.requests:
                 self.replies[d.id].append(reply)
-            if mine:
-                for path in message.attachments:
+            for path in message.attachments:
+                if _file_about(path, d) if any(_file_about(path, x) for x in self.deliverables) else mine:
                     self.sources.setdefault(path, SourceNote(path=path, shared=True))
                     if path not in self.shared[d.id]:
                         self.shared[d.id].append(path)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from synthcomp import measures
+
 ColumnKind = Literal["text", "date", "int", "number", "currency"]
 
 _NUMBER = re.compile(r"^(?P<cur>[A-Z]{3} |[$€£¥₹])?(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)$")
@@ -32,6 +34,20 @@ def parse_number(text: str) -> float | None:
         return float(match.group("num").replace(",", ""))
     except ValueError:
         return None
+
+
+@dataclass
+class Total:
+    """A column's total as a report quotes it."""
+
+    column: str
+    how: measures.Aggregation
+    value: float
+    quoted: str
+
+    @property
+    def word(self) -> str:
+        return "total" if self.how == "sum" else "average"
 
 
 @dataclass
@@ -54,8 +70,8 @@ class DataTable:
                 kinds.append("date")
             elif all(parse_number(v) is not None for v in values):
                 integral = all("." not in v for v in values)
-                if "(" not in name and "%" not in name:
-                    kinds.append("currency")  # a money column carries no unit in its header
+                if measures.currency_of(name):
+                    kinds.append("currency")  # 'Contract value (EUR)'
                 else:
                     kinds.append("int" if integral else "number")
             else:
@@ -65,27 +81,37 @@ class DataTable:
     def numeric_columns(self) -> list[int]:
         return [j for j, kind in enumerate(self.kinds()) if kind in {"int", "number", "currency"}]
 
-    def totals(self) -> list[tuple[str, ColumnKind, float]]:
-        """(column, kind, sum) for every numeric column."""
-        kinds = self.kinds()
+    def column_values(self, j: int) -> list[float]:
+        return [v for row in self.rows if j < len(row) and (v := parse_number(row[j])) is not None]
+
+    def totals(self) -> list[Total]:
+        """Every numeric column's total: summed for amounts and counts, averaged for rates and
+        measures (its label says which), quoted as the column's values are."""
         out = []
         for j in self.numeric_columns():
-            total = sum(parse_number(row[j]) or 0.0 for row in self.rows if j < len(row))
-            out.append((self.columns[j], kinds[j], round(total, 6)))
+            column, values = self.columns[j], self.column_values(j)
+            how = measures.how_to_total(column)
+            currency = measures.currency_of(column)
+            decimals = measures.decimals_for(values, how, currency)
+            value = round(measures.total(values, how), decimals)
+            out.append(Total(column=column, how=how, value=value, quoted=measures.quote(value, decimals, currency)))
         return out
 
     def by_group(self) -> list[tuple[str, list[float]]]:
-        """Sums of the numeric columns per value of the first column, sorted by that value."""
+        """Totals of the numeric columns per value of the first column (sums or means, as
+        :meth:`totals`), sorted by that value."""
         numeric = self.numeric_columns()
-        groups: dict[str, list[float]] = {}
+        hows = [measures.how_to_total(self.columns[j]) for j in numeric]
+        groups: dict[str, list[list[float]]] = {}
         for row in self.rows:
             if not row or not row[0].strip():
                 continue
-            acc = groups.setdefault(row[0].strip(), [0.0] * len(numeric))
+            acc = groups.setdefault(row[0].strip(), [[] for _ in numeric])
             for i, j in enumerate(numeric):
-                if j < len(row):
-                    acc[i] += parse_number(row[j]) or 0.0
-        return [(key, [round(v, 6) for v in values]) for key, values in sorted(groups.items())]
+                if j < len(row) and (v := parse_number(row[j])) is not None:
+                    acc[i].append(v)
+        return [(key, [round(measures.total(v, how), 6) for v, how in zip(values, hows)])
+                for key, values in sorted(groups.items())]
 
 
 def format_total(kind: ColumnKind, value: float, currency: str = "") -> str:

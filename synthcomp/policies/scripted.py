@@ -375,7 +375,7 @@ def _minimal_spec(kind: str, brief: Brief) -> dict[str, Any]:
     d = brief.deliverable
     lines = [d.outcome, brief.headline()]
     if kind == "xlsx":
-        rows = [[m, v] for m, _, v, _ in brief.key_figures()] or [["(no figures)", 0]]
+        rows = [[t.column, t.value] for t, _ in brief.key_figures()] or [["(no figures)", 0]]
         return {"title": d.title, "sheets": [{"name": "Key figures", "columns": [
             {"name": "Measure", "type": "text"}, {"name": "Total", "type": "number"}], "rows": rows}]}
     if kind == "pptx":

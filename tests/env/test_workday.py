@@ -154,7 +154,9 @@ def test_rewards_sum_to_the_final_score_and_the_month_terminates(computers: dict
             _, info = env.reset()
             output = info["objectives"][0]["outputs"][0]
             if day == 1:
-                spec = {"sections": [{"heading": "Status", "paragraphs": ["On track. " * 40]}]}
+                spec = {"sections": [{"heading": "Status", "paragraphs": [
+                    "The work is on track for the date we agreed.", "The figures are being checked with the owners."],
+                    "table": {"columns": ["Item", "State"], "rows": [["Data", "read"], ["Draft", "written"]]}}]}
                 if output["artifact_type"] == "docx":
                     env.step({"tool": "create_document", "args": {"path": output["path"], "kind": "docx", "spec": spec}})
             _, reward, terminated, truncated, info = env.step({"tool": "end_day", "args": {"summary": f"day {day}"}})
@@ -226,3 +228,14 @@ def test_same_seed_and_actions_give_the_same_observations_and_rewards(computers:
                 trace.append((obs, reward, terminated, truncated, {k: v for k, v in info.items() if k != "duration_ms"}))
             runs.append(trace)
     assert runs[0] == runs[1]
+
+
+def test_the_policy_never_sees_the_score_unless_a_trainer_asks(computers: dict[str, Path], tmp_path: Path) -> None:
+    with WorkdayEnv(computers["windows"], sandbox="fake", days=2, run_dir=tmp_path / "a") as env:
+        _, info = env.reset()
+        _, _, _, _, info = env.step({"tool": "end_day", "args": {"summary": "done"}})
+        assert "score" not in info and "rubric" not in json.dumps(info)
+    with WorkdayEnv(computers["windows"], sandbox="fake", days=2, run_dir=tmp_path / "b", expose_score=True) as env:
+        env.reset()
+        _, reward, _, _, info = env.step({"tool": "end_day", "args": {"summary": "done"}})
+        assert info["score"] == env.state.score == reward

@@ -13,6 +13,7 @@ import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
+from synthcomp.ospath import tree_reader
 from synthcomp.policies import Policy
 from synthcomp.workspace import computer_dirs
 
@@ -40,6 +41,8 @@ class Day:
     info: dict[str, Any] = field(default_factory=dict)
     start: dict[str, Any] = field(default_factory=dict)
     """The reset info."""
+    score: float = 0.0
+    """The rubric score after the day, read from the env's state (the policy never sees it)."""
 
 
 def play_day(env: gym.Env, policy: Policy, max_steps: int = 1000) -> Day:
@@ -58,6 +61,7 @@ def play_day(env: gym.Env, policy: Policy, max_steps: int = 1000) -> Day:
         day.ended = info["tool"] == "end_day" and not info["tool_error"]
         if terminated or truncated or day.ended:
             day.terminated, day.truncated = terminated, truncated
+            day.score = env.unwrapped.state.score
             return day
     raise AssertionError(f"the day did not end within {max_steps} steps")
 
@@ -73,7 +77,8 @@ def make_env(tmp_path: Path) -> Callable[..., gym.Env]:
 
     def make(computer: Path, sandbox: str = "fake", days: int = 3, step_budget: int = 150, **kwargs: Any) -> gym.Env:
         run_dir = tmp_path / f"run-{len(made)}"
-        setup = procedural_setup(load_computer(computer), 0, days=days)
+        loaded = load_computer(computer)
+        setup = procedural_setup(loaded, tree_reader(computer / "files", loaded.policy.os), 0, days=days)
         write_private_files(setup, load_computer(computer), run_dir / "private")
         env = gym.make("synthcomp/Workday-v0", computer=computer, sandbox=sandbox, days=days, step_budget=step_budget,
                        run_dir=run_dir, setup=setup, private_dir=run_dir / "private", **kwargs)

@@ -43,13 +43,14 @@ def test_report_quotes_the_source_totals() -> None:
     spec = report_spec(_brief())
     content = DocumentContent.model_validate({**spec, "author": "Ana"})
     text = _text(spec)
-    for quoted in ("73.40", "INR 200.00", "2,299,600"):
+    for quoted in ("24.47", "INR 200.00", "2,299,600"):  # the open rate averaged, spend and visits summed
         assert quoted in text
+    assert "73.40" not in text
     headings = [s.heading for s in content.sections]
     assert headings[:4] == ["Executive summary", "Purpose", "Key figures: Sales", "Breakdown by item"]
     assert {"Risks and issues", "Recommendations", "Sources reviewed", "Next steps"} <= set(headings)
     assert all("owner:" in b for b in content.sections[-1].bullets)
-    assert "Inputs were requested from Ana Lima" in text
+    assert "Inputs were requested from Ana Lima" in text and "still awaited from Ana Lima" in text
     assert "gone.pdf: could not be read (No such file)" in text
 
 
@@ -60,7 +61,9 @@ def test_revision_quotes_replies_and_adds_requested_sections() -> None:
     content = DocumentContent.model_validate({**spec, "author": "Ana"})
     headings = [s.heading for s in content.sections]
     assert headings[0] == "Executive summary" and headings.count("Executive summary") == 1
-    assert "Ana Lima: The approved budget for Harbour survey is INR 12,500.00." in content.sections[0].bullets
+    assert "Ana Lima confirmed the approved budget at INR 12,500.00." in content.sections[0].paragraphs
+    stated = next(s for s in content.sections if s.heading == "Figures from collaborators")
+    assert stated.table.rows == [["Approved budget", "INR 12,500.00", "Ana Lima"]]
     assert {"Lessons learned", "A glossary", "Changes in this version"} <= set(headings)
     assert "(revised)" in content.subtitle
     deck = DeckContent.model_validate({**deck_spec(_brief(revision=1, replies=[reply])), "author": "Ana"})
@@ -75,7 +78,7 @@ def test_workbook_has_typed_columns_and_total_rows() -> None:
     assert book.sheets[3].rows == [["Ana Lima", 2, "fact", "fact"]]
     data = book.sheets[0]
     assert [c.type for c in data.columns] == ["text", "date", "number", "currency", "int"]
-    assert data.columns[3].name == "Cost per click (INR)" and data.total_row
+    assert data.columns[3].name == "Spend (INR)" and data.total_row
     assert data.rows[0] == ["Display", "2024-08-26", 24.1, 137.65, 1886458]
     assert book.sheets[1].total_row and book.sheets[1].rows[0][0] == "Display"
 
@@ -83,7 +86,7 @@ def test_workbook_has_typed_columns_and_total_rows() -> None:
 def test_deck_has_a_chart_of_the_first_table() -> None:
     deck = DeckContent.model_validate({**deck_spec(_brief()), "author": "Ana"})
     chart = next(s.chart for s in deck.slides if s.chart is not None)
-    assert chart.categories == ["Display", "Email"] and chart.series[0].values == [34.1, 39.3]
+    assert chart.categories == ["Display", "Email"] and chart.series[0].values == [17.05, 39.3]  # mean open rates
 
 
 def test_without_data_files_the_documents_quote_what_sources_report() -> None:
@@ -98,7 +101,7 @@ def test_without_data_files_the_documents_quote_what_sources_report() -> None:
 @pytest.mark.parametrize("kind", ["csv", "md"])
 def test_text_outputs(kind: str) -> None:
     text = text_output(_brief(), kind)
-    assert "Cost per click" in text and ("200.00" in text)
+    assert "Spend (INR)" in text and "INR 200.00" in text
 
 
 def test_an_empty_brief_still_gives_valid_documents() -> None:

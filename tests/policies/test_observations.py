@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from synthcomp.policies.observations import (
-    DataTable, csv_table, currency_in, format_total, parse_briefing, parse_inbox, parse_listing, parse_number,
+    DataTable, csv_table, currency_in, parse_briefing, parse_inbox, parse_listing, parse_number,
     parse_read, pipe_tables, sheet_tables, split_reply,
 )
 
 XLSX = """C:\\Users\\ana\\Projects\\Sales.xlsx
 ## Sheet: Data
-Item | Date | Open rate (%) | Cost per click | Visits (visits)
+Item | Date | Open rate (%) | Spend (INR) | Visits (visits)
 Display | 2024-08-26 | 24.1 | 137.65 | 1886458
 Email | 2024-08-27 | 39.3 | 61.06 | 413122
 Display | 2024-09-01 | 10 | 1.29 | 20
@@ -38,10 +38,10 @@ def test_xlsx_sheets_become_tables_without_total_rows() -> None:
     assert data.name == "Data" and notes.name == "Notes"
     assert len(data.rows) == 3  # the formula total row is dropped
     assert data.kinds() == ["text", "date", "number", "currency", "int"]
-    assert data.totals() == [("Open rate (%)", "number", 73.4), ("Cost per click", "currency", 200.0),
-                             ("Visits (visits)", "int", 2299600.0)]
-    assert [format_total(k, v, "INR") for _, k, v in data.totals()] == ["73.40", "INR 200.00", "2,299,600"]
-    assert data.by_group() == [("Display", [34.1, 138.94, 1886478.0]), ("Email", [39.3, 61.06, 413122.0])]
+    # a rate is averaged, money and counts are summed: as the workbook's own Total row would
+    assert [(t.column, t.how, t.quoted) for t in data.totals()] == [
+        ("Open rate (%)", "mean", "24.47"), ("Spend (INR)", "sum", "INR 200.00"), ("Visits (visits)", "sum", "2,299,600")]
+    assert data.by_group() == [("Display", [17.05, 138.94, 1886478.0]), ("Email", [39.3, 61.06, 413122.0])]
     assert notes.numeric_columns() == []
 
 
@@ -57,7 +57,7 @@ def test_failed_reads_parse_to_none(observation: str) -> None:
 
 def test_csv_and_document_tables() -> None:
     [table] = csv_table("Item,Date,Clicks (n)\nA,2024-01-01,3\nB,2024-01-02,4\n", "/x.csv", "x")
-    assert table.totals() == [("Clicks (n)", "int", 7.0)]
+    assert [(t.column, t.how, t.value) for t in table.totals()] == [("Clicks (n)", "sum", 7.0)]
     body = "# Report\nIntro.\nMeasure | Total\nOpen rate (%) | 1,439.70\nSpend | INR 58,075,673.00\n\n## Next\nA | B | C\n1 | 2 | 3\n"
     first, second = pipe_tables(body, "/r.docx", "r")
     assert first.columns == ["Measure", "Total"] and first.rows[1] == ["Spend", "INR 58,075,673.00"]

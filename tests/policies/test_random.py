@@ -54,4 +54,4 @@ def test_it_ends_days_with_the_given_probability(computers: list[Path], make_env
     days = [play_day(env, policy) for _ in range(5)]
     assert sum(d.ended for d in days) >= 4
     assert days[-1].terminated
-    assert all(0 <= d.info["score"] <= 1 for d in days)
+    assert all(0 <= d.score <= 1 for d in days)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from synthcomp import measures
+from synthcomp.agents.rubric import expected_figures
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.models import WeekPlan
 from synthcomp.policies import ScriptedPolicy
@@ -45,17 +47,20 @@ def test_first_day_plans_lists_reads_and_asks(computers: list[Path], make_env) -
         assert all(n.status == "read" for n in policy.month.sources.values())
 
 
-def _source_totals(sandbox, path: str) -> list[float]:
-    """Column sums of the first sheet of a source workbook, computed independently with openpyxl."""
+def _source_totals(sandbox, path: str) -> list[str]:
+    """Column totals of the first sheet of a source workbook, computed independently with openpyxl
+    (summed or averaged as each label says) and quoted as a report quotes them."""
     sheet = load_workbook(io.BytesIO(sandbox.read_bytes(path)), read_only=True).worksheets[0]
-    rows = [r for r in sheet.iter_rows(values_only=True)][1:]
-    rows = [r for r in rows if r and str(r[0]).strip().lower() != "total"]
-    sums = []
-    for j in range(2, len(rows[0])):
+    rows = [r for r in sheet.iter_rows(values_only=True)]
+    header, rows = rows[0], [r for r in rows[1:] if r and str(r[0]).strip().lower() != "total"]
+    quoted = []
+    for j in range(2, len(header)):
         values = [r[j] for r in rows if j < len(r)]
         if values and all(isinstance(v, (int, float)) for v in values):
-            sums.append(sum(values))
-    return sums
+            how, currency = measures.how_to_total(header[j]), measures.currency_of(header[j])
+            decimals = measures.decimals_for(values, how, currency)
+            quoted.append(measures.quote(round(measures.total(values, how), decimals), decimals, currency))
+    return quoted
 
 
 def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], make_env) -> None:
@@ -64,14 +69,12 @@ def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], m
         policy = ScriptedPolicy(practices=REVISING)
         days = [play_day(env, policy) for _ in range(4)]
         assert all(d.ended and d.errors == 0 for d in days)
-        assert days[-1].terminated and days[-1].info["score"] == 1.0
+        assert days[-1].terminated and days[-1].score == 1.0
         outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
         assert tools(days[1]).count("create_document") + tools(days[1]).count("write_file") == outputs
         state, sandbox = env.unwrapped.state, env.unwrapped.sandbox
         reviews = [m for m in state.outbox if "Draft for review" in m.subject]
         assert len(reviews) == len(state.deliverables) and all(m.attachments for m in reviews)
-        knowledge = [fact for c in env.unwrapped.setup.collaborators if any(c.name in d.collaborators for d in state.deliverables)
-                     for fact in c.knowledge]
         for d in state.deliverables:
             report = next(o for o in d.outputs if o.artifact_type == "docx")
             text = extract_text("docx", sandbox.read_bytes(report.path))
@@ -79,11 +82,9 @@ def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], m
             assert "Risks and issues" in text and "Recommendations" in text and "owner:" in text
             for source in [p for p in d.sources if p.lower().endswith(".xlsx")][:1]:
                 for total in _source_totals(sandbox, source):
-                    assert f"{total:,.2f}" in text or f"{round(total):,}" in text, (source, total)
-            project = d.title.split(":")[0].lower()
-            for fact in knowledge:
-                if project in fact.lower():
-                    assert fact in text, f"{d.id} should quote {fact!r}"
+                    assert total in text, (source, total)
+            for figure in expected_figures(env.unwrapped.setup, d):  # what the files and the holders gave
+                assert figure.quoted in text, f"{d.id} should report {figure.label} = {figure.quoted}"
 
 
 def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
@@ -92,7 +93,7 @@ def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
     days = [play_day(env, policy) for _ in range(20)]
     assert all(d.ended and d.errors == 0 and not d.truncated for d in days)
     assert days[-1].terminated and not any(d.terminated for d in days[:-1])
-    assert sum(d.reward for d in days) == pytest.approx(days[-1].info["score"]) == 1.0
+    assert sum(d.reward for d in days) == pytest.approx(days[-1].score) == 1.0
     state = env.unwrapped.state
     outputs = sum(len(d.outputs) for d in state.deliverables)
     writes = sum(tools(d).count("create_document") + tools(d).count("write_file") for d in days)
@@ -123,14 +124,15 @@ def test_a_tight_budget_shortens_days_and_still_delivers(computers: list[Path], 
     policy = ScriptedPolicy()
     days = [play_day(env, policy) for _ in range(4)]
     assert all(d.ended and not d.truncated and len(d.actions) <= 6 for d in days)
-    assert days[-1].info["score"] > 0, "the last day writes before it reads"
+    assert days[-1].score > 0, "the last day writes before it reads"
 
 
 def test_a_new_month_starts_over(computers: list[Path], make_env) -> None:
     env = make_env(computers[1], days=1)
     policy = ScriptedPolicy()
     first = play_day(env, policy)
-    assert first.terminated and first.info["score"] > 0.5, "a one-day month is written on day 0"
+    # a one-day month is written on day 0, before the holders of the figures answer: it earns little
+    assert first.terminated and 0 < first.score < 0.3
     second = play_day(env, policy)  # the env restarts the simulation; so does the policy
     assert second.actions == first.actions
 
@@ -144,7 +146,7 @@ def test_a_pickled_policy_resumes_the_month(computers: list[Path], make_env) -> 
     play_day(env, policy)
     clone = pickle.loads(pickle.dumps(policy))
     second = play_day(env, clone)
-    assert second.errors == 0 and second.info["score"] > 0.8
+    assert second.errors == 0 and second.score > 0.8
     assert "list_dir" not in tools(second) and "submit_week_plan" not in tools(second), "it remembers day 1"
 
 
@@ -159,7 +161,7 @@ def test_out_of_the_box_it_drafts_early_and_never_revises_and_a_skill_changes_th
         env = make_env(computers[0], days=6)
         days = [play_day(env, policy) for _ in range(6)]
         writes = [i for i, d in enumerate(days) for t in tools(d) if t in ("create_document", "write_file")]
-        runs[name] = (writes, days[-1].info["score"])
+        runs[name] = (writes, days[-1].score)
     outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
     baseline_writes, baseline_score = runs["baseline"]
     skilled_writes, skilled_score = runs["skilled"]

@@ -1,0 +1,79 @@
+"""One month of one policy on one computer, in memory: how policies are compared.
+
+The env is made as a simulation makes it (the procedural setup, the collaborators'
+private files written) on the fake sandbox, and stepped by the policy, which sees only
+the observation and ``info``. Nothing is checkpointed or judged with rendering: this is
+the quick loop the reward benchmarks and tests use to put honest and faking policies
+side by side. The final tree can be copied out so the judge can be timed on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
+from synthcomp.computer.show import load_computer
+from synthcomp.env.state import SimState
+from synthcomp.models import Computer
+from synthcomp.ospath import tree_reader
+from synthcomp.policies import Policy, policy_by_name
+from synthcomp.policies.gamers import CopyPolicy, GamerPolicy, LoremPolicy, ParrotPolicy, TemplatePolicy
+from synthcomp.policies.scripted import ALL_PRACTICES, ScriptedPolicy
+
+GAMERS = {"lorem": LoremPolicy, "gamer": GamerPolicy, "template": TemplatePolicy, "parrot": ParrotPolicy,
+          "copy": CopyPolicy}
+"""Policies that try not to work (synthcomp/policies/gamers.py)."""
+
+
+@dataclass
+class Played:
+    computer: Computer
+    setup: SetupPlan
+    state: SimState
+    score: float
+    """The sum of the month's rewards (= the final rubric score)."""
+    files: Path | None = None
+    """The final tree, when it was kept."""
+
+
+def make_policy(name: str, seed: int = 0) -> Policy:
+    """A policy by name; "thorough" is the scripted worker with every practice on."""
+    if name == "thorough":
+        return ScriptedPolicy(seed=seed, practices=ALL_PRACTICES)
+    if name in GAMERS:
+        return GAMERS[name](seed=seed)
+    return policy_by_name(name, seed)
+
+
+def play_month(computer_dir: Path, policy: str, days: int, run_dir: Path, *, keep_files: bool = False,
+               seed: int = 0) -> Played:
+    computer = load_computer(computer_dir)
+    setup = procedural_setup(computer, tree_reader(computer_dir / "files", computer.policy.os), seed, days=days)
+    write_private_files(setup, computer, run_dir / "private")
+    env = gym.make("synthcomp/Workday-v0", computer=computer_dir, sandbox="fake", days=days, run_dir=run_dir,
+                   setup=setup, private_dir=run_dir / "private", seed=seed)
+    agent = make_policy(policy, seed)
+    total = 0.0
+    try:
+        observation, info = env.reset(seed=seed)
+        for day in range(days):
+            if day:
+                observation, info = env.reset()
+            while True:
+                observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
+                total += float(reward)
+                if terminated or truncated or (info["tool"] == "end_day" and not info["tool_error"]):
+                    break
+        unwrapped = env.unwrapped
+        files = None
+        if keep_files:
+            sandbox = unwrapped.sandbox
+            files = run_dir / "final" / "files"
+            sandbox.get_tree(sandbox.layout.root, files / sandbox.layout.top)
+        return Played(computer=computer, setup=setup, state=unwrapped.state, score=round(total, 6), files=files)
+    finally:
+        env.close()
