@@ -46,6 +46,24 @@ def main(argv: list[str]) -> None:
     print(f"wrote {out}")
 
 
+def splice(section: str) -> Path:
+    """Put one benchmark's section into BENCHMARKS.md, in place of the section with the same
+    ``## `` title (or at the end), leaving the others as the last full run wrote them: for a
+    benchmark run alone with its own options (``python -m bench.bench_reward --write``)."""
+    out = ROOT / "BENCHMARKS.md"
+    title = section.strip().splitlines()[0]
+    text = out.read_text() if out.exists() else "# Benchmarks\n"
+    parts = text.rstrip("\n").split("\n\n## ")
+    kept = [parts[0], *(f"## {p}" for p in parts[1:])]
+    index = next((i for i, p in enumerate(kept) if p.splitlines()[0] == title), None)
+    if index is None:
+        kept.append(section.strip())
+    else:
+        kept[index] = section.strip()
+    out.write_text("\n\n".join(kept) + "\n")
+    return out
+
+
 def _cpu_reference_ms() -> float:
     """One core's speed at Python, so absolute times from different machines can be compared.
 

@@ -31,6 +31,7 @@ import synthcomp.env.tools as env_tools
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
+from synthcomp.ospath import tree_reader
 from synthcomp.errors import SandboxError
 from synthcomp.policies import ScriptedPolicy
 from synthcomp.workspace import computer_dirs
@@ -76,7 +77,8 @@ def _docker_available() -> str | None:
 def _busiest(root: Path) -> Path:
     """The computer whose deliverables have the most outputs and sources."""
     def weight(computer_dir: Path) -> int:
-        setup = procedural_setup(load_computer(computer_dir), 0)
+        loaded = load_computer(computer_dir)
+        setup = procedural_setup(loaded, tree_reader(computer_dir / "files", loaded.policy.os), 0)
         return sum(len(d.outputs) * 10 + len(d.sources) for d in setup.deliverables)
 
     return max(list(computer_dirs(root)), key=weight)
@@ -125,7 +127,7 @@ def _baseline(call: Callable[[], Any]) -> float:
 def _make(computer: Path, backend: str, run_dir: Path, days: int, step_budget: int) -> gym.Env:
     """The env as a simulation runs it: the procedural setup, with the collaborators' private files written."""
     loaded = load_computer(computer)
-    setup = procedural_setup(loaded, 0, days=days)
+    setup = procedural_setup(loaded, tree_reader(computer / "files", loaded.policy.os), 0, days=days)
     write_private_files(setup, loaded, run_dir / "private")
     return gym.make("synthcomp/Workday-v0", computer=computer, sandbox=backend, days=days, step_budget=step_budget,
                     run_dir=run_dir, setup=setup, private_dir=run_dir / "private")
@@ -181,7 +183,7 @@ def _scripted_days(computer: Path, backend: str, run_dir: Path) -> list[dict[str
                     break
             wall = time.perf_counter() - started
             mix = ", ".join(f"{n} {t}" for t, n in sorted(tools.items(), key=lambda kv: -kv[1]))
-            rows.append({"backend": backend, "day": day + 1, "steps": steps, "wall": wall, "score": info["score"], "mix": mix})
+            rows.append({"backend": backend, "day": day + 1, "steps": steps, "wall": wall, "score": env.unwrapped.state.score, "mix": mix})
     finally:
         env.close()
     return rows
