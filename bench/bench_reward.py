@@ -5,8 +5,8 @@ procedural setup and judge, as a simulation runs them) and its final score is th
 its rewards. The policies that try not to work see only the observation and ``info``
 (``synthcomp/policies/gamers.py``): random tool calls, lorem filler, the keyword stuffer
 that pastes everything it saw, the careful template writer that quotes every column's
-sum *and* mean, the parrot that quotes what it is told and computes nothing, and last
-month's report re-saved. The baseline is the scripted worker out of the box; "thorough"
+sum *and* mean, and last month's report re-saved. The parrot does half the work: it asks
+the holders and reports what they say, but computes nothing and writes generic prose. The baseline is the scripted worker out of the box; "thorough"
 is the same worker with every practice a skill can teach. Then the distribution of the
 scripted worker's score over ``DISTRIBUTION`` computers. Targets (issue "Reward
 integrity"): every faker <= 0.35 mean over >= 5 computers, the scripted worker >= 0.7.
@@ -35,9 +35,10 @@ FAKERS = {
     "lorem": "lorem ipsum under the expected headings, day 1",
     "gamer": "every word, number (sums and means), reply and source pasted in; rewrites on mail",
     "template": "generic prose with labels dropped in; each column's sum and mean",
-    "parrot": "generic prose; quotes every figure it is told; computes nothing",
     "copy": "the project's most similar document re-saved",
 }
+PARTIAL = {"parrot": "half the work: asks the holders and reports what they say; computes nothing; generic prose"}
+"""Policies that do part of the work: their score should sit between the fakers' and the worker's."""
 WORKERS = {"scripted": "the scripted worker out of the box", "thorough": "the scripted worker with every practice"}
 
 
@@ -63,7 +64,7 @@ def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
         computers = list(computer_dirs(root / "ws"))
         create_s = time.perf_counter() - started
         table, seconds = {}, {}
-        for policy in [*FAKERS, *WORKERS]:
+        for policy in [*FAKERS, *PARTIAL, *WORKERS]:
             started = time.perf_counter()
             table[policy] = _scores(computers[:compared], policy, root / "runs")
             seconds[policy] = time.perf_counter() - started
@@ -71,9 +72,11 @@ def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
         spread = table["scripted"] + _scores(computers[compared:], "scripted", root / "spread")
         spread_s = time.perf_counter() - started + seconds["scripted"]
     rows = [f"| {p} | {statistics.fmean(s):.3f} | {min(s):.3f} | {max(s):.3f} | {seconds[p] / len(s):.1f} s | {what} |"
-            for p, what in {**FAKERS, **WORKERS}.items() for s in [table[p]]]
+            for p, what in {**FAKERS, **PARTIAL, **WORKERS}.items() for s in [table[p]]]
     over = [p for p in FAKERS if statistics.fmean(table[p]) > 0.35]
     worker_ok = statistics.fmean(table["scripted"]) >= 0.7
+    between = all(max(statistics.fmean(table[f]) for f in FAKERS) < statistics.fmean(table[p])
+                  < statistics.fmean(table["scripted"]) for p in PARTIAL)
     return "\n".join([
         "## Reward integrity",
         "",
@@ -86,7 +89,8 @@ def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
         *rows,
         "",
         f"Targets: every faker <= 0.35 mean ({'met' if not over else 'NOT met by ' + ', '.join(over)}); the scripted "
-        f"worker >= 0.7 ({'met' if worker_ok else 'NOT met'}).",
+        f"worker >= 0.7 ({'met' if worker_ok else 'NOT met'}); half the work scores between the two "
+        f"({'met' if between else 'NOT met'}).",
         "",
         f"The scripted worker (out of the box) over {len(spread)} computers: mean {statistics.fmean(spread):.3f}, "
         f"p10 {_quantile(spread, 0.1):.3f}, p50 {_quantile(spread, 0.5):.3f}, p90 {_quantile(spread, 0.9):.3f}, "

@@ -62,7 +62,7 @@ def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure
     prose = draft.path.rsplit(".", 1)[-1].lower() in {"docx", "pdf", "pptx", "md", "txt"}
     for preference in collaborator.preferences if prose else []:
         topic = PREFERENCE_TOPICS.get(preference)
-        if topic and coverage.score(draft, topic, None, project.specifics())[0] < 1:
+        if topic and coverage.score(draft, topic, None, project.specifics(), project.people())[0] < 1:
             changes.append(RequestedChange(kind="section", target=topic,
                                            text=f"add a fuller section on {topic} (a few sentences, not just a heading)"))
     reported = {p.figure.id for p in figures.findings(draft, project.figures, project.names()) if p.right}

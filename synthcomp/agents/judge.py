@@ -98,6 +98,7 @@ class ProceduralJudge:
         project_figures = project.figures if project else []
         specifics = project.specifics() if project else []
         names = project.names() if project else []
+        people = project.people() if project else []
         try:
             if c.kind == "integrity":
                 return result(*integrity.check(reading, self.corpus, self._other_projects(c.deliverable)))
@@ -105,10 +106,10 @@ class ProceduralJudge:
                 wanted = [f for f in project_figures if f.id in c.expect]
                 return result(*figures.score(reading, wanted, project_figures, names))
             if c.kind == "coverage":
-                return result(*coverage.score(reading, c.expect[0] if c.expect else "", self.corpus, specifics))
+                return result(*coverage.score(reading, c.expect[0] if c.expect else "", self.corpus, specifics, people))
             if c.kind == "revisions":
                 return result(*revisions.score(reading, c.expect[0] if c.expect else "", c.before,
-                                               project_figures, self.corpus, specifics, names))
+                                               project_figures, self.corpus, specifics, names, people))
             if c.kind == "visual":
                 return result(*visual.score(reading, data, c.low, c.high, self.render_pages))
         except Exception as exc:  # a hostile file that trips a check fails that criterion, not the judgement

@@ -87,6 +87,11 @@ class ProjectTruth(Strict):
         improvement', 'Junction 14') and so are never read as a label or a value."""
         return sorted({self.name, self.client, *self.entities}, key=len, reverse=True)
 
+    def people(self) -> list[str]:
+        """Who holds the project's figures: a sentence that says who has or owns something
+        is checkable."""
+        return sorted({f.holder for f in self.figures if f.holder})
+
     def specifics(self) -> list[str]:
         """Words only someone who read the data or asked its holders would write: the
         figures' names and the entities of the data."""

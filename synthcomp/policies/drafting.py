@@ -188,8 +188,8 @@ class Brief:
         if tables and tables[0].numeric_columns() and len(groups := tables[0].by_group()) >= 2:
             metric = tables[0].columns[tables[0].numeric_columns()[0]].lower()
             hi, lo = max(groups, key=lambda g: g[1][0]), min(groups, key=lambda g: g[1][0])
-            recs.append(f"Review {lo[0]} against {hi[0]} before the next period, because {lo[0]} has the lowest "
-                        f"{metric} in the data and {hi[0]} the highest.")
+            recs.append(f"Review {lo[0]} ({lo[1][0]:,.2f}) against {hi[0]} ({hi[1][0]:,.2f}) before the next period: "
+                        f"{lo[0]} has the lowest {metric} in the data and {hi[0]} the highest.")
         if any("budget" in f.lower() for r in self.replies for f in r.facts):
             recs.append("Reconcile the approved budget with the totals in this report before it is signed off.")
         recs.append("Keep the analysis workbook as the single source for the figures quoted here, so that later "
@@ -208,6 +208,8 @@ class Brief:
         what = "the " + ", the ".join(n.lower() for n in named) + " and the other figures" if named else "the figures"
         steps = [f"Confirm {what} with {people[0]} - owner: {people[0]}" if people else
                  f"Confirm {what} against the source files - owner: {me}"]
+        steps += [f"Check the {label.lower()} of {value} with {who} again before sign-off - owner: {me}"
+                  for label, value, who in self.stated_figures()[:2]]
         if self.awaiting:
             steps.append(f"Follow up on the inputs requested from {', '.join(self.awaiting)} - owner: {me}")
         if self.revision:
@@ -245,9 +247,10 @@ class Brief:
                                 *(label for label, _, _ in self.stated_figures())])]
 
     def lessons(self) -> list[str]:
-        measures = self.measure_names()
-        asked = f"the {measures[-1].lower()}" if measures else "their figures"
-        lessons = [f"Asking collaborators for {asked} in the first week avoided rework later in the month.",
+        stated = self.stated_figures()
+        asked = (f"Asking {stated[0][2]} for the {stated[0][0].lower()} in the first week" if stated else
+                 "Asking collaborators for their figures in the first week")
+        lessons = [f"{asked} avoided rework later in the month.",
                    "Sending a draft for review early meant that comments could be handled while there was still "
                    "time to act on them."]
         names = [file_name(n.path) for n in self.sources if not n.shared]

@@ -92,20 +92,20 @@ def honest(case: Case) -> bytes:
 
 
 def grounded_section(case: Case, topic: str) -> Section:
-    """A section on ``topic`` that names what only reading the data gives: a figure's name."""
+    """A section on ``topic`` that says what only reading the data gives: a figure and its value."""
     figure = case.figures[0]
     if topic == "sources":
         files = sorted({ospath.basename(f.source) for f in case.figures if f.source}) or ["the holders' notes.docx"]
         return Section(heading="Sources", bullets=[f"{name}: gave the {', '.join(f.name.lower() for f in case.figures)}"
                                                    for name in files] + [f"The budget notes.docx: gave the {figure.name.lower()}"])
     text = TOPIC_PROSE.get(topic, TOPIC_PROSE["risks"])
-    about = {"executive summary": "The {} is the figure the client asked about first.",
-             "risks": "The {} is where a late revision would hurt the most.",
-             "next steps": "The {} will be confirmed first, since the other figures depend on it.",
-             "recommendations": "The {} should be reviewed again before the next period starts.",
-             "lessons learned": "Getting the {} early made every later step easier."}
+    about = {"executive summary": "The {} of {} is the figure the client asked about first.",
+             "risks": "The {} of {} is where a late revision would hurt the most.",
+             "next steps": "The {} of {} will be confirmed first, since the other figures depend on it.",
+             "recommendations": "The {} of {} should be reviewed again before the next period starts.",
+             "lessons learned": "Getting the {} of {} early made every later step easier."}
     return Section(heading=topic.capitalize(), paragraphs=[
-        text, about.get(topic, "The {} matters most here.").format(figure.name.lower())])
+        text, about.get(topic, "The {} of {} matters most here.").format(figure.name.lower(), figure.quoted)])
 
 
 def lorem(case: Case) -> bytes:

@@ -62,7 +62,7 @@ def test_the_honest_report_scores_high_with_evidence(cases: list[Case]) -> None:
         rubric, judgement = judge(case, fake.honest(case))
         assert judgement.score >= 0.9, [r.evidence for r in judgement.criteria if r.score < 1]
         figures = next(r for c, r in zip(rubric.criteria, judgement.criteria) if c.kind == "figures")
-        assert figures.spans and all(" | " in span for span in figures.spans)  # the quoted table rows
+        assert figures.spans and any(" | " in span for span in figures.spans)  # the quoted table rows
 
 
 ATTACKS: dict[str, tuple[Callable[[Case], bytes | None], set[str]]] = {

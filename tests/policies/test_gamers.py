@@ -209,7 +209,7 @@ def five(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def test_policies_that_do_not_work_lose_and_the_worker_wins(five: list[Path], tmp_path: Path) -> None:
     scores: dict[str, list[float]] = {}
-    for policy in ("random", "lorem", "gamer", "template", "copy", "scripted"):
+    for policy in ("random", "lorem", "gamer", "template", "copy", "parrot", "scripted"):
         for i, computer in enumerate(five):
             played = play_month(computer, policy, DAYS, tmp_path / f"{policy}-{i}")
             scores.setdefault(policy, []).append(played.score)
@@ -218,3 +218,5 @@ def test_policies_that_do_not_work_lose_and_the_worker_wins(five: list[Path], tm
     assert all(means[p] <= 0.35 for p in ("random", "lorem", "gamer", "template", "copy")), means
     assert means["scripted"] >= 0.7, means
     assert min(scores["scripted"]) > max(max(s) for p, s in scores.items() if p != "scripted"), scores
+    fakers = max(means[p] for p in ("random", "lorem", "gamer", "template", "copy"))
+    assert fakers < means["parrot"] < means["scripted"], "half the work (asking, not computing) earns between"

@@ -24,14 +24,15 @@ def digest(text: str) -> str:
 
 
 def score(reading: Reading, change: str, before: str, project_figures: list[Figure],
-          corpus: Corpus | None, specifics: list[str], names: list[str] = ()) -> tuple[float, str, list[str]]:
+          corpus: Corpus | None, specifics: list[str], names: list[str] = (),
+          people: list[str] = ()) -> tuple[float, str, list[str]]:
     """``change`` is ``section:<topic>`` or ``figure:<figure id>``."""
     assert reading.text is not None
     if digest(reading.text) == before:
         return 0.0, "unchanged since the version that was reviewed", []
     kind, _, target = change.partition(":")
     if kind == "section":
-        value, why, spans = coverage.score(reading, target, corpus, specifics)
+        value, why, spans = coverage.score(reading, target, corpus, specifics, people)
         return value, f"requested section on {target}: {why}", spans
     figure = next((f for f in project_figures if f.id == target), None)
     if figure is None:
