@@ -19,6 +19,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,8 +27,9 @@ import gymnasium as gym
 
 import synthcomp.computer.artifacts.extract as extract_module
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 import synthcomp.env.tools as env_tools
+from synthcomp.env.episode import run_episode
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
@@ -129,7 +131,7 @@ def _make(computer: Path, backend: str, run_dir: Path, days: int, step_budget: i
     loaded = load_computer(computer)
     setup = procedural_setup(loaded, tree_reader(computer / "files", loaded.policy.os), 0, days=days)
     write_private_files(setup, loaded, run_dir / "private")
-    return gym.make("synthcomp/Workday-v0", computer=computer, sandbox=backend, days=days, step_budget=step_budget,
+    return gym.make("synthcomp/Workday-v1", computer=computer, sandbox=backend, days=days, step_budget=step_budget,
                     run_dir=run_dir, setup=setup, private_dir=run_dir / "private")
 
 
@@ -171,19 +173,12 @@ def _scripted_days(computer: Path, backend: str, run_dir: Path) -> list[dict[str
     try:
         for day in range(3):
             started = time.perf_counter()
-            observation, info = env.reset()
-            policy.reset()
-            steps, tools = 0, {}
-            while True:
-                action = policy.act(observation, info)
-                observation, _, terminated, truncated, info = env.step(action)
-                steps += 1
-                tools[action["tool"]] = tools.get(action["tool"], 0) + 1
-                if terminated or truncated or info["tool"] == "end_day":
-                    break
+            episode = run_episode(env, policy)
             wall = time.perf_counter() - started
-            mix = ", ".join(f"{n} {t}" for t, n in sorted(tools.items(), key=lambda kv: -kv[1]))
-            rows.append({"backend": backend, "day": day + 1, "steps": steps, "wall": wall, "score": env.unwrapped.state.score, "mix": mix})
+            tools = Counter(s.tool for s in episode.steps)
+            mix = ", ".join(f"{n} {t}" for t, n in tools.most_common())
+            rows.append({"backend": backend, "day": day + 1, "steps": len(episode.steps), "wall": wall,
+                         "score": env.unwrapped.state.score, "mix": mix})
     finally:
         env.close()
     return rows

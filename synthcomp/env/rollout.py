@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from synthcomp.env.episode import Step, run_episode
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.policies.base import policy_by_name
 
@@ -20,23 +21,19 @@ def run_one_day(
     """Reset, step the policy until the day ends, and summarize what happened."""
     agent = policy_by_name(policy, seed, **(policy_options or {}))
     tools: Counter[str] = Counter()
-    errors = reward = 0.0
     changed: set[str] = set()
     with WorkdayEnv(computer, sandbox=sandbox, step_budget=step_budget, run_dir=run_dir) as env:
-        observation, info = env.reset(seed=seed)
-        agent.reset()
-        done = False
         with Progress(TextColumn(f"{policy} day"), BarColumn(), MofNCompleteColumn(), console=console,
                       disable=console is None) as progress:
             task = progress.add_task("steps", total=step_budget)
-            while not done:
-                observation, r, terminated, truncated, info = env.step(agent.act(observation, info))
-                tools[info["tool"] or "(invalid)"] += 1
-                errors += info["tool_error"]
-                reward += r
-                changed.update(info["files_changed"])
-                done = terminated or truncated or env.state is None or not env.state.in_day
+
+            def seen(step: Step) -> None:
+                tools[step.tool or "(invalid)"] += 1
+                changed.update(step.info["files_changed"])
                 progress.advance(task)
+
+            episode = run_episode(env, agent, seed=seed, on_step=seen)
+        info, errors, reward = episode.last.info, sum(s.error for s in episode.steps), episode.reward
         state = env.state
         assert state is not None
         table = Table(title=f"{env.computer.id}: day {info['day'] + 1} with the {policy} policy ({sandbox})")

@@ -8,6 +8,9 @@ own computer and run directory; ``make_vector_env`` builds the ``AsyncVectorEnv`
   ``Tuple`` of N copies. Actions are any sequence of N JSON tool calls (strings).
 - ``shared_memory=False``: gymnasium can put ``Text`` in shared memory, but only as indexes
   into the space's charset, and a briefing's newlines are not in ``AnyText``'s charset.
+- The env owns the end of a day: an accepted ``end_day`` (or a spent step budget) returns
+  ``truncated``, the month's last day ``terminated``, so the vector env's autoreset moves
+  a computer to its next workday with no wrapper.
 - Autoreset is ``NEXT_STEP``: after a step with ``terminated[i] or truncated[i]``, the next
   ``step`` resets computer i instead of stepping it; its action is ignored, its
   observation is the next day's briefing, its reward 0 and its info the reset info
@@ -53,7 +56,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any, SupportsFloat
+from typing import Any
 
 import gymnasium as gym
 from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
@@ -63,27 +66,9 @@ from synthcomp.env import ENV_ID
 from synthcomp.errors import InputError
 
 
-class DayBoundary(gym.Wrapper[str, str, str, str]):
-    """Report an accepted ``end_day`` as ``truncated`` so vector envs autoreset into the next day.
-
-    ``WorkdayEnv`` ends an episode at ``end_day`` without setting either flag (the month goes
-    on), and vector envs reset a copy only when one is set, so without this a computer would
-    sit at the end of its day forever. Truncation, not termination, is the honest signal: the
-    month is the MDP, the next day continues it, so a value estimate should bootstrap from
-    the end-of-day observation. The month's last ``end_day`` already terminates and is left
-    alone, as is a refused ``end_day`` (empty summary), which does not end the day.
-    """
-
-    def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        if info["tool"] == "end_day" and not info["tool_error"] and not terminated:
-            truncated = True
-        return observation, reward, terminated, truncated, info
-
-
 def _make_env(computer: Path, run_dir: Path | None, kwargs: dict[str, Any]) -> gym.Env[str, str]:
     """One computer's env (module-level so that ``AsyncVectorEnv`` can pickle it)."""
-    return DayBoundary(gym.make(ENV_ID, computer=computer, run_dir=run_dir, **kwargs))
+    return gym.make(ENV_ID, computer=computer, run_dir=run_dir, **kwargs)
 
 
 def make_vector_env(
@@ -96,7 +81,7 @@ def make_vector_env(
     asynchronous: bool = True,
     **env_kwargs: Any,
 ) -> VectorEnv:
-    """A vector env with one ``DayBoundary(WorkdayEnv)`` per computer (see the module docstring).
+    """A vector env with one ``WorkdayEnv`` per computer (see the module docstring).
 
     Args:
         computers: computer directories (``WS/computers/<shard>/<id>``); env i drives computer i.

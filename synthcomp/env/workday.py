@@ -2,9 +2,10 @@
 
 Contract (DESIGN.md, "Env contract"): ``reset`` starts the next workday of the ongoing
 simulation and returns the morning briefing; ``step`` takes one JSON tool call (a str,
-or the same as a dict) and returns the tool's result. ``end_day`` ends the episode
-(``terminated`` only when the simulated month is over); spending the day's step budget
-truncates it. The reward is 0 on ordinary steps and, at ``end_day``, the change in the
+or the same as a dict) and returns the tool's result. The env owns the end of a day: an
+accepted ``end_day`` or a spent step budget ends the episode with ``truncated=True`` (the
+month goes on, so a value estimate bootstraps from there), and the month's last day ends
+it with ``terminated=True`` instead. The reward is 0 on ordinary steps and, at ``end_day``, the change in the
 deliverables' score since the previous day, so a month's rewards sum to the final score.
 The policy never sees the rubric or the score: ``info`` carries it only when the env is
 made with ``expose_score=True`` (for trainers' logs and debugging, never for a policy
@@ -209,14 +210,12 @@ class WorkdayEnv(gym.Env[str, str]):
         state = self.state
         state.steps_today += 1
         state.changed_today = sorted({*state.changed_today, *changed})
-        reward, terminated = 0.0, False
-        if result.ends_day:
-            reward = self._close_day(result.summary)
+        reward, terminated, truncated = 0.0, False, False
+        if result.ends_day or state.steps_today >= self.step_budget:
+            # a day cut by the budget is judged all the same, so a month's rewards still sum to its score
+            reward = self._close_day(result.summary if result.ends_day else BUDGET_SPENT)
             terminated = state.month_over
-        truncated = not result.ends_day and state.steps_today >= self.step_budget
-        if truncated:  # the day is judged all the same, so a month's rewards still sum to its score
-            reward = self._close_day(BUDGET_SPENT)
-            terminated = state.month_over
+            truncated = not terminated
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
                           tool_error=result.error)

@@ -1,13 +1,14 @@
 """The Policy contract, typed policy configs, and ``policy_by_name``.
 
-A policy drives one ``WorkdayEnv`` (DESIGN.md, "Env contract")::
+A policy drives one ``WorkdayEnv`` (DESIGN.md, "Env contract"); the loop is
+``synthcomp.env.episode.run_episode(env, policy)``, which is::
 
     policy = policy_by_name("scripted", seed=0)
     observation, info = env.reset()
     policy.reset()
     while True:
         observation, reward, terminated, truncated, info = env.step(policy.act(observation, info))
-        if terminated or truncated or info["tool"] == "end_day":
+        if terminated or truncated:   # the env ends the day: end_day or the step budget
             break
 
 Contract:

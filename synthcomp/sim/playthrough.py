@@ -14,9 +14,10 @@ from pathlib import Path
 
 import gymnasium as gym
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.computer.show import load_computer
+from synthcomp.env.episode import run_episode
 from synthcomp.env.state import SimState
 from synthcomp.models import Computer
 from synthcomp.ospath import tree_reader
@@ -54,20 +55,11 @@ def play_month(computer_dir: Path, policy: str, days: int, run_dir: Path, *, kee
     computer = load_computer(computer_dir)
     setup = procedural_setup(computer, tree_reader(computer_dir / "files", computer.policy.os), seed, days=days)
     write_private_files(setup, computer, run_dir / "private")
-    env = gym.make("synthcomp/Workday-v0", computer=computer_dir, sandbox="fake", days=days, run_dir=run_dir,
+    env = gym.make("synthcomp/Workday-v1", computer=computer_dir, sandbox="fake", days=days, run_dir=run_dir,
                    setup=setup, private_dir=run_dir / "private", seed=seed)
     agent = make_policy(policy, seed)
-    total = 0.0
     try:
-        observation, info = env.reset(seed=seed)
-        for day in range(days):
-            if day:
-                observation, info = env.reset()
-            while True:
-                observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
-                total += float(reward)
-                if terminated or truncated or (info["tool"] == "end_day" and not info["tool_error"]):
-                    break
+        total = sum(run_episode(env, agent, seed=seed if day == 0 else None).reward for day in range(days))
         unwrapped = env.unwrapped
         files = None
         if keep_files:

@@ -29,7 +29,6 @@ import hashlib
 import json
 import pickle
 import shutil
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ from synthcomp.agents.setup import SetupPlan, ground, procedural_setup, write_pr
 from synthcomp.agents.setup_claude import claude_setup
 from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
 from synthcomp.computer.show import load_computer
+from synthcomp.env.episode import run_episode
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import Computer, Strict
@@ -184,16 +184,14 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("days"), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=console is None) as bar:
             task = bar.add_task("days", total=config.days, completed=start_day)
+            if progress is not None:
+                policy = _load_policy(sim_dir, progress.last_finished_day) or policy
             for day in range(start_day, config.days):
-                if day == start_day:
-                    options = {"snapshot": progress.checkpoint} if progress else None
-                    observation, info = env.reset(seed=None if progress else config.seed, options=options)
-                    if progress is not None:
-                        policy = _load_policy(sim_dir, progress.last_finished_day) or policy
-                else:
-                    observation, info = env.reset()
+                first = day == start_day
+                seed = config.seed if first and progress is None else None
+                options = {"snapshot": progress.checkpoint} if first and progress else None
                 try:
-                    records.append(_run_day(env, policy, observation, info))
+                    records.append(_run_day(env, policy, seed=seed, options=options))
                 except BudgetExceeded as exc:  # the unfinished day is replayed on resume
                     return _stopped(config, sim_dir, day - 1, usage, exc)
                 try:
@@ -217,24 +215,14 @@ def _stopped(config: SimConfig, sim_dir: Path, last_finished_day: int | None, us
             "days": config.days, "sim_dir": str(sim_dir), "usage": usage.as_dict()}
 
 
-def _run_day(env: WorkdayEnv, policy: Policy, observation: str, info: dict[str, Any]) -> DayRecord:
-    policy.reset()
-    steps = planning = 0
-    env_s = policy_s = 0.0
-    planned = False
-    while True:
-        t0 = time.perf_counter()
-        action = policy.act(observation, info)
-        t1 = time.perf_counter()
-        observation, _, terminated, truncated, info = env.step(action)
-        t2 = time.perf_counter()
-        policy_s, env_s, steps = policy_s + t1 - t0, env_s + t2 - t1, steps + 1
-        if info["tool"] == "submit_week_plan" and not info["tool_error"]:
-            planned, planning = True, steps
-        if terminated or truncated or info["tool"] == "end_day" and not info["tool_error"]:
-            break
-    return DayRecord(day=info["day"], steps=steps, planning_steps=planning if planned else 0,
-                     env_seconds=round(env_s, 4), policy_seconds=round(policy_s, 4))
+def _run_day(env: WorkdayEnv, policy: Policy, *, seed: int | None = None,
+             options: dict[str, Any] | None = None) -> DayRecord:
+    episode = run_episode(env, policy, seed=seed, options=options)
+    planned = [i for i, s in enumerate(episode.steps, 1) if s.tool == "submit_week_plan" and not s.error]
+    return DayRecord(day=episode.last.info["day"], steps=len(episode.steps),
+                     planning_steps=planned[-1] if planned else 0,
+                     env_seconds=round(sum(s.env_seconds for s in episode.steps), 4),
+                     policy_seconds=round(sum(s.policy_seconds for s in episode.steps), 4))
 
 
 def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: WorkdayEnv,

@@ -7,11 +7,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
 
-from synthcomp.env.vector import DayBoundary, make_vector_env
+from synthcomp.env.vector import make_vector_env
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError
 
@@ -82,10 +83,10 @@ def test_run_dir_is_set_per_computer_not_by_the_caller(computers: dict[str, Path
         make_vector_env(_pair(computers), sandbox="fake", run_dir=tmp_path)
 
 
-# ---------------------------------------------------------------- DayBoundary (fake sandbox)
+# ---------------------------------------------------------------- the end of a day (fake sandbox)
 
-def test_day_boundary_truncates_an_accepted_end_day_only(computers: dict[str, Path], tmp_path: Path) -> None:
-    with DayBoundary(WorkdayEnv(computers["windows"], sandbox="fake", days=2, run_dir=tmp_path)) as env:
+def test_an_accepted_end_day_truncates_and_the_last_day_terminates(computers: dict[str, Path], tmp_path: Path) -> None:
+    with WorkdayEnv(computers["windows"], sandbox="fake", days=2, run_dir=tmp_path) as env:
         env.reset(seed=0)
         *_, terminated, truncated, info = env.step(json.dumps({"tool": "end_day", "args": {"summary": " "}}))
         assert info["tool_error"] and not terminated and not truncated  # refused: the day goes on
@@ -94,6 +95,17 @@ def test_day_boundary_truncates_an_accepted_end_day_only(computers: dict[str, Pa
         env.reset()
         *_, terminated, truncated, _ = env.step(END_DAY)  # the month's last day
         assert terminated and not truncated
+
+
+def test_v0_is_kept_deprecated_with_its_old_flags(computers: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match="out of date"):
+        env = gym.make("synthcomp/Workday-v0", computer=computers["windows"], sandbox="fake", days=2, run_dir=tmp_path)
+    try:
+        env.reset(seed=0)
+        *_, terminated, truncated, info = env.step(END_DAY)
+        assert info["tool"] == "end_day" and not terminated and not truncated
+    finally:
+        env.close()
 
 
 def test_sync_vector_env_autoresets_into_the_next_day(computers: dict[str, Path], tmp_path: Path) -> None:

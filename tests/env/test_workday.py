@@ -12,7 +12,7 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 from gymnasium.wrappers import RecordEpisodeStatistics, TimeLimit
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.env.workday import WorkdayEnv
 
 BACKENDS = [pytest.param("local", marks=pytest.mark.bwrap), pytest.param("docker", marks=pytest.mark.docker)]
@@ -32,7 +32,7 @@ def _call(env: WorkdayEnv, tool: str, **args):
 
 @pytest.mark.parametrize("backend", [pytest.param("fake"), *BACKENDS])
 def test_check_env_passes(computers: dict[str, Path], backend: str, tmp_path: Path) -> None:
-    env = gym.make("synthcomp/Workday-v0", computer=str(computers["windows"]), sandbox=backend, run_dir=tmp_path, step_budget=30)
+    env = gym.make("synthcomp/Workday-v1", computer=str(computers["windows"]), sandbox=backend, run_dir=tmp_path, step_budget=30)
     try:
         check_env(env.unwrapped, skip_render_check=True)
     finally:
@@ -114,7 +114,7 @@ def test_every_tool_on_a_real_computer(computers: dict[str, Path], tmp_path: Pat
                               body="Could you send the latest figures?", attachments=[report])
         assert not info["tool_error"], obs
         obs, reward, terminated, truncated, info = _call(env, "end_day", summary="drafted the summary")
-        assert not terminated and not truncated and reward == 0  # summary.docx is no deliverable output
+        assert truncated and not terminated and reward == 0  # the month goes on; summary.docx is no output
         for _ in range(4):  # replies come on a later day: latency 1-2 days, sometimes one more
             env.reset()
             obs, *_, info = _call(env, "check_inbox")

@@ -60,5 +60,5 @@ def test_step_never_raises(fake_env, action):
     assert isinstance(observation, str) and len(observation) <= 200_000
     observation.encode("utf-8")
     assert isinstance(info["tool_error"], bool) and math.isfinite(reward)
-    if terminated or truncated or (info["tool"] == "end_day" and not info["tool_error"]):
+    if terminated or truncated:
         fake_env.reset()

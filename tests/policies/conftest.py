@@ -9,10 +9,11 @@ from typing import Any, Callable
 import gymnasium as gym
 import pytest
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
+from synthcomp.env.episode import run_episode
 from synthcomp.ospath import tree_reader
 from synthcomp.policies import Policy
 from synthcomp.workspace import computer_dirs
@@ -36,8 +37,10 @@ class Day:
     errors: int = 0
     reward: float = 0.0
     terminated: bool = False
-    truncated: bool = False
+    out_of_steps: bool = False
+    """The step budget ended the day (not the policy's end_day)."""
     ended: bool = False
+    """The policy's end_day ended it."""
     info: dict[str, Any] = field(default_factory=dict)
     start: dict[str, Any] = field(default_factory=dict)
     """The reset info."""
@@ -45,25 +48,13 @@ class Day:
     """The rubric score after the day, read from the env's state (the policy never sees it)."""
 
 
-def play_day(env: gym.Env, policy: Policy, max_steps: int = 1000) -> Day:
-    """reset, policy.reset, then act/step until end_day, truncation or termination."""
-    observation, info = env.reset()
-    policy.reset()
-    day = Day(info=info, start=info)
-    for _ in range(max_steps):
-        action = policy.act(observation, info)
-        observation, reward, terminated, truncated, info = env.step(action)
-        day.actions.append(action)
-        day.observations.append(observation)
-        day.errors += bool(info["tool_error"])
-        day.reward += reward
-        day.info = info
-        day.ended = info["tool"] == "end_day" and not info["tool_error"]
-        if terminated or truncated or day.ended:
-            day.terminated, day.truncated = terminated, truncated
-            day.score = env.unwrapped.state.score
-            return day
-    raise AssertionError(f"the day did not end within {max_steps} steps")
+def play_day(env: gym.Env, policy: Policy) -> Day:
+    """One workday through the shared loop (``run_episode``), as a test reads it."""
+    episode = run_episode(env, policy)
+    return Day(actions=[s.action for s in episode.steps], observations=[s.observation for s in episode.steps],
+               errors=sum(s.error for s in episode.steps), reward=episode.reward, terminated=episode.terminated,
+               out_of_steps=episode.ended_by == "step_budget", ended=episode.ended_by == "end_day",
+               info=episode.last.info, start=episode.info, score=env.unwrapped.state.score)
 
 
 @pytest.fixture
@@ -80,7 +71,7 @@ def make_env(tmp_path: Path) -> Callable[..., gym.Env]:
         loaded = load_computer(computer)
         setup = procedural_setup(loaded, tree_reader(computer / "files", loaded.policy.os), 0, days=days)
         write_private_files(setup, load_computer(computer), run_dir / "private")
-        env = gym.make("synthcomp/Workday-v0", computer=computer, sandbox=sandbox, days=days, step_budget=step_budget,
+        env = gym.make("synthcomp/Workday-v1", computer=computer, sandbox=sandbox, days=days, step_budget=step_budget,
                        run_dir=run_dir, setup=setup, private_dir=run_dir / "private", **kwargs)
         made.append(env)
         return env

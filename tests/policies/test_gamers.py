@@ -58,7 +58,7 @@ def test_three_days_without_surprises_and_every_output_written(name: str, comput
     policy = FAKERS[name](seed=0)
     assert isinstance(policy, Policy) and policy.name == name
     days = [play_day(env, policy) for _ in range(3)]
-    assert all(d.ended and not d.truncated and d.errors == 0 for d in days), [d.errors for d in days]
+    assert all(d.ended and not d.out_of_steps and d.errors == 0 for d in days), [d.errors for d in days]
     assert days[-1].terminated
     for action in (a for d in days for a in d.actions):
         json.dumps(action)

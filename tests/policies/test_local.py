@@ -22,7 +22,7 @@ def test_a_full_scripted_day(computers: list[Path], make_env) -> None:
     policy = ScriptedPolicy()
     first, second = play_day(env, policy), play_day(env, policy)
     for day in (first, second):
-        assert day.ended and not day.truncated and day.errors == 0
+        assert day.ended and not day.out_of_steps and day.errors == 0
     listing = first.observations[first.actions.index({"tool": "list_dir", "args": {"path": "."}})]
     assert "entries)" in listing and "Documents" in listing
     assert second.score > 0.8 and second.reward == second.score  # late replies come tomorrow
@@ -34,7 +34,7 @@ def test_a_full_scripted_day(computers: list[Path], make_env) -> None:
 def test_a_random_day_of_150_steps(computers: list[Path], make_env, seed: int) -> None:
     env = make_env(computers[seed], sandbox="local", days=2, step_budget=150)
     day = play_day(env, RandomPolicy(seed=seed, end_day_prob=0.0, junk_prob=0.2))
-    assert (day.truncated and len(day.actions) == 150) or day.ended
+    assert (day.out_of_steps and len(day.actions) == 150) or day.ended
     assert any(a.get("tool") == "shell" for a in day.actions if isinstance(a, dict))
     play_day(env, RandomPolicy(seed=seed + 10, end_day_prob=0.05))  # the env is still usable
     assert env.unwrapped.state.month_over

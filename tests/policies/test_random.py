@@ -24,7 +24,7 @@ def test_a_random_day_exercises_every_tool_and_survives(computers: list[Path], m
     env = make_env(computers[0], step_budget=300)
     policy = RandomPolicy(seed=7, end_day_prob=0.0, junk_prob=0.2)
     day = play_day(env, policy)
-    assert day.truncated and len(day.actions) == 300 and not day.ended
+    assert day.out_of_steps and len(day.actions) == 300 and not day.ended
     used = {_tool(a) for a in day.actions}
     assert set(TOOLS) <= used, f"unused: {set(TOOLS) - used}"
     assert 30 <= day.errors < 300

@@ -36,7 +36,7 @@ def test_first_day_plans_lists_reads_and_asks(computers: list[Path], make_env) -
         inbox = ["check_inbox"] if day.start["inbox_unread"] else []  # a mid-month change can come early
         assert tools(day) == ["submit_week_plan", *inbox, "list_dir", *["read_file"] * len(sources),
                               *["send_message"] * len(people), "end_day"]
-        assert day.errors == 0 and day.ended and not day.truncated
+        assert day.errors == 0 and day.ended and not day.out_of_steps
         assert [a["args"]["path"] for a in day.actions if a["tool"] == "read_file"] == sources
         assert [a["args"]["to"] for a in day.actions if a["tool"] == "send_message"] == people
         plan = WeekPlan.model_validate({"week": 0, **day.actions[0]["args"]["plan"]})
@@ -91,7 +91,7 @@ def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
     env = make_env(computers[0], days=20)
     policy = ScriptedPolicy(practices=REVISING)
     days = [play_day(env, policy) for _ in range(20)]
-    assert all(d.ended and d.errors == 0 and not d.truncated for d in days)
+    assert all(d.ended and d.errors == 0 and not d.out_of_steps for d in days)
     assert days[-1].terminated and not any(d.terminated for d in days[:-1])
     assert sum(d.reward for d in days) == pytest.approx(days[-1].score) == 1.0
     state = env.unwrapped.state
@@ -123,7 +123,7 @@ def test_a_tight_budget_shortens_days_and_still_delivers(computers: list[Path], 
     env = make_env(computers[2], days=4, step_budget=6)
     policy = ScriptedPolicy()
     days = [play_day(env, policy) for _ in range(4)]
-    assert all(d.ended and not d.truncated and len(d.actions) <= 6 for d in days)
+    assert all(d.ended and not d.out_of_steps and len(d.actions) <= 6 for d in days)
     assert days[-1].score > 0, "the last day writes before it reads"
 
 
