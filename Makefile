@@ -51,10 +51,13 @@ demo: image
 	$(BIN)/synthcomp report $$(ls -d $(DEMO_WS)/sims/*/* | head -1)
 	$(BIN)/synthcomp stats $(DEMO_WS) --post
 
+# lint-imports checks the import contracts in pyproject.toml (docs/DESIGN.md, "Layout").
 test: image
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 test-unit: setup
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q -m "not docker and not bwrap"
 
 bench: image

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.stats import computer_shape
 from synthcomp.workspace import computer_dirs
 

@@ -32,10 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.stats import computer_shape
-from synthcomp.fleet.executor import LocalExecutor, RayExecutor
-from synthcomp.fleet.manifest import read_manifest
+from synthcomp.pool.executor import LocalExecutor, RayExecutor
+from synthcomp.pool.manifest import read_manifest
 from synthcomp.fleet.simulations import simulate_many
 from synthcomp.sandbox.gc import COMPUTER, HOST, OWNER, ROLE
 from synthcomp.sim.cleanup import delete_checkpoints

@@ -20,7 +20,7 @@ from pathlib import Path
 from synthcomp.agents.judge import ProceduralJudge, project_corpus
 from synthcomp.agents.rubric import build_rubric
 from synthcomp.computer.artifacts.extract import clear_extraction_cache, extract_text
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.models import Rubric
 from synthcomp.ospath import tree_reader
 from synthcomp.sim.playthrough import play_month

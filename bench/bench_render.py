@@ -22,7 +22,7 @@ MIX = {".docx": 8, ".xlsx": 6, ".pptx": 6}
 
 def _office_files(root: Path) -> list[Path]:
     """20 office files from generated computers, interleaved by type."""
-    from synthcomp.computer.batch import CreateRequest, create_computers
+    from synthcomp.fleet.batch import CreateRequest, create_computers
 
     create_computers(CreateRequest.from_cli(out=root, n=3, seed=3, os_name="mixed", personas=None, workers=1))
     by_type = {s: sorted(p for p in root.rglob(f"*{s}") if not p.name.startswith("~$"))[:n] for s, n in MIX.items()}

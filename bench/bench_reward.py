@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sim.playthrough import play_month
 from synthcomp.workspace import computer_dirs
 

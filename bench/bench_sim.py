@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.sim.judging import judge_simulation
 from synthcomp.sim.rendering import page_renderer

@@ -72,9 +72,9 @@ def create(
 
     Re-running skips computers that exist; each one gets a line in OUT/manifest.jsonl."""
     from synthcomp.brains.claude.client import Usage
-    from synthcomp.computer.batch import CreateRequest, create_computers
-    from synthcomp.fleet.executor import make_executor
-    from synthcomp.fleet.manifest import FleetError
+    from synthcomp.fleet.batch import CreateRequest, create_computers
+    from synthcomp.pool.executor import make_executor
+    from synthcomp.pool.manifest import FleetError
 
     usage = Usage()
     try:
@@ -118,7 +118,7 @@ def _exit_on_errors() -> Iterator[None]:
     :func:`_fail`): a rejected option, tasks failed after retries, a budget stop, bad input."""
     from pydantic import ValidationError
 
-    from synthcomp.fleet.manifest import BudgetStopped, FleetError
+    from synthcomp.pool.manifest import BudgetStopped, FleetError
 
     try:
         yield
@@ -278,7 +278,7 @@ def simulate_many_command(
     """Simulate every computer of a workspace (or one side of its split); re-running skips
     finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
     Exits 1 if any failed, 3 if a model budget stopped any (and none failed): re-run to resume."""
-    from synthcomp.fleet.executor import make_executor
+    from synthcomp.pool.executor import make_executor
     from synthcomp.fleet.simulations import simulate_many
 
     with _exit_on_errors():
@@ -330,7 +330,7 @@ def evaluate(
     """Score a policy on computers without and with skills: per-computer scores, the win
     rate and a paired sign test; writes WS/evaluations/<policy>-<skills>-s<seed>.json."""
     from synthcomp.fleet.evaluation import evaluate as run_evaluation, evaluation_path
-    from synthcomp.fleet.executor import make_executor
+    from synthcomp.pool.executor import make_executor
     from synthcomp.fleet.split import select_computers
 
     with _exit_on_errors():
@@ -429,7 +429,7 @@ def run_day(
 ) -> None:
     """Run one workday of a policy on a computer and print a short summary."""
     from synthcomp.computer.show import load_computer
-    from synthcomp.env.rollout import run_one_day
+    from synthcomp.sim.rollout import run_one_day
     from synthcomp.sim.runner import skill_files
 
     if sandbox not in {"docker", "local"}:

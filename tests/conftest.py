@@ -47,7 +47,7 @@ def _require_marked_infrastructure(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def computers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two small computers made by ``synthcomp create`` (one per OS): {"windows": dir, "macos": dir}."""
-    from synthcomp.computer.batch import CreateRequest, create_computers
+    from synthcomp.fleet.batch import CreateRequest, create_computers
     from synthcomp.workspace import computer_dir
 
     out = tmp_path_factory.mktemp("env-ws")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -20,9 +19,6 @@ from rich.table import Table
 
 from synthcomp import ospath
 from synthcomp.errors import InputError
-from synthcomp.fleet.executor import Outcome
-from synthcomp.models import Computer
-from synthcomp.workspace import computer_dir
 
 
 class Summary(BaseModel):
@@ -80,17 +76,6 @@ def computer_shape(computer_dir: Path) -> tuple[int, int, float, int, list[tuple
         sizes.append((suffix, path.stat().st_size))
     depths = [len(d) for d in dirs] or [0]
     return len(sizes), len(dirs), statistics.fmean(depths), max(depths), sizes
-
-
-def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> dict[str, Any]:
-    """A computer's line in the workspace manifest: who it belongs to and its shape."""
-    directory = computer_dir(workspace, computer.id)
-    n_files, n_dirs, avg_depth, max_depth, sizes = computer_shape(directory)
-    return {"kind": "computer", "id": computer.id, "status": "done", "attempts": outcome.attempts,
-            "errors": outcome.errors, "path": str(directory.relative_to(workspace)), "os": computer.policy.os,
-            "occupation": computer.profile.occupation, "industry": computer.persona.industry, "brain": computer.brain,
-            "files": n_files, "dirs": n_dirs, "avg_depth": round(avg_depth, 3), "max_depth": max_depth,
-            "bytes": sum(size for _, size in sizes)}
 
 
 def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:

@@ -28,10 +28,10 @@ from rich.table import Table
 from synthcomp.agents.skill_index import load_index, matching_skill
 from synthcomp.computer.show import load_computer
 from synthcomp.errors import InputError
-from synthcomp.fleet.executor import Executor
 from synthcomp.fleet.simulations import ModelBackends, run_simulations
 from synthcomp.models import Computer, Strict
 from synthcomp.policies.base import policy_by_name
+from synthcomp.pool.executor import Executor
 from synthcomp.sim.runner import SimConfig, sim_dir_for
 from synthcomp.skillmd import read_skill
 

@@ -30,10 +30,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.errors import InputError
-from synthcomp.fleet.executor import Executor, Outcome
-from synthcomp.fleet.manifest import BudgetStopped, FleetError, append_records, failure_record
 from synthcomp.fleet.split import select_computers
 from synthcomp.policies.base import policy_by_name
+from synthcomp.pool.executor import Executor, Outcome
+from synthcomp.pool.manifest import BudgetStopped, FleetError, append_records, failure_record
 from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for
 
 

@@ -12,7 +12,7 @@ from synthcomp import measures
 from synthcomp.agents import consistency
 from synthcomp.agents.setup import procedural_setup
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.ospath import to_physical, tree_reader
 

@@ -12,7 +12,7 @@ from docx import Document
 from synthcomp import ospath
 from synthcomp.agents.judge import ProceduralJudge
 from synthcomp.agents.rubric import merge_rubrics
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.models import Rubric
 from synthcomp.ospath import tree_reader
 from synthcomp.sim.judging import judge_simulation, load_simulation

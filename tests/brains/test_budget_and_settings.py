@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic
 from tests.brains.test_claude_judge import rubric_model

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions
 from synthcomp.workspace import computer_dir, sim_dir

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from synthcomp.agents.setup import procedural_setup
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.ospath import tree_reader
 from synthcomp.workspace import computer_dir, sim_dir

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
-from synthcomp.fleet.manifest import read_manifest
+from synthcomp.fleet.batch import CreateRequest, create_computers
+from synthcomp.pool.manifest import read_manifest
 from tests.brains.fake_anthropic import FakeAnthropic
 from tests.brains.test_budget_and_settings import PER_REQUEST_USD
 from tests.brains.test_claude_policy import work_model

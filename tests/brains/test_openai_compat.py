@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig
 from synthcomp.brains.claude.openai_compat import from_chat_reply, openai_tool, to_chat_request
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.tools import tool_definitions
 from synthcomp.models import Strict
 from synthcomp.workspace import computer_dir, sim_dir

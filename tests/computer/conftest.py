@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
 from synthcomp.models import Computer
 from synthcomp.workspace import computer_dirs

@@ -11,7 +11,7 @@ from typing import Any
 import datasets
 import pytest
 
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.export import SYSTEM
 from synthcomp.errors import InputError
 from synthcomp.fleet.dataset import export_dataset

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from synthcomp.agents.skill_index import SkillGroup, SkillIndex
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.errors import InputError
 from synthcomp.fleet.evaluation import evaluate, sign_test
-from synthcomp.fleet.executor import LocalExecutor
+from synthcomp.pool.executor import LocalExecutor
 from synthcomp.fleet.simulations import run_simulations
 from synthcomp.fleet.split import Split, load_split, make_split, select_computers
 from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from synthcomp.cli import app
-from synthcomp.fleet.executor import LocalExecutor, RayExecutor, make_executor
-from synthcomp.fleet.manifest import FleetError, read_manifest
+from synthcomp.pool.executor import LocalExecutor, RayExecutor, make_executor
+from synthcomp.pool.manifest import FleetError, read_manifest
 from synthcomp.fleet.simulations import simulate_many
 from synthcomp.workspace import computer_dirs, shard_of, sim_dirs
 

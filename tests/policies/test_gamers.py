@@ -18,7 +18,7 @@ import pytest
 
 import synthcomp.policies.gamers as gamers
 from synthcomp.computer.artifacts.extract import extract_text
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.policies import Policy
 from synthcomp.sim.playthrough import play_month
 from synthcomp.workspace import computer_dirs

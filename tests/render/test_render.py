@@ -66,7 +66,7 @@ def test_the_same_name_twice_gets_two_folders(samples: dict[str, Path], renderer
 
 def test_generated_computer_files_render(tmp_path: Path, renderer: Renderer) -> None:
     """Real artifacts from `synthcomp create`: one of each office kind and a PDF."""
-    from synthcomp.computer.batch import CreateRequest, create_computers
+    from synthcomp.fleet.batch import CreateRequest, create_computers
 
     create_computers(CreateRequest.from_cli(out=tmp_path / "ws", n=1, seed=3, os_name="windows",
                                             personas=None, workers=1))

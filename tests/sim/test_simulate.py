@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from synthcomp import ospath
 from synthcomp.cli import app
-from synthcomp.computer.batch import CreateRequest, create_computers
+from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from rich.console import Console
@@ -23,13 +23,13 @@ from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import COMPUTER_FILE, ComputerJob, create_computer
 from synthcomp.computer.materialize import epoch
 from synthcomp.computer.show import load_computer
-from synthcomp.computer.stats import computer_record
+from synthcomp.computer.stats import computer_shape
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
 from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
-from synthcomp.fleet.executor import Executor, LocalExecutor, Outcome
-from synthcomp.fleet.manifest import MANIFEST, FleetError, append_records, failure_record
 from synthcomp.models import Computer, Persona, Strict
+from synthcomp.pool.executor import Executor, LocalExecutor, Outcome
+from synthcomp.pool.manifest import MANIFEST, FleetError, append_records, failure_record
 from synthcomp.workspace import computer_dir
 
 
@@ -83,6 +83,17 @@ class CreateRequest(Strict):
         if self.claude is None or self.claude.budget_usd is None:
             return self.claude
         return self.claude.model_copy(update={"budget_usd": self.claude.budget_usd / self.n})
+
+
+def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> dict[str, Any]:
+    """A computer's line in the workspace manifest: who it belongs to and its shape."""
+    directory = computer_dir(workspace, computer.id)
+    n_files, n_dirs, avg_depth, max_depth, sizes = computer_shape(directory)
+    return {"kind": "computer", "id": computer.id, "status": "done", "attempts": outcome.attempts,
+            "errors": outcome.errors, "path": str(directory.relative_to(workspace)), "os": computer.policy.os,
+            "occupation": computer.profile.occupation, "industry": computer.persona.industry, "brain": computer.brain,
+            "files": n_files, "dirs": n_dirs, "avg_depth": round(avg_depth, 3), "max_depth": max_depth,
+            "bytes": sum(size for _, size in sizes)}
 
 
 def run_job(job: ComputerJob) -> tuple[Computer, Usage]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.errors import SynthcompError
-from synthcomp.fleet.executor import Outcome
+from synthcomp.pool.executor import Outcome
 
 MANIFEST = "manifest.jsonl"
 
