@@ -29,7 +29,7 @@ import synthcomp.computer.artifacts.extract as extract_module
 
 import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 import synthcomp.env.tools as env_tools
-from synthcomp.env.episode import run_episode
+from synthcomp.sim.episode import run_episode
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer

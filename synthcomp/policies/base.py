@@ -1,7 +1,7 @@
 """The Policy contract, typed policy configs, and ``policy_by_name``.
 
 A policy drives one ``WorkdayEnv`` (DESIGN.md, "Env contract"); the loop is
-``synthcomp.env.episode.run_episode(env, policy)``, which is::
+``synthcomp.sim.episode.run_episode(env, policy)``, which is::
 
     policy = policy_by_name("scripted", seed=0)
     observation, info = env.reset()

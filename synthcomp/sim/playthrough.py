@@ -17,7 +17,7 @@ import gymnasium as gym
 import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.computer.show import load_computer
-from synthcomp.env.episode import run_episode
+from synthcomp.sim.episode import run_episode
 from synthcomp.env.state import SimState
 from synthcomp.models import Computer
 from synthcomp.ospath import tree_reader

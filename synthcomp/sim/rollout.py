@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from synthcomp.env.episode import Step, run_episode
+from synthcomp.sim.episode import Step, run_episode
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.policies.base import policy_by_name
 

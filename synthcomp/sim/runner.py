@@ -44,7 +44,7 @@ from synthcomp.agents.setup import SetupPlan, ground, procedural_setup, write_pr
 from synthcomp.agents.setup_claude import claude_setup
 from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
 from synthcomp.computer.show import load_computer
-from synthcomp.env.episode import run_episode
+from synthcomp.sim.episode import run_episode
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import Computer, Strict

@@ -13,7 +13,7 @@ import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.computer.show import load_computer
-from synthcomp.env.episode import run_episode
+from synthcomp.sim.episode import run_episode
 from synthcomp.ospath import tree_reader
 from synthcomp.policies import Policy
 from synthcomp.workspace import computer_dirs
