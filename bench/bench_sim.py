@@ -47,7 +47,7 @@ def run() -> str:
             started = time.perf_counter()
             summary = run_simulation(SimConfig(computer=copy, policy="scripted", days=DAYS, sandbox=backend))
             wall = time.perf_counter() - started
-            per_turn = summary["env_seconds"] / max(summary["turns"], 1)
+            per_turn = summary.env_seconds / max(summary.turns, 1)
             sim_path = sim_dir(workspace_of(copy), f"{copy.name}-scripted-s0")
             started = time.perf_counter()
             with page_renderer(sim_path / "renders") as render_pages:
@@ -56,10 +56,10 @@ def run() -> str:
             judged.append(f"{backend}: {judge_s:.1f} s for {len(judgement.criteria)} criteria")
             delete_checkpoints(sim_path)  # docker checkpoints are images that outlive the temp dir
             rows.append(
-                f"| {backend} | {wall:.1f} s | {summary['turns']} | {summary['env_seconds']:.1f} s "
-                f"({summary['env_seconds'] / wall:.0%}) | {summary['policy_seconds']:.2f} s | "
+                f"| {backend} | {wall:.1f} s | {summary.turns} | {summary.env_seconds:.1f} s "
+                f"({summary.env_seconds / wall:.0%}) | {summary.policy_seconds:.2f} s | "
                 f"{per_turn * 1000:.0f} ms ({per_turn / PAPER_SECONDS_PER_TURN:.2%} of 13.6 s) | "
-                f"{wall - summary['env_seconds'] - summary['policy_seconds']:.1f} s |"
+                f"{wall - summary.env_seconds - summary.policy_seconds:.1f} s |"
             )
     return "\n".join([
         f"## Month-long simulation ({DAYS} workdays, scripted policy)",

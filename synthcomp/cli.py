@@ -231,6 +231,7 @@ def simulate(
     """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement.
 
     Exits 3 when the model budget stops the run; re-running resumes from the last finished day."""
+    from synthcomp.models import StoppedSim
     from synthcomp.sim.runner import SimConfig, run_simulation
     from synthcomp.sim.summary import summary_table
 
@@ -246,10 +247,10 @@ def simulate(
                                  brain_claude=brain_claude)
     except SynthcompError as exc:  # bad input, or a model backend that kept failing (resumable)
         _fail(str(exc))
-    if summary.get("stopped"):
-        done = summary["last_finished_day"]
-        err_console.print(f"stopped: {summary['reason']}; days finished: {0 if done is None else done + 1} of "
-                          f"{summary['days']}. Re-run the same command (with a larger --budget-usd) to resume.",
+    if isinstance(summary, StoppedSim):
+        done = summary.last_finished_day
+        err_console.print(f"stopped: {summary.reason}; days finished: {0 if done is None else done + 1} of "
+                          f"{summary.days}. Re-run the same command (with a larger --budget-usd) to resume.",
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=3)
     console.print(summary_table(summary))

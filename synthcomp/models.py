@@ -8,9 +8,9 @@ silently ignored. This module imports nothing of ours (DESIGN.md, "Layout").
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 OSName = Literal["windows", "macos"]
 ArtifactType = Literal[
@@ -746,3 +746,48 @@ class Retrospective(Strict):
     worked: list[str]
     failed: list[str]
     items: list[ExperienceItem]
+
+
+# --------------------------------------------------------------------------- simulation summary
+
+class FinishedSim(Strict):
+    """summary.json of a finished simulation (paper Table 3's measures for one run)."""
+
+    status: Literal["finished"] = "finished"
+    sim_id: str
+    days: int
+    turns: int
+    planning_turns: int
+    messages_sent: int
+    messages_received: int
+    files_shared_to_user: int
+    files_created: int
+    files_revised: int
+    score: float = Field(ge=0, le=1)
+    env_seconds: float
+    policy_seconds: float
+    collaborators: int
+    usage: dict[str, Any] = Field(default_factory=dict)
+
+
+class StoppedSim(Strict):
+    """summary.json of a simulation its model budget stopped; re-running resumes it."""
+
+    status: Literal["stopped"] = "stopped"
+    sim_id: str
+    reason: str
+    last_finished_day: int | None
+    days: int
+    sim_dir: str
+    usage: dict[str, Any] = Field(default_factory=dict)
+
+
+SimSummary = Annotated[Union[FinishedSim, StoppedSim], Field(discriminator="status")]
+
+
+def parse_summary(data: dict[str, Any]) -> FinishedSim | StoppedSim:
+    """A summary.json's content; one written before ``status`` existed says ``"stopped": "budget"``
+    when stopped and nothing when finished."""
+    if "status" not in data:
+        data = {k: v for k, v in data.items() if k != "stopped"} | {"status": "stopped" if data.get("stopped") else "finished"}
+    return TypeAdapter(SimSummary).validate_python(data)

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from synthcomp import ospath
 from synthcomp.errors import InputError
+from synthcomp.models import FinishedSim, parse_summary
 
 
 class Summary(BaseModel):
@@ -111,12 +112,13 @@ def workspace_stats(workspace: Path, *, post: bool = False) -> WorkspaceStats:
     )
 
 
-def simulation_totals(workspace: Path) -> list[dict]:
+def simulation_totals(workspace: Path) -> list[FinishedSim]:
     """The summary.json of every finished simulation (paper Table 3's measures)."""
-    return [json.loads(p.read_text()) for p in sorted(workspace.glob("sims/*/*/summary.json"))]
+    summaries = [parse_summary(json.loads(p.read_text())) for p in sorted(workspace.glob("sims/*/*/summary.json"))]
+    return [s for s in summaries if isinstance(s, FinishedSim)]
 
 
-def print_simulations(summaries: list[dict], console: Console) -> None:
+def print_simulations(summaries: list[FinishedSim], console: Console) -> None:
     table = Table(title=f"{len(summaries)} simulation(s)")
     for col in ("", "Mean", "Median", "Min", "Max"):
         table.add_column(col, justify="right" if col else "left")
@@ -124,7 +126,7 @@ def print_simulations(summaries: list[dict], console: Console) -> None:
                        ("messages_sent", "# Messages sent"), ("messages_received", "# Messages received"),
                        ("files_created", "# Files created"), ("env_seconds", "Seconds in the env"),
                        ("policy_seconds", "Seconds in the policy"), ("score", "Score")):
-        s = _summary([float(x[key]) for x in summaries])
+        s = _summary([float(getattr(x, key)) for x in summaries])
         table.add_row(label, f"{s.mean:.2f}", f"{s.median:.2f}", f"{s.min:g}", f"{s.max:g}")
     console.print(table)
 

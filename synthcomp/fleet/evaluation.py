@@ -29,7 +29,7 @@ from synthcomp.agents.skill_index import load_index, matching_skill
 from synthcomp.computer.show import load_computer
 from synthcomp.errors import InputError
 from synthcomp.fleet.simulations import ModelBackends, run_simulations
-from synthcomp.models import Computer, Strict
+from synthcomp.models import Computer, FinishedSim, Strict, parse_summary
 from synthcomp.policies.base import policy_by_name
 from synthcomp.pool.executor import Executor
 from synthcomp.sim.runner import SimConfig, sim_dir_for
@@ -126,7 +126,8 @@ def _skills_for(skills_dir: Path, computers: dict[Path, Computer]) -> dict[Path,
 
 
 def _score(config: SimConfig) -> float:
-    return float(json.loads((sim_dir_for(config) / "summary.json").read_text())["score"])
+    summary = parse_summary(json.loads((sim_dir_for(config) / "summary.json").read_text()))
+    return summary.score if isinstance(summary, FinishedSim) else 0.0
 
 
 def evaluation_path(workspace: Path, policy: str, skills_dir: Path | None, seed: int) -> Path:

@@ -20,7 +20,6 @@ retried) and resumes from its last finished day when the command is re-run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +33,8 @@ from synthcomp.fleet.split import select_computers
 from synthcomp.policies.base import policy_by_name
 from synthcomp.pool.executor import Executor, Outcome
 from synthcomp.pool.manifest import BudgetStopped, FleetError, append_records, failure_record
-from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for
+from synthcomp.models import StoppedSim
+from synthcomp.sim.runner import SimConfig, check_settings, run_simulation, sim_dir_for
 
 
 @dataclass
@@ -69,14 +69,12 @@ def simulate_task(task: SimTask) -> dict[str, Any]:
     """Run (or resume) one simulation; the executor's task. Returns its manifest record."""
     config = task.config
     summary = run_simulation(config, policy_options=task.backends.policy_options, brain_claude=task.backends.brain)
-    record = {"kind": "sim", "id": summary["sim_id"], "computer_id": config.computer.name, "policy": config.policy,
-              "days": config.days, "sandbox": config.sandbox, "seed": config.seed}
-    usage = {"usage": summary["usage"]} if "usage" in summary else {}
-    if summary.get("stopped"):
-        return {**record, "status": "stopped", "reason": summary["reason"],
-                "last_finished_day": summary["last_finished_day"], **usage}
-    return {**record, "status": "done", "score": summary["score"], "turns": summary["turns"],
-            "files_created": summary["files_created"], "env_seconds": summary["env_seconds"], **usage}
+    record = {"kind": "sim", "id": summary.sim_id, "computer_id": config.computer.name, "policy": config.policy,
+              "days": config.days, "sandbox": config.sandbox, "seed": config.seed, "usage": summary.usage}
+    if isinstance(summary, StoppedSim):
+        return {**record, "status": "stopped", "reason": summary.reason, "last_finished_day": summary.last_finished_day}
+    return {**record, "status": "done", "score": summary.score, "turns": summary.turns,
+            "files_created": summary.files_created, "env_seconds": summary.env_seconds}
 
 
 def simulate_many(workspace: Path, executor: Executor, *, policy: str, days: int, sandbox: Literal["docker", "local"],
@@ -102,20 +100,6 @@ def simulate_many(workspace: Path, executor: Executor, *, policy: str, days: int
     return run_simulations(workspace, executor, configs, backends=backends, console=console)
 
 
-def _check_settings(config: SimConfig) -> None:
-    """Refuse, before any work, a simulation directory started with other settings: its
-    summary would otherwise be taken for this run's (the sim id does not name every setting)."""
-    recorded = sim_dir_for(config) / "sim.json"
-    if not recorded.is_file():
-        return
-    then, now = json.loads(recorded.read_text()), json.loads(config.model_dump_json())
-    differ = ", ".join(f"{k} {then.get(k)!r}, not {now.get(k)!r}" for k in sorted({*then, *now})
-                       if then.get(k) != now.get(k))
-    if differ:
-        raise InputError(f"{recorded.parent} was started with other settings ({differ}); "
-                         "use another --seed or delete it")
-
-
 def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig], *,
                     backends: ModelBackends = ModelBackends(), console: Console | None = None) -> FleetReport:
     """Run ``configs`` on ``executor`` with ``backends``; finished ones (a ``summary.json``)
@@ -127,7 +111,7 @@ def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig
         BudgetStopped: none failed, but a model budget stopped some (a re-run resumes them).
     """
     for config in configs:
-        _check_settings(config)
+        check_settings(config)
     finished = {c.sim_id for c in configs if (sim_dir_for(c) / "summary.json").is_file()}
     todo = [c for c in configs if c.sim_id not in finished]
     report = FleetReport(skipped=sorted(finished))

@@ -18,7 +18,8 @@ from synthcomp import ospath
 from synthcomp.computer.hashing import tree_hash
 from synthcomp.env.state import workday_date
 from synthcomp.sim.judging import judge_simulation
-from synthcomp.models import ArtifactType, FileEdge, FilePlan, PlannedFile
+from synthcomp.jsonio import write_json_atomic
+from synthcomp.models import ArtifactType, FileEdge, FilePlan, FinishedSim, PlannedFile
 
 if TYPE_CHECKING:
     from synthcomp.brains.claude.client import Usage
@@ -29,7 +30,7 @@ _TYPES = set(get_args(ArtifactType)) - {"system"}
 
 
 def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records: list[DayRecord],
-                      usage: Usage) -> dict[str, Any]:
+                      usage: Usage) -> FinishedSim:
     state, sandbox, computer = env.state, env.sandbox, env.computer
     assert state is not None and sandbox is not None
     files_dir = sim_dir / "computer" / "files"
@@ -38,22 +39,22 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     sandbox.get_tree(sandbox.layout.root, files_dir / sandbox.layout.top)
     plan, created, revised = _updated_plan(env, sim_dir, files_dir)
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
-    (sim_dir / "computer" / "computer.json").write_text(updated.model_dump_json(indent=1) + "\n")
+    write_json_atomic(sim_dir / "computer" / "computer.json", updated)
     for stale in sim_dir.glob("rubric*.json"):
         stale.unlink()  # drafted anew from this run's feedback
     score = judge_simulation(sim_dir, seed=config.seed).score
     received = [m for m in state.inbox if m.deliver_day < config.days]
-    summary = {
-        "sim_id": config.sim_id, "days": len(records), "turns": sum(r.steps for r in records),
-        "planning_turns": sum(r.planning_steps for r in records),
-        "messages_sent": len(state.outbox), "messages_received": len(received),
-        "files_shared_to_user": sum(len(m.attachments) for m in received),
-        "files_created": len(created), "files_revised": len(revised), "score": score,
-        "env_seconds": round(sum(r.env_seconds for r in records), 3),
-        "policy_seconds": round(sum(r.policy_seconds for r in records), 3),
-        "collaborators": len(state.collaborators), "usage": usage.as_dict(),
-    }
-    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    summary = FinishedSim(
+        sim_id=config.sim_id, days=len(records), turns=sum(r.steps for r in records),
+        planning_turns=sum(r.planning_steps for r in records),
+        messages_sent=len(state.outbox), messages_received=len(received),
+        files_shared_to_user=sum(len(m.attachments) for m in received),
+        files_created=len(created), files_revised=len(revised), score=score,
+        env_seconds=round(sum(r.env_seconds for r in records), 3),
+        policy_seconds=round(sum(r.policy_seconds for r in records), 3),
+        collaborators=len(state.collaborators), usage=usage.as_dict(),
+    )
+    write_json_atomic(sim_dir / "summary.json", summary)  # its existence means "finished"
     return summary
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from synthcomp.errors import InputError
-from synthcomp.models import Judgement, Rubric
+from synthcomp.models import Judgement, Rubric, parse_summary
 from synthcomp.sim.judging import rubric_file
 
 
@@ -27,7 +27,8 @@ def write_report(sim_dir: Path) -> Path:
         raise InputError(f"{sim_dir} has no {rubric_path.name}; run `synthcomp judge {sim_dir}` again")
     rubric = Rubric.model_validate_json(rubric_path.read_text())
     results = {r.id: r for r in judgement.criteria}
-    summary = json.loads((sim_dir / "summary.json").read_text()) if (sim_dir / "summary.json").is_file() else {}
+    summary_path = sim_dir / "summary.json"
+    summary = parse_summary(json.loads(summary_path.read_text())).model_dump() if summary_path.is_file() else {}
     renders = sim_dir / "renders"
     blocks = []
     for path in sorted({c.path for c in rubric.criteria}):

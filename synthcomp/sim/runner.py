@@ -20,7 +20,7 @@ the checkpoint, so nothing is lost and nothing is duplicated.
 Model-backed roles (the setup agent and collaborators with ``brain``, the work agent
 with a model policy) share one usage ledger, so a ``budget_usd`` is the run's budget.
 When it is spent the run stops at the last finished day's checkpoint and returns a
-summary with ``"stopped": "budget"``: re-running (with a larger budget) resumes there.
+``StoppedSim`` summary (``status: "stopped"``): re-running (with a larger budget) resumes there.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ from synthcomp.computer.show import load_computer
 from synthcomp.sim.episode import run_episode
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError, SandboxError
-from synthcomp.models import Computer, Strict
+from synthcomp.jsonio import write_json_atomic
+from synthcomp.models import Computer, FinishedSim, StoppedSim, Strict, parse_summary
 from synthcomp.ospath import tree_reader
 from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
@@ -123,20 +124,30 @@ def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: Cl
     else:
         setup = procedural_setup(computer, original, config.seed, days=config.days)
     write_private_files(setup, computer, sim_dir / "private")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(setup.model_dump_json(indent=1))
-    tmp.replace(path)
+    write_json_atomic(path, setup)
     return setup
 
 
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    tmp.replace(path)
+def check_settings(config: SimConfig) -> None:
+    """Refuse a simulation directory started with other settings: its checkpoints and
+    summary would otherwise be taken for this run's (the sim id does not name every setting).
+
+    Raises:
+        InputError: naming each setting that differs.
+    """
+    recorded = sim_dir_for(config) / "sim.json"
+    if not recorded.is_file():
+        return
+    then, now = json.loads(recorded.read_text()), json.loads(config.model_dump_json())
+    differ = ", ".join(f"{k} {then.get(k)!r}, not {now.get(k)!r}" for k in sorted({*then, *now})
+                       if then.get(k) != now.get(k))
+    if differ:
+        raise InputError(f"{recorded.parent} was started with other settings ({differ}); "
+                         "use another --seed or delete it")
 
 
 def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None,
-                   policy_options: dict[str, Any] | None = None, brain_claude: ClaudeConfig | None = None) -> dict:
+                   policy_options: dict[str, Any] | None = None, brain_claude: ClaudeConfig | None = None) -> FinishedSim | StoppedSim:
     """Run (or resume) a simulation and return its summary.
 
     ``policy_options`` go to the policy's config (e.g. the Claude settings) and
@@ -156,11 +167,8 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
         require_config(brain_claude, f"--brain {config.brain}"), seed=config.seed, usage=usage)
     sim_dir = sim_dir_for(config)
     sim_dir.mkdir(parents=True, exist_ok=True)
-    recorded = sim_dir / "sim.json"
-    if recorded.exists() and json.loads(recorded.read_text()) != json.loads(config.model_dump_json()):
-        raise InputError(f"{sim_dir} was started with other settings ({recorded.read_text().strip()}); "
-                         "use another seed or delete it")
-    _write_json(recorded, json.loads(config.model_dump_json()))
+    check_settings(config)
+    write_json_atomic(sim_dir / "sim.json", json.loads(config.model_dump_json()))
     try:
         setup = _load_setup(sim_dir, config, computer, brain)
     except BudgetExceeded as exc:
@@ -175,7 +183,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     try:
         start_day = 0 if progress is None else progress.last_finished_day + 1
         if start_day >= config.days and (sim_dir / "summary.json").is_file():
-            return json.loads((sim_dir / "summary.json").read_text())  # finished: re-running changes nothing
+            return parse_summary(json.loads((sim_dir / "summary.json").read_text()))  # finished: nothing changes
         if start_day >= config.days:  # killed while finishing: bring the last day's computer back
             env.reset(options={"snapshot": progress.checkpoint})
         for stale in (sim_dir / "days").glob("*"):
@@ -208,11 +216,11 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
 
 
 def _stopped(config: SimConfig, sim_dir: Path, last_finished_day: int | None, usage: Usage,
-             exc: BudgetExceeded) -> dict[str, Any]:
+             exc: BudgetExceeded) -> StoppedSim:
     """The summary of a run the budget stopped; progress.json already marks where to resume."""
-    return {"sim_id": config.sim_id, "stopped": "budget", "reason": str(exc),
-            "last_finished_day": last_finished_day if last_finished_day is not None and last_finished_day >= 0 else None,
-            "days": config.days, "sim_dir": str(sim_dir), "usage": usage.as_dict()}
+    return StoppedSim(sim_id=config.sim_id, reason=str(exc),
+                      last_finished_day=last_finished_day if last_finished_day is not None and last_finished_day >= 0 else None,
+                      days=config.days, sim_dir=str(sim_dir), usage=usage.as_dict())
 
 
 def _run_day(env: WorkdayEnv, policy: Policy, *, seed: int | None = None,
@@ -240,10 +248,10 @@ def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: 
     except (pickle.PicklingError, TypeError, AttributeError):
         pass  # an unpicklable policy (e.g. one holding a network client) restarts fresh on resume
     assert env.state is not None
-    _write_json(checkpoints / f"day-{day:02d}.json", {"snapshot": ref.model_dump(mode="json"),
+    write_json_atomic(checkpoints / f"day-{day:02d}.json", {"snapshot": ref.model_dump(mode="json"),
                                                        "records": [r.__dict__ for r in records]})
-    _write_json(sim_dir / "state.json", env.state.model_dump(mode="json"))
-    _write_json(sim_dir / "progress.json", {"last_finished_day": day, "checkpoint": ref.model_dump(mode="json")})
+    write_json_atomic(sim_dir / "state.json", env.state.model_dump(mode="json"))
+    write_json_atomic(sim_dir / "progress.json", {"last_finished_day": day, "checkpoint": ref.model_dump(mode="json")})
 
 
 def _resume_point(sim_dir: Path, restart_from_day: int | None) -> Checkpoint | None:
@@ -258,7 +266,7 @@ def _resume_point(sim_dir: Path, restart_from_day: int | None) -> Checkpoint | N
                              f"in {sim_dir / 'checkpoints'}")
         ref = SnapshotRef.model_validate(json.loads(checkpoint.read_text())["snapshot"])
         progress = Checkpoint(last_finished_day=restart_from_day - 1, checkpoint=ref)
-        _write_json(path, progress.model_dump(mode="json"))
+        write_json_atomic(path, progress.model_dump(mode="json"))
         return progress
     if not path.exists():
         return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
+
+from synthcomp.models import FinishedSim
 
 _LABELS = [
     ("days", "workdays"), ("turns", "turns"), ("planning_turns", "weekly-planning turns"),
@@ -15,14 +15,14 @@ _LABELS = [
 ]
 
 
-def summary_table(summary: dict[str, Any]) -> Table:
-    table = Table(title=f"simulation {summary['sim_id']}")
+def summary_table(summary: FinishedSim) -> Table:
+    table = Table(title=f"simulation {summary.sim_id}")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key, label in _LABELS:
-        value = summary[key]
+        value = getattr(summary, key)
         table.add_row(label, f"{value:.3f}" if isinstance(value, float) else str(value))
-    usage = summary.get("usage") or {}
+    usage = summary.usage
     if usage.get("requests") or usage.get("cached"):
         table.add_row("model requests (cached)", f"{usage['requests']} ({usage['cached']})")
         table.add_row("model tokens in / out", f"{usage['input_tokens']:,} / {usage['output_tokens']:,}")

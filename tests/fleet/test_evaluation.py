@@ -175,7 +175,7 @@ def test_skills_from_training_computers_raise_held_out_scores(workspace: Path, t
     configs = [SimConfig(computer=computer_dir(plain, r.computer_id), policy="scripted", days=DAYS, sandbox="local",
                          seed=0) for r in rows]
     runs = LocalExecutor(2).run(run_simulation, configs, [r.computer_id for r in rows])  # in parallel
-    assert {o.key: o.value["score"] for o in runs} == {r.computer_id: r.baseline for r in rows}
+    assert {o.key: o.value.score for o in runs} == {r.computer_id: r.baseline for r in rows}
 
     # the CLI reuses the finished simulations and prints the paired comparison
     simulated = len(list(sim_dirs(workspace)))
