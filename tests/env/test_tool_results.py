@@ -1,5 +1,5 @@
-"""Every tool's data, on real output: it renders to exactly the text the agent read, and it
-survives JSON (trajectories, vector envs)."""
+"""Every tool's data, on real output: it renders to exactly the text the agent read, it
+survives JSON (trajectories, vector envs), and the policies' readers work from it."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import clip_observation
 from synthcomp.ospath import tree_reader
+from synthcomp.policies.observations import briefing_of, parse_inbox, parse_read
+from synthcomp.policies.random_policy import RandomPolicy
 from synthcomp.policies.scripted import ALL_PRACTICES, ScriptedPolicy
-from synthcomp.toolresults import Briefing, ChangeAsked, Inbox, data_of
+from synthcomp.toolresults import Briefing, ChangeAsked, FileText, Inbox, data_of
 
 ALL_TYPES = {"shell", "list_dir", "read_file", "write_file", "create_document", "move", "delete", "search_files",
              "send_message", "check_inbox", "submit_week_plan", "end_day", "error", "briefing"}
@@ -141,6 +143,8 @@ def test_the_data_says_what_the_text_says(played: Played) -> None:
     morning = data_of(played.seen[0][1], Briefing)
     computer = played.env.unwrapped.computer
     assert morning.user.full_name == computer.profile.full_name and morning.planned is None and morning.days_total == 4
+    assert briefing_of(played.seen[0][1]).me == computer.profile.full_name
+    assert briefing_of(played.seen[0][1]).needs_week_plan
 
 
 def test_reviewers_send_their_changes_as_data(played: Played) -> None:
@@ -156,6 +160,49 @@ def test_reviewers_send_their_changes_as_data(played: Played) -> None:
     state = played.env.unwrapped.state
     asked = [r.changes for r in state.reviews]
     assert all(m.requested_changes in asked for m in state.inbox if m.requested_changes)
+
+
+def test_the_text_readers_left_to_the_fakers_agree_with_the_data(played: Played) -> None:
+    """gamers.py sees only the text: its parsers read real output as the data has it."""
+    checked = 0
+    for observation, info in played.seen:
+        data = data_of(info)
+        if isinstance(data, Inbox):
+            parsed = parse_inbox(observation)
+            assert [(m.id, m.sender, m.day, m.subject, m.new, m.attachments) for m in parsed] == [
+                (m.id, m.sender, m.day, m.subject, m.new, m.attachments) for m in data.messages]
+            assert ["\n".join(m.body).rstrip("\n") for m in parsed] == [m.body.rstrip("\n") for m in data.messages]
+            checked += 1
+        elif isinstance(data, FileText):
+            read = parse_read(observation)
+            assert read is not None and (read.path, read.body, read.truncated) == (data.path, data.text, data.truncated)
+            checked += 1
+    assert checked > 5
+
+
+@pytest.mark.parametrize("make", [lambda: ScriptedPolicy(practices=ALL_PRACTICES), lambda: RandomPolicy(seed=3)],
+                         ids=["scripted", "random"])
+def test_the_workers_act_on_the_data_alone(make, computers: dict[str, Path], tmp_path: Path) -> None:
+    """The same policy, once with the text and once without: the same calls, day after day."""
+    env = _env(computers["windows"], tmp_path, days=3)
+    reading, blind = make(), make()
+    try:
+        for _ in range(3):
+            observation, info = env.reset()
+            reading.reset()
+            blind.reset()
+            for _ in range(60):
+                action = reading.act(observation, info)
+                assert blind.act("", info) == action
+                observation, _, terminated, truncated, info = env.step(action)
+                if terminated or truncated or (info["tool"] == "end_day" and not info["tool_error"]):
+                    break
+        if isinstance(reading, ScriptedPolicy):
+            notes = reading.month.sources.values()
+            assert any(n.tables for n in notes if n.ext == "xlsx") and reading.month.me
+            assert any(reading.month.replies.values()), "replies were filed from the inbox data"
+    finally:
+        env.close()
 
 
 def test_odd_data_reads_as_nothing() -> None:
