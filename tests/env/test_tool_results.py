@@ -1,10 +1,11 @@
 """Every tool's data, on real output: it renders to exactly the text the agent read, it
-survives JSON (trajectories, vector envs), and the policies' readers work from it."""
+survives JSON (trajectories, vector envs), and the readers of policies and of the
+retrospective work from it."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import gymnasium as gym
 import pytest
 
 import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+from synthcomp.agents.retrospective import Trajectory
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.show import load_computer
 from synthcomp.env.workday import clip_observation
@@ -19,6 +21,7 @@ from synthcomp.ospath import tree_reader
 from synthcomp.policies.observations import briefing_of, parse_inbox, parse_read
 from synthcomp.policies.random_policy import RandomPolicy
 from synthcomp.policies.scripted import ALL_PRACTICES, ScriptedPolicy
+from synthcomp.sim.retrospect import load_steps
 from synthcomp.toolresults import Briefing, ChangeAsked, FileText, Inbox, data_of
 
 ALL_TYPES = {"shell", "list_dir", "read_file", "write_file", "create_document", "move", "delete", "search_files",
@@ -178,6 +181,18 @@ def test_the_text_readers_left_to_the_fakers_agree_with_the_data(played: Played)
             assert read is not None and (read.path, read.body, read.truncated) == (data.path, data.text, data.truncated)
             checked += 1
     assert checked > 5
+
+
+def test_the_retrospective_finds_the_steps_that_showed_each_message(played: Played) -> None:
+    steps = load_steps(played.run_dir)
+    assert all(s.data is not None for s in steps)
+    from_data = Trajectory("sim", steps)
+    from_text = Trajectory("sim", [replace(s, data=None) for s in steps])  # a trajectory older than the data
+    received = [m for m in played.env.unwrapped.state.inbox if m.sender != "me" and m.read]
+    assert received
+    for message in received:
+        shown, seen = from_data.inbox_step(message), from_text.inbox_step(message)
+        assert shown is not None and seen is not None and (shown.day, shown.step) == (seen.day, seen.step)
 
 
 @pytest.mark.parametrize("make", [lambda: ScriptedPolicy(practices=ALL_PRACTICES), lambda: RandomPolicy(seed=3)],
