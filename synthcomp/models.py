@@ -594,6 +594,16 @@ class Collaborator(Strict):
     reliability: float = Field(0.9, ge=0, le=1, description="Chance a reply is not delayed a further day.")
 
 
+class RequestedChange(Strict):
+    """One change a reviewer asked for, in a form the judge can check."""
+
+    kind: Literal["section", "figure"]
+    target: str = Field(description="A coverage topic, or the id of a truth figure.")
+    text: str = Field(description="How the reviewer put it.")
+    what: str = Field("", description="What to add, as the deliverable should have it: the section asked "
+                                       "for, or the figure's sentence (the text names it).")
+
+
 class Message(Strict):
     """A message between the user and a collaborator."""
 
@@ -606,6 +616,8 @@ class Message(Strict):
     sent_day: int
     deliver_day: int
     read: bool = False
+    requested_changes: list[RequestedChange] = Field(
+        default_factory=list, description="The changes a reviewer asks of an attached draft (the body words them).")
 
 
 class SimEvent(Strict):
@@ -689,14 +701,6 @@ class Judgement(Strict):
     criteria: list[CriterionResult]
     summary: str
     judge: str
-
-
-class RequestedChange(Strict):
-    """One change a reviewer asked for, in a form the judge can check."""
-
-    kind: Literal["section", "figure"]
-    target: str = Field(description="A coverage topic, or the id of a truth figure.")
-    text: str = Field(description="How the reviewer put it.")
 
 
 class Review(Strict):

@@ -6,7 +6,8 @@ they know, and their private reference files are shared (they land in the user's
 Downloads when the reply arrives). A draft sent for review gets feedback that names
 concrete changes (:func:`review_changes`): the sections they asked for that it does not
 cover with substance yet, and the figures they hold that it does not report right. What
-is asked is decided here from the truth; a responder only phrases it.
+is asked is decided here from the truth; a responder only phrases it, and the reply
+carries the changes as data (``Message.requested_changes``) beside the words.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from synthcomp.agents.criteria.reading import Reading
 from synthcomp.agents import truth
 from synthcomp.agents.truth import Figure, ProjectTruth
 from synthcomp.models import Collaborator, Message, RequestedChange
+from synthcomp.toolresults import change_request
 
 _ASKS = ("?", "send", "share", "data", "figure", "number", "could you", "can you", "please", "need")
 PREFERENCE_TOPICS = {
@@ -63,13 +65,13 @@ def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure
     for preference in collaborator.preferences if prose else []:
         topic = PREFERENCE_TOPICS.get(preference)
         if topic and coverage.score(draft, topic, None, project.specifics(), project.people())[0] < 1:
-            changes.append(RequestedChange(kind="section", target=topic,
-                                           text=f"add a fuller section on {topic} (a few sentences, not just a heading)"))
+            what = f"a fuller section on {topic} (a few sentences, not just a heading)"
+            changes.append(RequestedChange(kind="section", target=topic, text=f"add {what}", what=what))
     reported = {p.figure.id for p in figures.findings(draft, project.figures, project.names()) if p.right}
     for figure in held:
         if figure.id not in reported:
-            changes.append(RequestedChange(kind="figure", target=figure.id,
-                                           text=f"include this figure: {truth.fact(figure, project.name)}"))
+            what = truth.fact(figure, project.name)
+            changes.append(RequestedChange(kind="figure", target=figure.id, text=f"include this figure: {what}", what=what))
     return changes
 
 
@@ -99,20 +101,18 @@ def reply_to(
     if collaborator.preferences and changes is None:
         lines += ["", "For the final version I would like to see " + " and ".join(collaborator.preferences) + "."]
     lines += ["", sign_off, first]
-    return Reply(message=reply_message(message, collaborator, day, message_id, rng, "\n".join(lines)), shared=shared)
-
-
-def change_request(changes: list[str]) -> list[str]:
-    """The lines asking for changes to a draft."""
-    return ["Thanks for the draft. Before it goes further, please make these changes:", *[f"- {c}" for c in changes]]
+    return Reply(message=reply_message(message, collaborator, day, message_id, rng, "\n".join(lines), changes),
+                 shared=shared)
 
 
 def reply_message(message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,
-                  body: str) -> Message:
-    """The reply, delivered after the collaborator's latency (a day later when unreliable)."""
+                  body: str, changes: list[RequestedChange] | None = None) -> Message:
+    """The reply, delivered after the collaborator's latency (a day later when unreliable);
+    ``changes`` are what it asks of an attached draft (the body words them with
+    ``toolresults.change_request``)."""
     delay = collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
     return Message(id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body=body,
-                   sent_day=day, deliver_day=day + delay)
+                   sent_day=day, deliver_day=day + delay, requested_changes=list(changes or []))
 
 
 class Responder(Protocol):

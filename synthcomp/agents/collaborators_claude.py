@@ -14,10 +14,11 @@ import random
 
 from pydantic import Field
 
-from synthcomp.agents.collaborators import Reply, change_request, reply_message
+from synthcomp.agents.collaborators import Reply, reply_message
 from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.brains.claude.creation import block
 from synthcomp.models import Collaborator, Message, RequestedChange, Strict
+from synthcomp.toolresults import change_request
 
 class CollaboratorAnswer(Strict):
     """What the model writes as the collaborator."""
@@ -45,4 +46,4 @@ class ClaudeCollaborators:
                 "subject": message.subject, "body": message.body}) + review)
         shared = [name for name in answer.share_files if name in collaborator.private_files]
         body = answer.body + ("\n\n" + "\n".join(change_request([c.text for c in changes])) if changes else "")
-        return Reply(message=reply_message(message, collaborator, day, message_id, rng, body), shared=shared)
+        return Reply(message=reply_message(message, collaborator, day, message_id, rng, body, changes), shared=shared)

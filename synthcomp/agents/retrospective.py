@@ -21,6 +21,7 @@ from synthcomp.models import (
     Collaborator, Computer, Criterion, Deliverable, ExperienceItem, Judgement, Message, Retrospective, Rubric, StepRef,
 )
 from synthcomp.skillmd import PRACTICES
+from synthcomp.toolresults import Inbox, data_of
 
 WRITE_TOOLS = {"create_document", "write_file"}
 MAX_EVIDENCE = 5
@@ -40,6 +41,8 @@ class Step:
     args: dict[str, Any]
     observation: str
     error: bool
+    data: dict[str, Any] | None = None
+    """What the observation was made from (``info["data"]``); None in trajectories older than it."""
 
 
 @dataclass
@@ -67,7 +70,7 @@ class Trajectory:
 
     def inbox_step(self, message: Message) -> Step | None:
         """The check_inbox step that showed ``message``."""
-        return next((s for s in self.steps if s.tool == "check_inbox" and f"[{message.id}]" in s.observation), None)
+        return next((s for s in self.steps if s.tool == "check_inbox" and _shows(s, message)), None)
 
     def asked(self, collaborator: str) -> Step | None:
         return next((s for s in self.steps if s.tool == "send_message" and not s.error
@@ -147,7 +150,7 @@ def _failure(c: Criterion, d: Deliverable | None, t: Trajectory, received: list[
                                  f"('{c.text}').", "Work every figure and request a collaborator sent into the deliverable.",
                       None, evidence)]
     who = f"{message.sender} ({roles.get(message.sender, 'collaborator')})"
-    if c.kind == "revision_made" or "please make these changes" in message.body:
+    if c.kind == "revision_made" or message.requested_changes:
         return [_item("failure", f"{who} asked for changes to {name} on day {message.deliver_day + 1}; "
                                  "the file was not revised afterwards.",
                       REVISE_AS_ASKED,
@@ -232,6 +235,14 @@ def _message_with(c: Criterion, received: list[Message]) -> Message | None:
     """The collaborator message that carried what ``c`` expects (earliest first)."""
     keys = [k.lower() for k in c.expect]
     return next((m for m in received if keys and any(k in m.body.lower() for k in keys)), None)
+
+
+def _shows(step: Step, message: Message) -> bool:
+    """Whether a check_inbox step showed ``message`` (by its data; by its text in older trajectories)."""
+    if step.data is None:
+        return f"[{message.id}]" in step.observation
+    inbox = data_of({"data": step.data}, Inbox)
+    return inbox is not None and any(m.id == message.id for m in inbox.messages)
 
 
 def _after(a: Step, b: Step) -> bool:

@@ -4,6 +4,8 @@ One line per workday: the briefing as the user turn, then each step as an assist
 tool call and the tool's result, in the OpenAI-compatible ``messages`` + ``tools``
 layout most SFT trainers read. Steps whose action was not a valid tool call are kept
 as plain assistant text followed by the error, so a model also learns from mistakes.
+The system turn is the prompt the Claude policy sends (``env.prompt``; a trajectory does
+not record skills, so it is the prompt without them).
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.brains.claude.openai_compat import openai_tool
+from synthcomp.env.prompt import system_prompt
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions
 from synthcomp.errors import InputError
-
-SYSTEM = ("You are the user of this computer, doing a month of real office work one workday at a time. "
-          "Use one tool call per turn; end the day with end_day.")
 
 
 def openai_tools() -> list[dict[str, Any]]:
@@ -28,7 +28,7 @@ def openai_tools() -> list[dict[str, Any]]:
 
 
 def day_conversation(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt()}]
     for n, entry in enumerate(lines):
         if entry["event"] == "reset":
             messages.append({"role": "user", "content": entry["observation"]})

@@ -20,6 +20,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from synthcomp.errors import InputError, PathEscape, SandboxError, ToolError, did_you_mean
+from synthcomp.toolresults import Refusal, ToolData
 
 ToolKind = Literal["read", "write", "message", "control"]
 logger = logging.getLogger(__name__)
@@ -27,12 +28,25 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ToolResult:
-    """What a tool hands back to the env: the observation text and side signals."""
+    """What a tool hands back to the env: the observation text, its data, and side signals.
+
+    Tools build it with :meth:`of`, so the text is always the data's ``render()``.
+    """
 
     text: str
     error: bool = False
     ends_day: bool = False
     summary: str = ""
+    data: ToolData | None = None
+
+    @classmethod
+    def of(cls, data: ToolData, *, error: bool = False, ends_day: bool = False, summary: str = "") -> ToolResult:
+        return cls(text=data.render(), error=error, ends_day=ends_day, summary=summary, data=data)
+
+    @classmethod
+    def refused(cls, message: str) -> ToolResult:
+        """An error observation (``error: ...``)."""
+        return cls.of(Refusal(message=message), error=True)
 
 
 @dataclass(frozen=True)
@@ -195,13 +209,13 @@ def call_tool(ctx: Any, action: Any) -> tuple[ToolResult, ToolSpec | None]:
     try:
         call = parse_action(action)
     except ToolError as exc:
-        return ToolResult(text=f"error: {exc}", error=True), None
+        return ToolResult.refused(str(exc)), None
     try:
         return call.spec.func(ctx, **call.args), call.spec
     except PathEscape as exc:
-        return ToolResult(text=f"error: {exc} (paths must stay inside the user's computer)", error=True), call.spec
+        return ToolResult.refused(f"{exc} (paths must stay inside the user's computer)"), call.spec
     except (ToolError, InputError) as exc:
-        return ToolResult(text=f"error: {exc}", error=True), call.spec
+        return ToolResult.refused(str(exc)), call.spec
     except SandboxError:
         raise
     except OSError as exc:
@@ -210,8 +224,8 @@ def call_tool(ctx: Any, action: Any) -> tuple[ToolResult, ToolSpec | None]:
         if len(shown) > 300:
             shown = f"{shown[:150]}[...]{shown[-100:]}"
         where = f": {shown}" if name else ""
-        return ToolResult(text=f"error: {exc.strerror or exc}{where}", error=True), call.spec
+        return ToolResult.refused(f"{exc.strerror or exc}{where}"), call.spec
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not end the agent's episode
         logger.exception("tool %s failed", call.spec.name)
-        return ToolResult(text=f"error: the {call.spec.name} tool failed ({type(exc).__name__}); "
-                               "this is a fault of the environment, not of the call", error=True), call.spec
+        return ToolResult.refused(f"the {call.spec.name} tool failed ({type(exc).__name__}); "
+                                  "this is a fault of the environment, not of the call"), call.spec

@@ -5,12 +5,15 @@ Paths are accepted in the computer's own style (``C:\\Users\\ana\\Documents\\x.d
 through the sandbox's supervisor, never through the agent's shell, so all of them
 resolve paths and symlinks by one set of rules and nothing the agent did to its shell
 (PATH, functions, aliases) changes what they do. Every tool returns a
-:class:`ToolResult`; mistakes raise :class:`ToolError` (or ``PathEscape``/``OSError``),
-which the registry turns into an error observation.
+:class:`ToolResult` made from its data (``synthcomp.toolresults``: the text the agent reads
+is the data's ``render()``, and the env hands the data to the policy in ``info["data"]``);
+mistakes raise :class:`ToolError` (or ``PathEscape``/``OSError``), which the registry
+turns into an error observation.
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
@@ -29,9 +32,12 @@ from synthcomp.models import (
 )
 from synthcomp.sandbox.base import ExecResult, Sandbox
 from synthcomp.sandbox.paths import to_os_path
+from synthcomp.toolresults import (
+    ChangeAsked, DayEnded, DirEntry, DirListing, DocumentCreated, FileText, FileWritten, Inbox, InboxItem, MessageSent,
+    Moved, SearchMatches, ShellRun, Trashed, WeekPlanSaved, size_text,
+)
 
 _OFFICE = {"docx", "xlsx", "pptx", "pdf"}
-_LABELS = {"dir": "DIR ", "file": "FILE", "link": "LINK", "fifo": "PIPE", "socket": "SOCK", "device": "DEV "}
 MAX_CHARS = 200_000
 """Most characters read_file shows at once (the env's observations hold at most this much)."""
 _TEXT = {"txt", "md", "csv", "json", "py", "eml", "ini", "html", "xml", "log", "yaml", "yml", "tsv", "sh", "r", "sql"}
@@ -53,10 +59,11 @@ class ToolContext:
         return self.sandbox.exec(cmd, timeout_s=timeout_s)
 
 
-def _truncate(text: str, limit: int) -> str:
+def _shown(path: str, text: str, limit: int, *, binary: bool = False) -> FileText:
+    """``text`` cut after ``limit`` characters (the rest counted)."""
     if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n[... truncated: {len(text) - limit} more characters; use max_chars to see more]"
+        return FileText(path=path, text=text, binary=binary)
+    return FileText(path=path, text=text[:limit], truncated=True, more_chars=len(text) - limit, binary=binary)
 
 
 @tool("write", mutates=True)
@@ -72,16 +79,9 @@ def shell(ctx: ToolContext, command: str, timeout_s: float = 30) -> ToolResult:
     if not 0 < timeout_s <= 600:
         raise ToolError("timeout_s must be between 0 and 600 seconds")
     result = ctx.run(command, timeout_s=timeout_s)
-    parts = [result.stdout.rstrip("\n")] if result.stdout else []
-    if result.stderr:
-        parts.append("[stderr]\n" + result.stderr.rstrip("\n"))
-    status = f"[exit {result.exit_code}]"
-    if result.timed_out:
-        status += f" [timed out after {timeout_s:g} s]"
-    if result.truncated:
-        status += " [output truncated: head and tail kept]"
-    parts.append(status)
-    return ToolResult(text="\n".join(parts), error=result.timed_out)
+    return ToolResult.of(ShellRun(stdout=result.stdout, stderr=result.stderr, exit_code=result.exit_code,
+                                  timed_out=result.timed_out, timeout_s=timeout_s, truncated=result.truncated),
+                         error=result.timed_out)
 
 
 @tool("read", mutates=False)
@@ -92,18 +92,9 @@ def list_dir(ctx: ToolContext, path: str = ".") -> ToolResult:
         path: the folder, in the computer's style or relative to the home.
     """
     listing = ctx.sandbox.list_dir(path)
-    rows = []
-    for entry in listing.entries:
-        when = datetime.fromtimestamp(entry.mtime_ns / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-        size = "" if entry.kind == "dir" else _size(entry.size)
-        rows.append(f"{_LABELS.get(entry.kind, 'FILE')}  {when}  {size:>8}  {entry.name}")
-    if listing.truncated:
-        rows.append("[... more entries not shown: list a subfolder, or use search_files]")
-    header = f"{ctx.os_path(listing.path)} ({len(listing.entries)} entries)"
-    return ToolResult(text="\n".join([header, *rows]) if rows else f"{header}: empty")
-
-def _size(n: int) -> str:
-    return f"{n} B" if n < 1024 else (f"{n / 1024:.0f} KB" if n < 1024**2 else f"{n / 1024**2:.1f} MB")
+    entries = [DirEntry(name=e.name, path=ctx.os_path(posixpath.join(listing.path, e.name)), kind=e.kind, size=e.size,
+                        mtime=datetime.fromtimestamp(e.mtime_ns / 1e9, tz=timezone.utc)) for e in listing.entries]
+    return ToolResult.of(DirListing(path=ctx.os_path(listing.path), entries=entries, truncated=listing.truncated))
 
 
 @tool("read", mutates=False)
@@ -131,12 +122,12 @@ def read_file(ctx: ToolContext, path: str, max_chars: int = 20000) -> ToolResult
         if ext in _TEXT or _looks_textual(data):
             text = data.decode("utf-8", errors="replace")
             if len(data) >= limit:  # only the head was read
-                return ToolResult(text=f"{shown}\n{text[:max_chars]}\n[... the file goes on; use the shell "
-                                       "(head, tail, grep) to see more]")
+                return ToolResult.of(FileText(path=shown, text=text[:max_chars], truncated=True))
         else:
-            size = _size(len(data)) + ("+" if len(data) >= limit else "")
-            text = f"[binary file, {size}; read_file shows text, office documents and PDFs]"
-    return ToolResult(text=f"{shown}\n{_truncate(text, max_chars)}")
+            size = size_text(len(data)) + ("+" if len(data) >= limit else "")
+            note = f"[binary file, {size}; read_file shows text, office documents and PDFs]"
+            return ToolResult.of(_shown(shown, note, max_chars, binary=True))
+    return ToolResult.of(_shown(shown, text, max_chars))
 
 
 def _looks_textual(data: bytes) -> bool:
@@ -156,7 +147,7 @@ def write_file(ctx: ToolContext, path: str, content: str) -> ToolResult:
     if ospath.extension(target) in _OFFICE:
         raise ToolError(f"write_file writes plain text; to make a .{ospath.extension(target)} use create_document")
     ctx.sandbox.write_bytes(target, content.encode("utf-8"))
-    return ToolResult(text=f"wrote {len(content)} characters to {ctx.os_path(target)}")
+    return ToolResult.of(FileWritten(path=ctx.os_path(target), chars=len(content)))
 
 
 @tool("write", mutates=True)
@@ -183,7 +174,7 @@ def create_document(ctx: ToolContext, path: str, kind: Literal["docx", "xlsx", "
     except Exception as exc:  # the office libraries reject what the spec asked for (control chars, empty charts...)
         raise ToolError(f"the {kind} spec could not be written as a file: {type(exc).__name__}: {exc}") from None
     ctx.sandbox.write_bytes(target, data)
-    return ToolResult(text=f"created {ctx.os_path(target)} ({_size(len(data))})")
+    return ToolResult.of(DocumentCreated(path=ctx.os_path(target), format=kind, size=len(data)))
 
 
 @tool("write", mutates=True)
@@ -195,7 +186,7 @@ def move(ctx: ToolContext, src: str, dst: str) -> ToolResult:
         dst: the new path, or an existing folder to move it into.
     """
     source, dest = ctx.sandbox.move(src, dst)
-    return ToolResult(text=f"moved {ctx.os_path(source)} -> {ctx.os_path(dest)}")
+    return ToolResult.of(Moved(src=ctx.os_path(source), dst=ctx.os_path(dest)))
 
 @tool("write", mutates=True)
 def delete(ctx: ToolContext, path: str) -> ToolResult:
@@ -205,7 +196,7 @@ def delete(ctx: ToolContext, path: str) -> ToolResult:
         path: what to delete.
     """
     target, dest = ctx.sandbox.trash(path)
-    return ToolResult(text=f"moved {ctx.os_path(target)} to the trash as {ctx.os_path(dest)}")
+    return ToolResult.of(Trashed(path=ctx.os_path(target), trash_path=ctx.os_path(dest)))
 
 @tool("read", mutates=False)
 def search_files(ctx: ToolContext, query: str, path: str = ".") -> ToolResult:
@@ -219,12 +210,8 @@ def search_files(ctx: ToolContext, query: str, path: str = ".") -> ToolResult:
         raise ToolError("query is empty")
     target = ctx.sandbox.resolve(path)
     hits, stopped = ctx.sandbox.search(query, target, max_hits=100, budget_s=30)
-    shown = [ctx.os_path(hit) for hit in hits]
-    if not shown:
-        return ToolResult(text=f"no files under {ctx.os_path(target)} match {query!r}"
-                               + (" (the search stopped early: narrow the folder)" if stopped else ""))
-    more = "\n[... the search stopped early: narrow the folder or the query]" if stopped else ""
-    return ToolResult(text=f"{len(shown)} match(es) for {query!r}:\n" + "\n".join(shown) + more)
+    return ToolResult.of(SearchMatches(query=query, path=ctx.os_path(target), matches=[ctx.os_path(h) for h in hits],
+                                       stopped=stopped))
 
 def _collaborator(ctx: ToolContext, to: str):
     wanted = to.strip().lower()
@@ -258,27 +245,21 @@ def send_message(ctx: ToolContext, to: str, subject: str, body: str, attachments
                       attachments=attached, sent_day=state.day, deliver_day=state.day)
     state.outbox.append(message)
     ctx.on_message(message)
-    return ToolResult(text=f"sent to {collaborator.name} <{collaborator.email}>: {subject!r}"
-                           + (f" with {len(attached)} attachment(s)" if attached else "")
-                           + f". {collaborator.name.split()[0]} usually replies within {collaborator.reply_latency_days} day(s).")
+    return ToolResult.of(MessageSent(id=message.id, to=collaborator.name, email=collaborator.email, subject=subject,
+                                     attachments=attached, reply_within_days=collaborator.reply_latency_days))
 
 
 @tool("message", mutates=False)
 def check_inbox(ctx: ToolContext) -> ToolResult:
     """Show messages that have arrived (unread first) and mark them read."""
     state = ctx.state
-    arrived = [m for m in state.inbox if m.deliver_day <= state.day]
-    if not arrived:
-        return ToolResult(text="inbox: no messages yet")
-    arrived.sort(key=lambda m: (m.read, -m.deliver_day, m.id))
-    lines = [f"inbox: {sum(not m.read for m in arrived)} unread, {len(arrived)} total"]
+    arrived = sorted((m for m in state.inbox if m.deliver_day <= state.day), key=lambda m: (m.read, -m.deliver_day, m.id))
+    items = [InboxItem(id=m.id, sender=m.sender, day=m.deliver_day, subject=m.subject, body=m.body,
+                       attachments=m.attachments, new=not m.read,
+                       requested_changes=[ChangeAsked.of(c) for c in m.requested_changes]) for m in arrived]
     for m in arrived:
-        flag = "NEW " if not m.read else ""
-        lines += ["", f"{flag}[{m.id}] from {m.sender}, day {m.deliver_day}: {m.subject}", m.body]
-        if m.attachments:
-            lines.append("attachments (saved): " + ", ".join(m.attachments))
         m.read = True
-    return ToolResult(text="\n".join(lines))
+    return ToolResult.of(Inbox(messages=items))
 
 
 @tool("control", mutates=False)
@@ -295,7 +276,7 @@ def submit_week_plan(ctx: ToolContext, plan: dict) -> ToolResult:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:4])
         raise ToolError(f"bad week plan: {problems}") from None
     state.week_plans = [p for p in state.week_plans if p.week != week_plan.week] + [week_plan]
-    return ToolResult(text=f"week {week_plan.week + 1} plan saved: {len(week_plan.activities)} activities")
+    return ToolResult.of(WeekPlanSaved(week=week_plan.week, activities=len(week_plan.activities)))
 
 
 @tool("control", mutates=False)
@@ -307,7 +288,7 @@ def end_day(ctx: ToolContext, summary: str) -> ToolResult:
     """
     if not summary.strip():
         raise ToolError("summary must not be empty: it is tomorrow's context")
-    return ToolResult(text="day ended", ends_day=True, summary=summary.strip())
+    return ToolResult.of(DayEnded(summary=summary.strip()), ends_day=True, summary=summary.strip())
 
 
 def tool_definitions() -> list[dict[str, Any]]:

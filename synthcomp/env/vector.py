@@ -21,6 +21,9 @@ own computer and run directory; ``make_vector_env`` builds the ``AsyncVectorEnv`
   computer re-briefed again.
 - ``AsyncVectorEnv`` builds the first computer's env once in this process to read its
   spaces (it starts no sandbox), then builds each env again in its worker.
+- ``infos["data"][i]`` is computer i's ``info["data"]`` whole (a dict): gymnasium would
+  split it key by key into arrays (and fail on a dict beside a None), so these vector envs
+  batch it as one object per computer.
 
 Usage (a scripted policy per computer, one JSON string per action)::
 
@@ -59,11 +62,39 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
 
 from synthcomp.computer.show import load_computer
 from synthcomp.env import ENV_ID
 from synthcomp.errors import InputError
+
+
+class _WholeData:
+    """Batches ``info["data"]`` as one object per computer (see the module docstring)."""
+
+    num_envs: int
+
+    def _add_info(self, vector_infos: dict[str, Any], env_info: dict[str, Any], env_num: int) -> dict[str, Any]:
+        if "data" not in env_info:
+            return super()._add_info(vector_infos, env_info, env_num)  # type: ignore[misc]
+        rest = {k: v for k, v in env_info.items() if k != "data"}
+        vector_infos = super()._add_info(vector_infos, rest, env_num)  # type: ignore[misc]
+        data = vector_infos.get("data")
+        if not isinstance(data, np.ndarray):
+            data = np.full(self.num_envs, None, dtype=object)
+        mask = vector_infos.get("_data", np.zeros(self.num_envs, dtype=np.bool_))
+        data[env_num], mask[env_num] = env_info["data"], True
+        vector_infos["data"], vector_infos["_data"] = data, mask
+        return vector_infos
+
+
+class _SyncVectorEnv(_WholeData, SyncVectorEnv):
+    pass
+
+
+class _AsyncVectorEnv(_WholeData, AsyncVectorEnv):
+    pass
 
 
 def _make_env(computer: Path, run_dir: Path | None, kwargs: dict[str, Any]) -> gym.Env[str, str]:
@@ -113,5 +144,5 @@ def make_vector_env(
         for index, (c, cid) in enumerate(zip(computers, ids))
     ]
     if asynchronous:
-        return AsyncVectorEnv(env_fns, shared_memory=False)
-    return SyncVectorEnv(env_fns)
+        return _AsyncVectorEnv(env_fns, shared_memory=False)
+    return _SyncVectorEnv(env_fns)

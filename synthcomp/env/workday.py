@@ -7,6 +7,8 @@ accepted ``end_day`` or a spent step budget ends the episode with ``truncated=Tr
 month goes on, so a value estimate bootstraps from there), and the month's last day ends
 it with ``terminated=True`` instead. The reward is 0 on ordinary steps and, at ``end_day``, the change in the
 deliverables' score since the previous day, so a month's rewards sum to the final score.
+``info["data"]`` is what the observation was made from, as JSON: the tool's result (a
+``synthcomp.toolresults`` model, whose ``render()`` is the observation), or the briefing.
 The policy never sees the rubric or the score: ``info`` carries it only when the env is
 made with ``expose_score=True`` (for trainers' logs and debugging, never for a policy
 under evaluation).
@@ -41,7 +43,7 @@ from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.artifacts.extract import clear_extraction_cache
 from synthcomp.computer.show import load_computer
 from synthcomp.env import ENV_ID, tools  # noqa: F401 - tools registers the tools
-from synthcomp.env.briefing import briefing
+from synthcomp.env.briefing import briefing_data
 from synthcomp.env.changes import TreeWatcher
 from synthcomp.env.registry import MAX_ACTION_CHARS, ToolResult, call_tool
 from synthcomp.env.screen import text_screen
@@ -53,6 +55,7 @@ from synthcomp.errors import InputError, SandboxError
 from synthcomp.models import ActivityLogEntry, Collaborator, Message, Review
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
+from synthcomp.toolresults import ToolData
 from synthcomp.workspace import sim_dir, workspace_of
 
 BUDGET_SPENT = "(the day ended without a summary: the step budget was spent)"
@@ -183,11 +186,12 @@ class WorkdayEnv(gym.Env[str, str]):
         self.watcher = TreeWatcher(self.sandbox)
         if self._deliver_morning_post():  # arrival on the simulated clock, like every other change
             self.watcher.changes(stamp=self._now() - timedelta(minutes=30))
-        observation = briefing(self.computer, state, self.step_budget)
+        morning = briefing_data(self.computer, state, self.step_budget)
+        observation = morning.render()
         self._keep_morning()
         self.transcript = [observation]
         self.last_observation = observation
-        info = self._info(tool=None, duration_ms=0.0, files_changed=[], tool_error=False)
+        info = self._info(tool=None, duration_ms=0.0, files_changed=[], tool_error=False, data=morning)
         info["objectives"] = [d.model_dump(mode="json") for d in state.deliverables]
         info["collaborators"] = [c.name for c in state.collaborators]
         self.trajectory.record(state.day, {"event": "reset", "observation": observation, "info": info})
@@ -218,7 +222,7 @@ class WorkdayEnv(gym.Env[str, str]):
             truncated = not terminated
         duration_ms = (time.perf_counter() - started) * 1000
         info = self._info(tool=spec.name if spec else None, duration_ms=duration_ms, files_changed=changed,
-                          tool_error=result.error)
+                          tool_error=result.error, data=result.data)
         observation = clip_observation(result.text)
         self.last_observation = observation
         logged = loggable(action)
@@ -253,8 +257,8 @@ class WorkdayEnv(gym.Env[str, str]):
             raise exc
         self.state = SimState.model_validate(self.sandbox.restore(self.morning))
         self.watcher = TreeWatcher(self.sandbox)
-        return ToolResult(text=f"error: the computer stopped responding ({exc}). It was restarted as it was "
-                               "this morning: today's changes to files and messages are gone.", error=True)
+        return ToolResult.refused(f"the computer stopped responding ({exc}). It was restarted as it was "
+                                  "this morning: today's changes to files and messages are gone.")
 
     def _close_day(self, summary: str) -> float:
         """Judge the deliverables, log the day, advance the clock; returns the reward."""
@@ -336,7 +340,10 @@ class WorkdayEnv(gym.Env[str, str]):
                                            sent_day=state.day, deliver_day=state.day))
         return delivered
 
-    def _info(self, *, tool: str | None, duration_ms: float, files_changed: list[str], tool_error: bool) -> dict[str, Any]:
+    def _info(self, *, tool: str | None, duration_ms: float, files_changed: list[str], tool_error: bool,
+              data: ToolData | None) -> dict[str, Any]:
+        """The step's (or morning's) info; ``data`` is what the observation text was made from
+        (``synthcomp.toolresults``), as JSON."""
         state = self.state
         assert state is not None
         day = state.day if state.in_day else state.day - 1
@@ -345,7 +352,8 @@ class WorkdayEnv(gym.Env[str, str]):
             "steps_left": max(0, self.step_budget - state.steps_today),
             "inbox_unread": sum(1 for m in state.inbox if m.deliver_day <= day and not m.read),
             "files_changed": files_changed, "tool": tool, "tool_error": tool_error,
-            "duration_ms": round(duration_ms, 3), **({"score": state.score} if self.expose_score else {}),
+            "duration_ms": round(duration_ms, 3), "data": data.model_dump(mode="json") if data is not None else None,
+            **({"score": state.score} if self.expose_score else {}),
         }
 
     # ------------------------------------------------------------------ extras

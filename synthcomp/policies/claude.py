@@ -5,7 +5,8 @@ activity log and the inbox) opens it, every env observation comes back as the re
 the model's last tool call, and the day ends when the model calls ``end_day``; its
 summary is the compacted context the next morning's briefing carries. Tool definitions
 are generated from the env's registry, so they cannot drift from what the env accepts.
-SKILL.md files, if given, are appended to the system prompt.
+SKILL.md files, if given, are appended to the system prompt (``env.prompt``, which the
+SFT export writes too).
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.brains.claude.client import ClaudeClient
+from synthcomp.env.prompt import system_prompt
 from synthcomp.env.tools import tool_definitions
-
-SYSTEM = (
-    "You are the user of this computer, doing about a month of real office work one workday at a time. "
-    "Work only through the tools: explore and read the files your objectives depend on, ask collaborators "
-    "for what you do not have, write real deliverables, revise them after feedback, and end each day with "
-    "end_day and a summary that tomorrow's you will rely on."
-)
 
 
 class ClaudePolicy:
@@ -32,8 +27,7 @@ class ClaudePolicy:
 
     def __init__(self, client: ClaudeClient, skills: list[Path] | None = None):
         self.client = client
-        skill_text = "\n\n".join(p.read_text(encoding="utf-8") for p in skills or [])
-        self.system = SYSTEM + (f"\n\nSkills:\n{skill_text}" if skill_text else "")
+        self.system = system_prompt([p.read_text(encoding="utf-8") for p in skills or []])
         self.messages: list[dict[str, Any]] = []
         self.pending: str | None = None
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from synthcomp.models import Deliverable
 from synthcomp.policies.drafting import Reply, SourceNote
-from synthcomp.policies.observations import Briefing, InboxMessage, split_reply
+from synthcomp.policies.observations import Briefing, split_reply
+from synthcomp.toolresults import InboxItem
 
 DAYS_PER_WEEK = 5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -119,18 +120,18 @@ class Month:
         """Everyone to ask: the deliverables' collaborators first, then the other colleagues."""
         return list(dict.fromkeys([*(c for d in self.deliverables for c in d.collaborators), *self.collaborators]))
 
-    def about(self, message: InboxMessage) -> list[Deliverable]:
+    def about(self, message: InboxItem) -> list[Deliverable]:
         words = set(re.findall(r"[\w.-]+", message.subject))
         return ([d for d in self.deliverables if d.id in words]
                 or [d for d in self.deliverables if message.sender in d.collaborators] or list(self.deliverables))
 
-    def file(self, message: InboxMessage) -> bool:
+    def file(self, message: InboxItem) -> bool:
         """File a new message's facts, requests, comments and shared files; False if seen before."""
         if message.id in self.seen_messages:
             return False
         self.seen_messages.add(message.id)
         self.replied.add(message.sender)
-        parts = split_reply(message.body, message.sender)
+        parts = split_reply(message.reading(), message.sender)
         targets = self.about(message)
         named = {d.id: [f for f in parts.facts if any(n in f.lower() for n in names_of(d))] for d in self.deliverables}
         unnamed = [f for f in parts.facts if not any(f in fs for fs in named.values())]

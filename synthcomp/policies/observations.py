@@ -1,9 +1,13 @@
-"""Reading tool observations back into data, in the formats the env's tools print them.
+"""What a policy makes of what it reads: the tables in a file, the parts of a reply.
 
-A policy only sees text. These parsers turn the text of ``read_file`` (XLSX sheets as
-``## Sheet: name`` then ``a | b | c`` rows; CSV as is; DOCX tables as ``a | b`` rows),
-``list_dir``, ``check_inbox`` and the morning briefing into small dataclasses. None of
-them raises on odd input: an unexpected observation parses to nothing.
+The env hands every tool result over as data too (``info["data"]``, read with
+``synthcomp.toolresults.data_of``), so nothing here parses how a tool words its output
+for a policy that reads the data. What is left is reading content: the tables in a
+file's text as ``read_file`` extracts it (XLSX sheets as ``## Sheet: name`` then
+``a | b | c`` rows; CSV as is; DOCX tables as ``a | b`` rows), and what a collaborator's
+reply says (:func:`split_reply`). :func:`parse_read` and :func:`parse_inbox` read the
+text of ``read_file`` and ``check_inbox`` for the policies that see only the text
+(``gamers.py``). None of them raises on odd input: an unexpected observation parses to nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from synthcomp import measures
+from synthcomp.toolresults import Briefing as BriefingData, ChangeAsked, data_of
 
 ColumnKind = Literal["text", "date", "int", "number", "currency"]
 
@@ -22,6 +27,7 @@ _NUMBER = re.compile(r"^(?P<cur>[A-Z]{3} |[$€£¥₹])?(?P<num>[-+]?(?:\d{1,3}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?$")
 _MONEY = re.compile(r"\b([A-Z]{3}) \d{1,3}(?:,\d{3})*\.\d{2}\b")
 _TRUNCATED = "\n[... truncated: "
+_HEAD_ONLY = "\n[... the file goes on; use the shell (head, tail, grep) to see more]"
 _TOTAL_LABELS = {"total", "totals", "grand total", "sum"}
 
 
@@ -135,8 +141,10 @@ def parse_read(observation: str) -> FileRead | None:
     if not observation or observation.startswith("error:") or "\n" not in observation:
         return None
     path, body = observation.split("\n", 1)
-    truncated = _TRUNCATED in body
-    if truncated:
+    truncated = _TRUNCATED in body or body.endswith(_HEAD_ONLY)
+    if body.endswith(_HEAD_ONLY):
+        body = body[: -len(_HEAD_ONLY)]
+    elif truncated:
         body = body[: body.index(_TRUNCATED)]
     return FileRead(path=path.strip(), body=body, truncated=truncated)
 
@@ -228,32 +236,6 @@ def currency_in(text: str) -> str:
 
 
 @dataclass
-class Entry:
-    kind: Literal["dir", "file"]
-    name: str
-    path: str
-
-
-def parse_listing(observation: str) -> list[Entry]:
-    """``list_dir`` output: the folder on the first line, then ``DIR``/``FILE`` rows."""
-    lines = observation.splitlines()
-    if not lines or observation.startswith("error:"):
-        return []
-    header = re.match(r"^(.*?) \(\d+ entries\)(?::\s*empty)?$", lines[0])
-    if header is None:
-        return []
-    folder = header.group(1)
-    sep = "\\" if "\\" in folder or re.match(r"^[A-Za-z]:", folder) else "/"
-    entries = []
-    for line in lines[1:]:
-        match = re.match(r"^(DIR |FILE)\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+(?:\d+(?:\.\d+)? (?:B|KB|MB)\s+)?(.+)$", line)
-        if match:
-            name = match.group(2)
-            entries.append(Entry("dir" if match.group(1) == "DIR " else "file", name, folder.rstrip(sep) + sep + name))
-    return entries
-
-
-@dataclass
 class InboxMessage:
     id: str
     sender: str
@@ -284,8 +266,8 @@ def parse_inbox(observation: str) -> list[InboxMessage]:
 
 
 _GREETING = re.compile(r"^(hi|hello|dear|best|regards|thanks|thank you|cheers|kind regards)\b[ ,a-z]*[,.!]?$", re.I)
-_NOISE = ("thanks for your message", "here is what i can tell you", "i have attached", "please make these changes",
-          "before it goes further", "noted, thanks", "let me know if you need")
+_NOISE = ("thanks for your message", "here is what i can tell you", "i have attached", "before it goes further",
+          "noted, thanks", "let me know if you need")
 _APPROVAL = ("good to go", "covers what i need", "looks good", "no further comments")
 _WANTS = re.compile(r"(?:i would like to see|please add|please include|could you add|can you add)\s+(.+?)\.?$", re.I)
 
@@ -302,9 +284,11 @@ class ReplyParts:
     approved: bool = False
 
 
-def split_reply(body: list[str], sender: str) -> ReplyParts:
-    """Sort a reply's lines into facts, requests and comments.
+def split_reply(body: list[str | ChangeAsked], sender: str) -> ReplyParts:
+    """Sort a reply into facts, requests and comments, in its order.
 
+    ``body`` is its lines, with the changes a reviewer asked for as data where they stood
+    (``InboxItem.reading()``): a figure to include is a fact, a section to add a request.
     Bullets are facts, except ``add X`` (a request) and ``include this figure: F`` (the fact
     F); "I would like to see A and B" / "please add X" are requests; prose with a figure in
     it is a fact; greetings, sign-offs and the sender's name are dropped.
@@ -312,6 +296,9 @@ def split_reply(body: list[str], sender: str) -> ReplyParts:
     parts = ReplyParts()
     first = sender.split()[0].lower() if sender.split() else ""
     for raw in body:
+        if isinstance(raw, ChangeAsked):
+            (parts.facts if raw.kind == "figure" else parts.requests).append(raw.what or raw.text)
+            continue
         line = raw.strip()
         lowered = line.lower()
         if not line or _GREETING.match(line) or lowered in {first, sender.lower()}:
@@ -345,12 +332,14 @@ class Briefing:
     day_number: int | None = None
     days_total: int | None = None
     needs_week_plan: bool = False
+    me: str = ""
+    """The user's full name."""
 
 
-def parse_briefing(observation: str) -> Briefing:
-    match = re.search(r"Workday (\d+) of (\d+)", observation)
-    return Briefing(
-        day_number=int(match.group(1)) if match else None,
-        days_total=int(match.group(2)) if match else None,
-        needs_week_plan="No week plan yet" in observation,
-    )
+def briefing_of(info: dict[str, Any]) -> Briefing:
+    """What the morning's ``info["data"]`` says; an empty :class:`Briefing` without it."""
+    data = data_of(info, BriefingData)
+    if data is None:
+        return Briefing()
+    return Briefing(day_number=data.day + 1, days_total=data.days_total, needs_week_plan=data.planned is None,
+                    me=data.user.full_name)

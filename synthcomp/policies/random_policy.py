@@ -2,7 +2,7 @@
 
 Each step picks a tool at random and fills its arguments from what the policy has seen:
 paths from the objectives (sources and outputs), from ``list_dir``/``search_files``
-listings and from ``ls``-like shell output. With probability ``junk_prob`` the call is
+results (their data in ``info``) and from ``ls``-like shell output. With probability ``junk_prob`` the call is
 malformed on purpose (bad JSON, an unknown tool, missing or mistyped arguments, a path
 that escapes the computer, a bad spec), which the env must answer with ``tool_error``.
 With probability ``end_day_prob`` it ends the day; otherwise the step budget does.
@@ -19,7 +19,7 @@ import random
 import re
 from typing import Any
 
-from synthcomp.policies.observations import parse_listing
+from synthcomp.toolresults import DirListing, SearchMatches, ShellRun, data_of
 
 TOOLS = ("shell", "list_dir", "read_file", "write_file", "create_document", "move", "delete", "search_files",
          "send_message", "check_inbox", "submit_week_plan")
@@ -55,18 +55,17 @@ class RandomPolicy:
         self.folders: list[str] = list(_FOLDERS)
         self.names: list[str] = []
         self.collaborators: list[str] = []
-        self._last_tool: str | None = None
 
     def reset(self) -> None:
-        self._last_tool = None
+        pass
 
     def act(self, observation: str, info: dict[str, Any]) -> dict[str, Any]:
+        """The next call; paths are harvested from the last result's ``info["data"]``."""
         try:
-            self._harvest(observation if isinstance(observation, str) else "", info if isinstance(info, dict) else {})
+            self._harvest(info if isinstance(info, dict) else {})
             action = self._choose()
         except Exception:  # never raise: a harvesting bug must not stop a fuzzing run
             action = {"tool": "check_inbox", "args": {}}
-        self._last_tool = action.get("tool") if isinstance(action, dict) else None
         return action
 
     # ------------------------------------------------------------------ what it has seen
@@ -76,7 +75,7 @@ class RandomPolicy:
             if len(bucket) > 400:
                 bucket.pop(self.rng.randrange(len(bucket)))
 
-    def _harvest(self, observation: str, info: dict[str, Any]) -> None:
+    def _harvest(self, info: dict[str, Any]) -> None:
         for objective in info.get("objectives") or []:
             if isinstance(objective, dict):
                 for path in objective.get("sources") or []:
@@ -86,14 +85,16 @@ class RandomPolicy:
                         self._remember(self.files, str(output["path"]))
         for name in info.get("collaborators") or []:
             self._remember(self.collaborators, str(name))
-        if self._last_tool == "list_dir":
-            for entry in parse_listing(observation):
-                self._remember(self.folders if entry.kind == "dir" else self.files, entry.path)
-        elif self._last_tool == "search_files":
-            for line in observation.splitlines()[1:]:
-                self._remember(self.files, line.strip())
-        elif self._last_tool == "shell":
-            for line in observation.splitlines()[:50]:
+        listing, found = data_of(info, DirListing), data_of(info, SearchMatches)
+        if listing is not None:
+            for entry in listing.entries:
+                if entry.kind in {"dir", "file"}:
+                    self._remember(self.folders if entry.kind == "dir" else self.files, entry.path)
+        elif found is not None:
+            for path in found.matches:
+                self._remember(self.files, path)
+        elif (ran := data_of(info, ShellRun)) is not None:
+            for line in ran.stdout.splitlines()[:50]:
                 if re.fullmatch(r"[\w .,()'&+@-]{1,80}\.\w{1,5}", line.strip()):
                     self._remember(self.names, line.strip())
 

@@ -31,7 +31,6 @@ thorough worker.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Callable
 
 from pydantic import ValidationError
@@ -43,11 +42,11 @@ from synthcomp.policies.documents import deck_spec, report_spec, text_output, wo
 from synthcomp.policies.drafting import Brief, Reply, SourceNote, file_name
 from synthcomp.policies.notebook import DAYS_PER_WEEK, Month, Progress, Today, call, project, week_plan
 from synthcomp.policies.observations import (
-    csv_table, currency_in, document_title, first_sentences, parse_briefing, parse_inbox, parse_read, pipe_tables,
-    sheet_tables,
+    briefing_of, csv_table, currency_in, document_title, first_sentences, pipe_tables, sheet_tables,
 )
 
 from synthcomp.skillmd import PRACTICES, practices_of
+from synthcomp.toolresults import FileText, Inbox, Refusal, data_of
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +87,13 @@ class ScriptedPolicy:
             self.today.done = []
 
     def act(self, observation: str, info: dict[str, Any]) -> dict[str, Any]:
+        """The next call; what the last one returned is read from ``info["data"]``, not the text."""
         info = info if isinstance(info, dict) else {}
-        observation = observation if isinstance(observation, str) else ""
         try:
             if "objectives" in info or self.today is None or self.month is None:
-                self._begin_day(observation, info)
+                self._begin_day(info)
             else:
-                self._observe(observation, info)
+                self._observe(info)
             action = self._choose(info)
         except Exception:  # a policy never raises: a bug here ends the day, not the run
             log.exception("scripted policy failed; ending the day")
@@ -105,7 +104,7 @@ class ScriptedPolicy:
         return action
 
     # ------------------------------------------------------------------ day start
-    def _begin_day(self, observation: str, info: dict[str, Any]) -> None:
+    def _begin_day(self, info: dict[str, Any]) -> None:
         day = info.get("day") if isinstance(info.get("day"), int) else 0
         raw = info.get("objectives") if isinstance(info.get("objectives"), list) else None
         month, today = self.month, self.today
@@ -123,10 +122,9 @@ class ScriptedPolicy:
             people = [c for c in info.get("collaborators") or [] if isinstance(c, str)]
             month = self.month = Month.start(deliverables, people)
         assert month is not None
-        briefing = parse_briefing(observation)
+        briefing = briefing_of(info)
         month.days_total = briefing.days_total or month.days_total
-        me = re.search(r"^You are ([^,\n]+),", observation, re.M)
-        month.me = me.group(1).strip() if me else month.me
+        month.me = briefing.me or month.me
         month.last_day = day
         if today is None or fresh or today.day != day:
             self.today = Today(day=day, briefing=briefing)
@@ -134,16 +132,17 @@ class ScriptedPolicy:
             today.briefing = briefing
 
     # ------------------------------------------------------------------ observations
-    def _observe(self, observation: str, info: dict[str, Any]) -> None:
+    def _observe(self, info: dict[str, Any]) -> None:
         last, month, today = self._last, self.month, self.today
         if last is None or month is None or today is None:
             return
         tool, context = last["tool"], self._context
-        failed = bool(info.get("tool_error")) or observation.startswith("error:")
+        failed = bool(info.get("tool_error")) or isinstance(data_of(info), Refusal)
         if tool == "read_file" and isinstance(context, str) and context in month.sources:
-            self._read_done(month.sources[context], observation, failed)
+            self._read_done(month.sources[context], info, failed)
         elif tool == "check_inbox":
-            filed = [m for m in parse_inbox(observation) if month.file(m)]
+            inbox = data_of(info, Inbox)
+            filed = [m for m in (inbox.messages if inbox else []) if month.file(m)]
             if filed:
                 senders = ", ".join(dict.fromkeys(m.sender for m in filed))
                 today.done.append(f"read {len(filed)} message(s) from {senders}")
@@ -170,25 +169,26 @@ class ScriptedPolicy:
         elif tool == "list_dir":
             month.listed_home = True
 
-    def _read_done(self, note: SourceNote, observation: str, failed: bool) -> None:
-        read = None if failed else parse_read(observation)
+    def _read_done(self, note: SourceNote, info: dict[str, Any], failed: bool) -> None:
+        read = None if failed else data_of(info, FileText)
         if read is None:
+            refusal = data_of(info, Refusal)
             note.status = "failed"
-            note.error = observation.splitlines()[0].removeprefix("error: ")[:160] if observation else "no output"
+            note.error = (refusal.message.splitlines() or [""])[0][:160] if refusal else "no output"
             return
         note.status, note.truncated = "read", read.truncated
-        stem = file_name(note.path).rsplit(".", 1)[0]
+        stem, body = file_name(note.path).rsplit(".", 1)[0], read.text
         if note.ext == "xlsx":
-            note.tables, note.title = sheet_tables(read.body, note.path), stem
+            note.tables, note.title = sheet_tables(body, note.path), stem
         elif note.ext in {"csv", "tsv"}:
-            note.tables, note.title = csv_table(read.body, note.path, stem), stem
+            note.tables, note.title = csv_table(body, note.path, stem), stem
         else:
-            note.tables = pipe_tables(read.body, note.path, stem)
-            note.title, note.gist = document_title(read.body) or stem, first_sentences(read.body)
+            note.tables = pipe_tables(body, note.path, stem)
+            note.title, note.gist = document_title(body) or stem, first_sentences(body)
             note.figures = [(row[0], row[1]) for t in note.tables if len(t.columns) == 2
                             and t.columns[1].lower() in {"total", "value", "amount"} for row in t.rows if row[0] and row[1]]
         if self.month is not None and not self.month.currency:
-            self.month.currency = currency_in(read.body)
+            self.month.currency = currency_in(body)
 
     # ------------------------------------------------------------------ choosing
     def _choose(self, info: dict[str, Any]) -> dict[str, Any]:

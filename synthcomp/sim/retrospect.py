@@ -36,8 +36,10 @@ def load_steps(sim_dir: Path) -> list[Step]:
                 continue
             action, info = entry.get("action"), entry.get("info") or {}
             args = action.get("args") if isinstance(action, dict) and isinstance(action.get("args"), dict) else {}
+            data = info.get("data")
             steps.append(Step(day=day, step=n, tool=info.get("tool"), args=args,
-                              observation=str(entry.get("observation", "")), error=bool(info.get("tool_error"))))
+                              observation=str(entry.get("observation", "")), error=bool(info.get("tool_error")),
+                              data=data if isinstance(data, dict) else None))
     return steps
 
 

@@ -182,3 +182,18 @@ def test_close_leaves_no_bubblewrap_processes(computers: dict[str, Path], tmp_pa
     assert not [pid for pid in jails if Path(f"/proc/{pid}").exists()]
     assert not any(process.is_alive() for process in envs.processes)
     assert np.all([process.exitcode == 0 for process in envs.processes])
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_each_computer_keeps_its_data_whole(computers: dict[str, Path], tmp_path: Path, asynchronous: bool) -> None:
+    """info["data"] is one dict per computer, a refused call's beside a listing's."""
+    envs = make_vector_env(_pair(computers), sandbox="fake", days=3, run_root=tmp_path, asynchronous=asynchronous)
+    try:
+        _, infos = envs.reset(seed=0)
+        assert [d["type"] for d in infos["data"]] == ["briefing", "briefing"]
+        obs, *_, infos = envs.step(["not json", LIST_HOME])
+        first, second = infos["data"]
+        assert first["type"] == "error" and obs[0] == f"error: {first['message']}"
+        assert second["type"] == "list_dir" and obs[1].startswith(second["path"]) and infos["_data"].all()
+    finally:
+        envs.close()

@@ -12,7 +12,7 @@ import datasets
 import pytest
 
 from synthcomp.fleet.batch import CreateRequest, create_computers
-from synthcomp.env.export import SYSTEM
+from synthcomp.env.prompt import system_prompt
 from synthcomp.errors import InputError
 from synthcomp.fleet.dataset import export_dataset
 from synthcomp.sim.runner import SimConfig, run_simulation
@@ -92,7 +92,7 @@ def test_export_loads_with_datasets(workspace: Path, tmp_path: Path) -> None:
     assert days.num_rows == 4 and sorted(days["day"]) == [0, 0, 1, 1]
     assert set(days["sim_id"]) == {judged.name, f"{windows.name}-scripted-s1"}
     first = days[0]["messages"]
-    assert first[0] == {"role": "system", "content": SYSTEM, "tool_calls": [], "tool_call_id": ""}
+    assert first[0] == {"role": "system", "content": system_prompt(), "tool_calls": [], "tool_call_id": ""}
     assert first[1]["role"] == "user" and first[1]["content"].startswith("Workday 1")
     calls = [m["tool_calls"][0] for m in first if m["tool_calls"]]
     assert calls[-1]["function"]["name"] == "end_day" and "summary" in json.loads(calls[-1]["function"]["arguments"])

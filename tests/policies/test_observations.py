@@ -1,13 +1,19 @@
-"""Parsing what the tools print: read_file (XLSX, CSV, DOCX), list_dir, check_inbox, the briefing."""
+"""Reading content: the tables in a file as read_file extracts it (XLSX, CSV, DOCX), and the
+parts of a collaborator's reply. What the tools return is data (tests/env/test_tool_results.py
+checks it against their real output)."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from synthcomp.agents.collaborators import reply_to
+from synthcomp.models import Collaborator, Message, RequestedChange
 from synthcomp.policies.observations import (
-    DataTable, csv_table, currency_in, parse_briefing, parse_inbox, parse_listing, parse_number,
-    parse_read, pipe_tables, sheet_tables, split_reply,
+    DataTable, briefing_of, csv_table, currency_in, parse_number, parse_read, pipe_tables, sheet_tables, split_reply,
 )
+from synthcomp.toolresults import ChangeAsked, InboxItem
 
 XLSX = """C:\\Users\\ana\\Projects\\Sales.xlsx
 ## Sheet: Data
@@ -66,48 +72,55 @@ def test_csv_and_document_tables() -> None:
     assert csv_table("not,a\n", "/y.csv", "y") == []
 
 
-def test_listing_gives_os_style_paths() -> None:
-    windows = parse_listing("C:\\Users\\ana\\Documents (3 entries)\nDIR   2025-01-02 09:00            Admin\n"
-                            "FILE  2025-01-02 09:00      36 KB  Report (1).docx\nFILE  2025-01-02 09:00     12 B  a b.txt")
-    assert [(e.kind, e.path) for e in windows] == [
-        ("dir", "C:\\Users\\ana\\Documents\\Admin"), ("file", "C:\\Users\\ana\\Documents\\Report (1).docx"),
-        ("file", "C:\\Users\\ana\\Documents\\a b.txt")]
-    assert parse_listing("/Users/ana (1 entries)\nDIR   2025-01-02 09:00            Work")[0].path == "/Users/ana/Work"
-    assert parse_listing("/Users/ana/empty (0 entries): empty") == []
-    assert parse_listing("error: not a folder: /x") == []
+def _inbox_item(message: Message) -> InboxItem:
+    """The message as check_inbox hands it over (tools.check_inbox)."""
+    return InboxItem(id=message.id, sender=message.sender, day=message.deliver_day, subject=message.subject,
+                     body=message.body, requested_changes=[ChangeAsked.of(c) for c in message.requested_changes])
 
 
-def test_inbox_messages_and_reply_parts() -> None:
-    text = ("inbox: 1 unread, 2 total\n\nNEW [m0003] from Ana Lima, day 2: RE: [D1, D2] Inputs\nHi,\n\n"
-            "Here is what I can tell you:\n- The approved budget for Harbour survey is EUR 12,500.00.\n\n"
-            "I have attached the reference file(s): figures.xlsx.\n\n"
-            "For the final version I would like to see a section on risks and issues.\n\nBest,\nAna\n"
-            "attachments (saved): C:\\Users\\me\\Downloads\\figures.xlsx\n\n"
-            "[m0001] from Bo Chen, day 1: RE: Draft\nThanks for the draft. Before it goes further, please make these changes:\n"
-            "- add an executive summary section at the top\n- include this figure: The deadline is the end of week 3.\n"
-            "It reads well overall.\n\nBest,\nBo")
-    new, old = parse_inbox(text)
-    assert (new.id, new.sender, new.day, new.subject, new.new) == ("m0003", "Ana Lima", 2, "RE: [D1, D2] Inputs", True)
-    assert new.attachments == ["C:\\Users\\me\\Downloads\\figures.xlsx"] and not old.new
-    parts = split_reply(new.body, new.sender)
+ANA = Collaborator(name="Ana Lima", email="ana@example.com", role="Finance lead", background="", communication_style="brief",
+                   knowledge=["The approved budget for Harbour survey is EUR 12,500.00."],
+                   private_files=["figures.xlsx"], preferences=["a section on risks and issues"])
+ASKED = Message(id="m0001", sender="me", to="Ana Lima", subject="[D1] Inputs needed", body="Could you send the figures?",
+                sent_day=0, deliver_day=0)
+
+
+def test_a_reply_is_sorted_into_facts_requests_and_comments() -> None:
+    reply = reply_to(ASKED, ANA, 0, "m0002", random.Random(0)).message
+    parts = split_reply(_inbox_item(reply).reading(), reply.sender)
     assert parts.facts == ["The approved budget for Harbour survey is EUR 12,500.00."]
     assert parts.requests == ["a section on risks and issues"] and parts.comments == [] and not parts.approved
-    parts = split_reply(old.body, old.sender)
-    assert parts.requests == ["an executive summary section at the top"]
-    assert parts.facts == ["The deadline is the end of week 3."] and parts.comments == ["It reads well overall."]
+
+
+def test_requested_changes_are_read_from_the_data_in_the_order_the_reply_gives_them() -> None:
+    changes = [RequestedChange(kind="section", target="executive summary", text="add an executive summary",
+                               what="an executive summary"),
+               RequestedChange(kind="figure", target="F1", text="include this figure: The deadline is week 3.",
+                               what="The deadline is week 3.")]
+    draft = ASKED.model_copy(update={"subject": "[D1] Draft for review", "body": "Attached is my draft. Thoughts?"})
+    reply = reply_to(draft, ANA, 2, "m0003", random.Random(0), changes=changes).message
+    assert reply.requested_changes == changes
+    item = _inbox_item(reply)
+    reading = item.reading()
+    assert reading.index(item.requested_changes[0]) < reading.index("Here is what I can tell you:")
+    assert not any(isinstance(line, str) and "include this figure" in line for line in reading)
+    parts = split_reply(reading, reply.sender)
+    assert parts.requests == ["an executive summary"]
+    assert parts.facts == ["The deadline is week 3.", "The approved budget for Harbour survey is EUR 12,500.00."]
+    # the words are the reviewer's own: data that a body words otherwise is still read, after it
+    reworded = item.model_copy(update={"body": "Hi,\nPlease rework the summary.\nAna"})
+    assert split_reply(reworded.reading(), reply.sender).requests == ["an executive summary"]
+    approved = reply_to(draft, ANA, 2, "m0004", random.Random(0), changes=[]).message
+    assert split_reply(_inbox_item(approved).reading(), approved.sender).approved
+
+
+def test_odd_replies_and_mornings() -> None:
     change = split_reply(["One more thing for Harbour survey: status report: please add a section on lessons learned."], "X")
     assert change.requests == ["a section on lessons learned"]
     moved = split_reply(["Heads-up: the deadline for Harbour survey has moved to the end of week 2."], "X")
     assert moved.facts == ["Heads-up: the deadline for Harbour survey has moved to the end of week 2."]
-    assert split_reply(["Hi,", "Thanks for the draft: it covers what I need. Good to go from my side.", "Best,", "Bo"],
-                       "Bo Chen").approved
-    assert parse_inbox("inbox: no messages yet") == [] and parse_inbox("error: x") == []
-
-
-def test_briefing() -> None:
-    briefing = parse_briefing("Workday 6 of 20 - Monday 12 May 2025\n...\nNo week plan yet: submit one with submit_week_plan.")
-    assert (briefing.day_number, briefing.days_total, briefing.needs_week_plan) == (6, 20, True)
-    assert parse_briefing("garbage").days_total is None
+    for info in [{}, {"data": None}, {"data": {"type": "briefing"}}, {"data": {"type": "end_day", "summary": "x"}}]:
+        assert briefing_of(info).days_total is None
 
 
 def test_kinds_of_an_empty_table() -> None:
