@@ -7,6 +7,7 @@ Every command validates its input first and reports a bad one as a single
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,16 @@ app = typer.Typer(
 )
 image_app = typer.Typer(help="The offline-built computer image.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
+
+
+@app.callback()
+def _verbosity(verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                           help="Log what happens at the boundaries: -v sandboxes, retries and "
+                                                "recovered faults; -vv everything.")) -> None:
+    """Quiet by default: warnings only (Python's last-resort handler)."""
+    if verbose:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("synthcomp").setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -21,6 +21,7 @@ no step was taken yet. A reset after the month is over also starts a new simulat
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 import warnings
@@ -57,6 +58,8 @@ from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
 from synthcomp.toolresults import ToolData
 from synthcomp.workspace import sim_dir, workspace_of
+
+log = logging.getLogger(__name__)
 
 BUDGET_SPENT = "(the day ended without a summary: the step budget was spent)"
 """The activity-log entry of a day that ran out of steps before end_day."""
@@ -255,6 +258,7 @@ class WorkdayEnv(gym.Env[str, str]):
         assert self.sandbox is not None
         if self.morning is None:
             raise exc
+        log.warning("the sandbox of %s died under a step (%s); restarting it from this morning", self.computer.id, exc)
         self.state = SimState.model_validate(self.sandbox.restore(self.morning))
         self.watcher = TreeWatcher(self.sandbox)
         return ToolResult.refused(f"the computer stopped responding ({exc}). It was restarted as it was "
@@ -310,7 +314,8 @@ class WorkdayEnv(gym.Env[str, str]):
             return None
         try:
             draft = read_deliverable(path, self.sandbox.read_bytes(path))
-        except Exception:  # an unreadable draft gets no review
+        except Exception as exc:  # noqa: BLE001 - an unreadable draft gets no review
+            log.info("no review of %s: it cannot be read (%s)", path, exc)
             return None
         if draft.text is None:
             return None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import math
 import tempfile
 import weakref
@@ -38,6 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthcomp.errors import ExecTimeout, InputError, SandboxError
 from synthcomp.sandbox.paths import Layout, to_sandbox_path
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from synthcomp.sandbox.link import Link
@@ -146,6 +149,7 @@ class Sandbox(ABC):
         self.computer_id = computer_id
         self.closed = False
         _OPEN.add(self)
+        log.info("opening a %s for %s", type(self).__name__, computer_id)
 
     # ------------------------------------------------------------------ backend part
 
@@ -427,6 +431,7 @@ class Sandbox(ABC):
                                    f"instead of {digest[:12]})")
 
         with handle:
+            log.info("restoring snapshot %r of %s into a fresh jail", ref.tag, self.computer_id)
             self._fresh(load)
         return state
 
@@ -468,6 +473,7 @@ class Sandbox(ABC):
             return
         self.closed = True
         _OPEN.discard(self)
+        log.info("closing the %s of %s", type(self).__name__, self.computer_id)
         self._close()
 
     def __enter__(self):

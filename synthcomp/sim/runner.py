@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import pickle
 import shutil
 import warnings
@@ -54,6 +55,8 @@ from synthcomp.policies.base import Policy, policy_by_name
 from synthcomp.sandbox.base import SnapshotRef
 from synthcomp.workspace import sim_dir, workspace_of
 from synthcomp.sim.outcome import finish_simulation
+
+log = logging.getLogger(__name__)
 
 
 class SimConfig(Strict):
@@ -245,8 +248,9 @@ def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: 
             env.sandbox.delete_snapshot(old)
     try:
         (checkpoints / f"day-{day:02d}.policy.pkl").write_bytes(pickle.dumps(policy))
-    except (pickle.PicklingError, TypeError, AttributeError):
-        pass  # an unpicklable policy (e.g. one holding a network client) restarts fresh on resume
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        # an unpicklable policy (e.g. one holding a network client) restarts fresh on resume
+        log.info("day %d: the policy cannot be checkpointed (%s); a resume starts it fresh", day, exc)
     assert env.state is not None
     write_json_atomic(checkpoints / f"day-{day:02d}.json", {"snapshot": ref.model_dump(mode="json"),
                                                        "records": [r.__dict__ for r in records]})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from synthcomp.brains.claude.openai_compat import from_chat_reply, to_chat_request
 from synthcomp.errors import BrainError, InputError
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -196,6 +199,7 @@ class ClaudeClient:
                 if attempt == self.config.retries:
                     raise BrainError(f"{self.label} ({role}) could not be reached after {attempt + 1} attempts: {exc}") from None
             pause = self.config.backoff_s * 2**attempt
+            log.warning("%s (%s): attempt %d failed; retrying in %.1f s", self.label, role, attempt + 1, pause)
             self._sleep(pause + self._jitter.uniform(0, pause / 2))
         raise AssertionError("unreachable")
 
@@ -257,6 +261,7 @@ class ClaudeClient:
                 return model.model_validate(call["input"])
             except ValidationError as exc:
                 problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:8])
+                log.info("%s (%s): invalid %s, asking for a repair: %s", self.label, role, model.__name__, problem)
                 messages += [{"role": "assistant", "content": reply["content"]},
                              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"],
                                                            "is_error": True,
