@@ -7,7 +7,8 @@ from typing import Any
 
 import gymnasium as gym
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
+from synthcomp.sim.episode import run_episode
 from synthcomp.env.export import run_conversations
 from synthcomp.env.prompt import system_prompt
 from synthcomp.policies.claude import ClaudePolicy
@@ -30,15 +31,10 @@ class _Model:
 def test_the_export_writes_the_system_prompt_the_claude_policy_sends(computers: dict[str, Path], tmp_path: Path) -> None:
     model = _Model()
     policy = ClaudePolicy(model)  # type: ignore[arg-type]
-    env = gym.make("synthcomp/Workday-v0", computer=computers["windows"], sandbox="fake", days=2, run_dir=tmp_path)
+    env = gym.make("synthcomp/Workday-v1", computer=computers["windows"], sandbox="fake", days=2, run_dir=tmp_path)
     try:
         for _ in range(2):
-            observation, info = env.reset()
-            policy.reset()
-            while True:
-                observation, _, _, _, info = env.step(policy.act(observation, info))
-                if info["tool"] == "end_day" and not info["tool_error"]:
-                    break
+            run_episode(env, policy)
     finally:
         env.close()
     conversations = [c for _, c in run_conversations(tmp_path)]

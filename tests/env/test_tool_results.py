@@ -12,7 +12,8 @@ from typing import Any
 import gymnasium as gym
 import pytest
 
-import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v0
+import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
+from synthcomp.sim.episode import run_episode
 from synthcomp.agents.retrospective import Trajectory
 from synthcomp.agents.setup import procedural_setup, write_private_files
 from synthcomp.computer.show import load_computer
@@ -54,7 +55,7 @@ def _env(computer: Path, run_dir: Path, days: int) -> gym.Env:
     loaded = load_computer(computer)
     setup = procedural_setup(loaded, tree_reader(computer / "files", loaded.policy.os), 0, days=days)
     write_private_files(setup, loaded, run_dir / "private")
-    return gym.make("synthcomp/Workday-v0", computer=computer, sandbox={"type": "fake", "responses": {"ls": LS}},
+    return gym.make("synthcomp/Workday-v1", computer=computer, sandbox={"type": "fake", "responses": {"ls": LS}},
                     days=days, run_dir=run_dir, setup=setup, private_dir=run_dir / "private")
 
 
@@ -107,12 +108,8 @@ def played(request: pytest.FixtureRequest, computers: dict[str, Path],
     _every_tool(played)
     worker = ScriptedPolicy(practices=ALL_PRACTICES)
     for _ in range(3):
-        observation, info = played.morning()
-        worker.reset()
-        while True:
-            observation, info = played.step(worker.act(observation, info))
-            if info["tool"] == "end_day" and not info["tool_error"]:
-                break
+        day = run_episode(played.env, worker, on_step=lambda step: played.seen.append((step.observation, step.info)))
+        played.seen.insert(len(played.seen) - len(day.steps), (day.observation, day.info))
     played.env.close()
     return played
 
@@ -210,7 +207,7 @@ def test_the_workers_act_on_the_data_alone(make, computers: dict[str, Path], tmp
                 action = reading.act(observation, info)
                 assert blind.act("", info) == action
                 observation, _, terminated, truncated, info = env.step(action)
-                if terminated or truncated or (info["tool"] == "end_day" and not info["tool_error"]):
+                if terminated or truncated:
                     break
         if isinstance(reading, ScriptedPolicy):
             notes = reading.month.sources.values()
