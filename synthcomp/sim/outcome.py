@@ -12,7 +12,7 @@ import json
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, get_args
 
 from synthcomp import ospath
 from synthcomp.computer.hashing import tree_hash
