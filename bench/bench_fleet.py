@@ -37,6 +37,7 @@ from synthcomp.computer.stats import computer_shape
 from synthcomp.pool.executor import LocalExecutor, RayExecutor
 from synthcomp.pool.manifest import read_manifest
 from synthcomp.fleet.simulations import simulate_many
+from synthcomp.sim.config import SimSettings
 from synthcomp.sandbox.gc import COMPUTER, HOST, OWNER, ROLE
 from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.workspace import computer_dir, computer_dirs, shard_of, sim_dirs
@@ -339,8 +340,7 @@ def _sim_point(watch: CpuWatch, ws: Path, pool: list[Path], executor, name: str,
     executor = Timed(executor)
     cpu, started = watch.now(), time.perf_counter()
     try:
-        report = simulate_many(ws, executor, policy="scripted", days=SIM_DAYS, sandbox="docker", seed=0,
-                               step_budget=150)
+        report = simulate_many(ws, executor, SimSettings(policy="scripted", days=SIM_DAYS, sandbox="docker"))
     finally:
         wall, cpu = time.perf_counter() - started, watch.now() - cpu
         if sampler is not None:

@@ -16,7 +16,8 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sim.cleanup import delete_checkpoints
 from synthcomp.sim.judging import judge_simulation
 from synthcomp.sim.rendering import page_renderer
-from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.sim.config import SimConfig
+from synthcomp.sim.runner import run_simulation
 from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 PAPER_SECONDS_PER_TURN = 8.59 * 3600 / 2272

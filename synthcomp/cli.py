@@ -52,6 +52,7 @@ RAY_ADDRESS_HELP = "A Ray cluster to run on (e.g. ray://head:10001 or auto)."
 ATTEMPTS_HELP = "Tries per task; a failed task is retried on a fresh sandbox, then reported."
 SKILL_HELP = ("A SKILL.md or skill directory the policy loads, or a skills directory (its index picks the "
               "computer's skill); repeatable.")
+SANDBOX_CONFIG_HELP = "A TOML file of the sandbox's limits (memory_mb, disk_mb, pids, cpus, ...; see docs/DESIGN.md)."
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
 
 
@@ -82,17 +83,16 @@ def create(
     """Create N synthetic computers: persona -> profile -> policy -> plan -> files.
 
     Re-running skips computers that exist; each one gets a line in OUT/manifest.jsonl."""
-    from synthcomp.brains.claude.client import Usage
+    from synthcomp.brains.model.client import Usage
     from synthcomp.fleet.batch import CreateRequest, create_computers
     from synthcomp.pool.executor import make_executor
     from synthcomp.pool.manifest import FleetError
 
     usage = Usage()
     try:
-        claude = _model_config(brain, base_url, model_config, {"creation": model_creation}, budget_usd,
-                               cache=out / ".claude-cache")
         request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers,
-                                         brain=brain, claude=claude)
+                                         brain=_brain(brain, base_url, model_config, {"creation": model_creation},
+                                                      budget_usd, out / ".claude-cache"))
         fleet = make_executor(executor, workers, attempts=attempts, ray_address=ray_address)
         created = create_computers(request, console=console, usage=usage,
                                    executor=None if executor == "local" and workers == 1 else fleet)
@@ -104,23 +104,29 @@ def create(
     _print_usage(usage)
 
 
-def _model_config(brain: str, base_url: str | None, model_config: Path | None, models: dict[str, str | None],
-                  budget_usd: float | None, cache: Path):
-    """The model backend's settings for ``brain`` (None for procedural); raises InputError."""
-    from synthcomp.brains.claude.settings import model_config_for
+def _brain(name: str, base_url: str | None, model_config: Path | None, models: dict[str, str | None],
+           budget_usd: float | None, cache: Path):
+    """The ``--brain`` (or a model policy's) config, its key read here; raises InputError."""
+    from synthcomp.brains.model.settings import brain_config
 
-    return model_config_for(brain, settings_file=model_config, base_url=base_url, models=models,
-                            budget_usd=budget_usd, cache_dir=cache)
+    return brain_config(name, settings_file=model_config, base_url=base_url, models=models,
+                        budget_usd=budget_usd, cache_dir=cache)
 
 
-def _policy_options(policy: str, base_url: str | None, model_config: Path | None, model_work: str | None,
-                    budget_usd: float | None, cache: Path) -> dict:
-    """Options for ``policy_by_name``: the model policies (claude, openai) take their backend."""
-    from synthcomp.policies.base import MODEL_POLICIES
+def _settings(*, policy: str, sandbox: str, sandbox_config: Path | None, brain: str, days: int, seed: int,
+              steps: int, skills: list[Path], base_url: str | None, model_config: Path | None,
+              models: dict[str, str | None], budget_usd: float | None, cache: Path):
+    """The one ``SimSettings`` a simulating command builds from its flags; raises InputError
+    (or ValidationError for a rejected option). A model policy is named after its provider."""
+    from synthcomp.brains.model.config import PROVIDERS
+    from synthcomp.policies.base import policy_config
+    from synthcomp.sandbox.config import sandbox_config as sandbox_from
+    from synthcomp.sim.config import SimSettings
 
-    if policy not in MODEL_POLICIES:
-        return {}
-    return {"claude": _model_config(policy, base_url, model_config, {"work": model_work}, budget_usd, cache)}
+    work = {"brain": _brain(policy, base_url, model_config, models, budget_usd, cache)} if policy in PROVIDERS else {}
+    return SimSettings(policy=policy_config(policy, seed, **work), sandbox=sandbox_from(sandbox, sandbox_config),
+                       brain=_brain(brain, base_url, model_config, models, budget_usd, cache),
+                       days=days, seed=seed, step_budget=steps, skills=skills)
 
 
 @contextmanager
@@ -135,6 +141,8 @@ def _exit_on_errors() -> Iterator[None]:
         yield
     except ValidationError as exc:
         first = exc.errors()[0]
+        if not first["loc"]:  # a rule across options
+            _fail(first["msg"].removeprefix("Value error, "))
         _fail(f"--{first['loc'][0]}: {first['msg']}, got {first.get('input')!r}")
     except FleetError as exc:
         _fail(str(exc), code=1)
@@ -142,16 +150,6 @@ def _exit_on_errors() -> Iterator[None]:
         _fail(str(exc), code=3)
     except InputError as exc:
         _fail(str(exc))
-
-
-def _fleet_backends(workspace: Path, policy: str, brain: str, base_url: str | None, model_config: Path | None,
-                    model_work: str | None, budget_usd: float | None):
-    """The model backends every simulation of a fleet run gets; raises InputError."""
-    from synthcomp.fleet.simulations import ModelBackends
-
-    cache = workspace / ".claude-cache"
-    return ModelBackends(policy_options=_policy_options(policy, base_url, model_config, model_work, budget_usd, cache),
-                         brain=_model_config(brain, base_url, model_config, {}, budget_usd, cache))
 
 
 def _print_usage(usage) -> None:
@@ -227,6 +225,7 @@ def simulate(
     policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai (a model's work agent)."),
     days: int = typer.Option(20, "--days", help="Workdays in the simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     restart_from_day: int | None = typer.Option(None, "--restart-from-day", help="Replay from the checkpoint before day K."),
@@ -243,19 +242,16 @@ def simulate(
 
     Exits 3 when the model budget stops the run; re-running resumes from the last finished day."""
     from synthcomp.models import StoppedSim
-    from synthcomp.sim.runner import SimConfig, run_simulation
+    from synthcomp.sim.runner import run_simulation
     from synthcomp.sim.summary import summary_table
 
     with _exit_on_errors():
-        config = SimConfig(computer=computer, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=steps,
-                           brain=brain, skills=skill)
-    cache = workspace_of(computer) / ".claude-cache"
+        settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain=brain, days=days,
+                             seed=seed, steps=steps, skills=skill, base_url=base_url, model_config=model_config,
+                             models={"work": model_work, "setup": model_setup, "collaborator": model_collaborator},
+                             budget_usd=budget_usd, cache=workspace_of(computer) / ".claude-cache")
     try:
-        options = _policy_options(policy, base_url, model_config, model_work, budget_usd, cache)
-        brain_claude = _model_config(brain, base_url, model_config,
-                                     {"setup": model_setup, "collaborator": model_collaborator}, budget_usd, cache)
-        summary = run_simulation(config, restart_from_day=restart_from_day, console=console, policy_options=options,
-                                 brain_claude=brain_claude)
+        summary = run_simulation(settings.on(computer), restart_from_day=restart_from_day, console=console)
     except SynthcompError as exc:  # bad input, or a model backend that kept failing (resumable)
         _fail(str(exc))
     if isinstance(summary, StoppedSim):
@@ -273,6 +269,7 @@ def simulate_many_command(
     policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai (a model's work agent)."),
     days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     limit: int | None = typer.Option(None, "--n", help="Only the first N computers (by id)."),
@@ -294,11 +291,11 @@ def simulate_many_command(
     from synthcomp.fleet.simulations import simulate_many
 
     with _exit_on_errors():
-        backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
+        settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain=brain, days=days,
+                             seed=seed, steps=steps, skills=[], base_url=base_url, model_config=model_config,
+                             models={"work": model_work}, budget_usd=budget_usd, cache=workspace / ".claude-cache")
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
-        report = simulate_many(workspace, fleet, policy=policy, days=days, sandbox=sandbox, seed=seed,  # type: ignore[arg-type]
-                               step_budget=steps, limit=limit, computers=computers, brain=brain,  # type: ignore[arg-type]
-                               backends=backends, console=console)
+        report = simulate_many(workspace, fleet, settings, limit=limit, computers=computers, console=console)
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
                   f"finished; manifest: {workspace / 'manifest.jsonl'}")
 
@@ -327,6 +324,7 @@ def evaluate(
     computers: str = typer.Option("held-out", "--computers", help=COMPUTERS_HELP),
     days: int = typer.Option(20, "--days", help="Workdays in each simulated month."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
     concurrency: int = typer.Option(2, "--concurrency", help="Simulations (live sandboxes) at once."),
@@ -346,12 +344,12 @@ def evaluate(
     from synthcomp.fleet.split import select_computers
 
     with _exit_on_errors():
-        backends = _fleet_backends(workspace, policy, brain, base_url, model_config, model_work, budget_usd)
+        settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain=brain, days=days,
+                             seed=seed, steps=steps, skills=[], base_url=base_url, model_config=model_config,
+                             models={"work": model_work}, budget_usd=budget_usd, cache=workspace / ".claude-cache")
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
-        result = run_evaluation(workspace, fleet, policy=policy, skills_dir=skills,
-                                computers=select_computers(workspace, computers), days=days,
-                                sandbox=sandbox, seed=seed, step_budget=steps, brain=brain,  # type: ignore[arg-type]
-                                backends=backends, console=console)
+        result = run_evaluation(workspace, fleet, settings, skills_dir=skills,
+                                computers=select_computers(workspace, computers), console=console)
     console.print(result.table())
     console.print(result.summary.describe(), markup=False, highlight=False, soft_wrap=True)
     console.print(f"wrote {evaluation_path(workspace, policy, skills, seed)}", markup=False, highlight=False,
@@ -383,23 +381,22 @@ def retrospect(
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Write the simulation's retrospective: what worked, what failed, experience items with evidence."""
-    from synthcomp.brains.claude.client import ClaudeClient
+    from synthcomp.agents.roles import Roles
+    from synthcomp.brains.model.client import Usage
     from synthcomp.sim.retrospect import REPORT_MD, retrospect as analyse_simulation
 
-    client = None
+    usage = Usage()
     try:
-        config = _model_config(brain, base_url, model_config, {"retrospect": model_retrospect}, budget_usd,
-                               workspace_of(sim) / ".claude-cache")
-        client = ClaudeClient(config) if config is not None else None
-        report = analyse_simulation(sim, claude=client)
+        config = _brain(brain, base_url, model_config, {"retrospect": model_retrospect}, budget_usd,
+                        workspace_of(sim) / ".claude-cache")
+        report = analyse_simulation(sim, roles=Roles(config.client(usage=usage)))
     except SynthcompError as exc:
         _fail(str(exc))
     failures = sum(i.kind == "failure" for i in report.items)
     console.print(f"{report.sim_id}: score {report.score:.1%}, {len(report.worked)} criteria met, "
                   f"{len(report.failed)} problems, {len(report.items)} experience items ({failures} lessons from "
                   f"failures); wrote {sim / REPORT_MD}")
-    if client is not None:
-        _print_usage(client.usage)
+    _print_usage(usage)
 
 
 @app.command()
@@ -431,6 +428,7 @@ def run_day(
     computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
     policy: str = typer.Option("scripted", "--policy", help="scripted, random, claude or openai."),
     sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
     seed: int = typer.Option(0, "--seed"),
     steps: int = typer.Option(150, "--steps", help="The day's step budget."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Where the trajectory goes (default WS/sims/env-<id>)."),
@@ -444,14 +442,15 @@ def run_day(
     from synthcomp.sim.rollout import run_one_day
     from synthcomp.sim.runner import skill_files
 
-    if sandbox not in {"docker", "local"}:
-        _fail(f"--sandbox must be docker or local, got {sandbox!r}")
     try:
-        options = _policy_options(policy, base_url, model_config, model_work, None, workspace_of(computer) / ".claude-cache")
-        if skill:
-            options["skills"] = skill_files(skill, load_computer(computer))
-        summary = run_one_day(computer, policy=policy, sandbox=sandbox, seed=seed, step_budget=steps,
-                              run_dir=run_dir, console=console, policy_options=options)
+        with _exit_on_errors():
+            settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain="procedural",
+                                 days=1, seed=seed, steps=steps, skills=skill, base_url=base_url,
+                                 model_config=model_config, models={"work": model_work}, budget_usd=None,
+                                 cache=workspace_of(computer) / ".claude-cache")
+        skills = {"skills": skill_files(skill, load_computer(computer))} if skill else {}
+        summary = run_one_day(computer, policy=settings.policy.model_copy(update=skills), sandbox=settings.sandbox,
+                              seed=seed, step_budget=steps, run_dir=run_dir, console=console)
     except SynthcompError as exc:
         _fail(str(exc))
     console.print(summary)
@@ -486,10 +485,9 @@ def rubric(
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Draft N rubrics for a computer's objectives and merge them (dedupe, union, weight by frequency)."""
-    from synthcomp.agents.rubric import build_rubric
-    from synthcomp.agents.rubric_claude import claude_rubric
+    from synthcomp.agents.roles import Roles
     from synthcomp.agents.setup import procedural_setup
-    from synthcomp.brains.claude.client import ClaudeClient
+    from synthcomp.brains.model.client import Usage
     from synthcomp.computer.show import load_computer
     from synthcomp.ospath import tree_reader
 
@@ -497,16 +495,13 @@ def rubric(
         _fail(f"--runs must be at least 1, got {runs}")
     try:
         comp = load_computer(computer)
-        config = _model_config(brain, base_url, model_config, {"rubric": model_rubric}, budget_usd,
-                               workspace_of(computer) / ".claude-cache")
+        config = _brain(brain, base_url, model_config, {"rubric": model_rubric}, budget_usd,
+                        workspace_of(computer) / ".claude-cache")
         read = tree_reader(computer / "files", comp.policy.os)
         setup = procedural_setup(comp, read, seed, days=days)
-        if config is None:
-            merged = build_rubric(setup, seed=seed, runs=runs)
-        else:
-            client = ClaudeClient(config, seed=seed)
-            merged = claude_rubric(client, setup, runs=runs)
-            _print_usage(client.usage)
+        usage = Usage()
+        merged = Roles(config.client(seed=seed, usage=usage)).rubric(setup, seed=seed, runs=runs)
+        _print_usage(usage)
     except SynthcompError as exc:
         _fail(str(exc))
     text = merged.model_dump_json(indent=1)
@@ -529,29 +524,27 @@ def judge(
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
+    from synthcomp.agents.roles import Roles
+    from synthcomp.brains.model.client import Usage
     from synthcomp.sim.judging import judge_simulation
     from synthcomp.sim.rendering import page_renderer
 
+    usage = Usage()
     try:
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
-        config = _model_config(brain, base_url, model_config, {"judge": model_judge, "rubric": model_rubric},
-                               budget_usd, workspace_of(sim) / ".claude-cache")
-        client = None
-        if config is not None:
-            from synthcomp.brains.claude.client import ClaudeClient
-
-            client = ClaudeClient(config, seed=seed)
+        config = _brain(brain, base_url, model_config, {"judge": model_judge, "rubric": model_rubric},
+                        budget_usd, workspace_of(sim) / ".claude-cache")
+        roles = Roles(config.client(seed=seed, usage=usage))
         if render:
             with page_renderer(sim / "renders") as render_pages:
-                result = judge_simulation(sim, seed=seed, render_pages=render_pages, claude=client)
+                result = judge_simulation(sim, seed=seed, render_pages=render_pages, roles=roles)
         else:
-            result = judge_simulation(sim, seed=seed, claude=client)
+            result = judge_simulation(sim, seed=seed, roles=roles)
     except SynthcompError as exc:  # bad input, or the Claude judge's own failure (BrainError)
         _fail(str(exc))
     console.print(result.summary, markup=False)
     console.print(f"wrote {sim / 'judgement.json'}")
-    if client is not None:
-        _print_usage(client.usage)
+    _print_usage(usage)
 
 
 @app.command()

@@ -15,8 +15,8 @@ import random
 from pydantic import Field
 
 from synthcomp.agents.collaborators import Reply, reply_message
-from synthcomp.brains.claude.client import ClaudeClient
-from synthcomp.brains.claude.creation import block
+from synthcomp.brains.model.client import ModelClient
+from synthcomp.brains.model.creation import block
 from synthcomp.models import Collaborator, Message, RequestedChange, Strict
 from synthcomp.toolresults import change_request
 
@@ -31,7 +31,7 @@ class CollaboratorAnswer(Strict):
 class ClaudeCollaborators:
     """A :class:`synthcomp.agents.collaborators.Responder` backed by the client's "collaborator" role."""
 
-    def __init__(self, client: ClaudeClient):
+    def __init__(self, client: ModelClient):
         self.client = client
 
     def __call__(self, message: Message, collaborator: Collaborator, day: int, message_id: str, rng: random.Random,

@@ -55,7 +55,7 @@ from synthcomp.agents.judge import gated
 from synthcomp.agents.rubric_claude import checked_model
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.agents.truth import Reader
-from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient
+from synthcomp.brains.model.client import BudgetExceeded, ModelClient
 from synthcomp.errors import BrainError
 from synthcomp.models import Criterion, CriterionResult, Judgement, Rubric, Strict
 
@@ -152,7 +152,7 @@ class ClaudeJudge:
 
     name = "claude"
 
-    def __init__(self, client: ClaudeClient, read: Reader, renders: Path | None = None, *,
+    def __init__(self, client: ModelClient, read: Reader, renders: Path | None = None, *,
                  setup: SetupPlan | None = None, text_chars: int = TEXT_CHARS, max_images: int = MAX_IMAGES,
                  token_budget: int = TOKEN_BUDGET, image_tokens: int = IMAGE_TOKENS,
                  max_image_bytes: int = MAX_IMAGE_BYTES):

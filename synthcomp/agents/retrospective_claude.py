@@ -15,8 +15,8 @@ import json
 from pydantic import ConfigDict, Field, model_validator
 
 from synthcomp.agents.retrospective import Step
-from synthcomp.brains.claude.client import ClaudeClient
-from synthcomp.brains.claude.creation import block
+from synthcomp.brains.model.client import ModelClient
+from synthcomp.brains.model.creation import block
 from synthcomp.models import ExperienceItem, Judgement, Retrospective, Rubric, Strict
 from synthcomp.skillmd import PRACTICES
 
@@ -62,7 +62,7 @@ def condensed(steps: list[Step]) -> str:
     return text if len(text) <= TRAJECTORY_CHARS else text[:TRAJECTORY_CHARS] + "\n(truncated)"
 
 
-def claude_retrospective(client: ClaudeClient, base: Retrospective, sim: str, steps: list[Step], rubric: Rubric,
+def claude_retrospective(client: ModelClient, base: Retrospective, sim: str, steps: list[Step], rubric: Rubric,
                          judgement: Judgement) -> Retrospective:
     """``base`` (the procedural analysis) rewritten by the "retrospect" role.
 

@@ -16,7 +16,7 @@ Claude rubric and both score the same one:
 A draft is checked against the setup as part of its validation (:func:`checked_model`),
 so a criterion on a file that is not an output of its deliverable, an unknown figure
 id, a topic nobody asked for or a revision no review asked for goes back to the model
-in :meth:`ClaudeClient.structured`'s repair turn. When the repairs run out, the last
+in :meth:`ModelClient.structured`'s repair turn. When the repairs run out, the last
 reply is salvaged: its bad criteria are dropped with a warning (never the whole
 judgement). Weights are set by kind (``rubric.WEIGHTS``), never by the model, so the two
 judges weigh alike. Drafts are merged exactly as offline (``rubric.merge_rubrics``), and
@@ -36,8 +36,8 @@ from pydantic_core import PydanticCustomError
 from synthcomp import ospath
 from synthcomp.agents.rubric import WEIGHTS, build_rubric, expected_figures, merge_rubrics, required_topics
 from synthcomp.agents.setup import SetupPlan
-from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient
-from synthcomp.brains.claude.creation import block
+from synthcomp.brains.model.client import BudgetExceeded, ModelClient
+from synthcomp.brains.model.creation import block
 from synthcomp.errors import BrainError
 from synthcomp.models import Criterion, CriterionKind, Deliverable, Review, Rubric, Strict
 
@@ -73,7 +73,7 @@ def checked_model(base: type[M], field: str, check: Callable[[Any], list[str]]) 
     """A subclass of ``base`` for one structured call, and the raw inputs it has seen.
 
     Its validation also runs ``check`` on the parsed ``field``: any problem it lists
-    becomes a validation error at that field, which ``ClaudeClient.structured`` sends back
+    becomes a validation error at that field, which ``ModelClient.structured`` sends back
     to the model in its repair turn. Every raw input is kept (newest last), so the caller
     can salvage the last reply when the repairs run out. The tool schema is the base's,
     title included.
@@ -275,7 +275,7 @@ INSTRUCTIONS = (
     "criterion's `text` as one checkable sentence naming the file.")
 
 
-def claude_rubric(client: ClaudeClient, setup: SetupPlan, runs: int = 5, reviews: Iterable[Review] = ()) -> Rubric:
+def claude_rubric(client: ModelClient, setup: SetupPlan, runs: int = 5, reviews: Iterable[Review] = ()) -> Rubric:
     """``runs`` drafts by the "rubric" role, validated against the setup and merged.
 
     A draft still invalid after the repair turns keeps its valid criteria (a warning

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from synthcomp.agents.setup import SetupPlan, check_names
-from synthcomp.brains.claude.client import ClaudeClient
-from synthcomp.brains.claude.creation import block
+from synthcomp.brains.model.client import ModelClient
+from synthcomp.brains.model.creation import block
 from synthcomp.errors import BrainError
 from synthcomp.models import Collaborator, Computer, Deliverable, SimEvent, Strict
 
@@ -35,7 +35,7 @@ class SetupDraft(Strict):
         return self
 
 
-def claude_setup(computer: Computer, client: ClaudeClient, days: int = 20) -> SetupPlan:
+def claude_setup(computer: Computer, client: ModelClient, days: int = 20) -> SetupPlan:
     """3-6 deliverables and 5-8 collaborators for ``computer``, written by Claude.
 
     Raises:

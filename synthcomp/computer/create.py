@@ -17,7 +17,7 @@ from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.hashing import tree_hash
 from synthcomp.computer.materialize import epoch, materialize
 from synthcomp.computer.personas import match_occupation
-from synthcomp.brains.claude.client import ClaudeConfig
+from synthcomp.brains.model.config import BrainConfig, ProceduralBrainConfig
 from synthcomp.workspace import computer_dir
 from synthcomp.models import Catalog, Computer, OSName, Persona
 
@@ -34,8 +34,8 @@ class ComputerJob:
     os_name: OSName
     persona: Persona
     out: Path
-    claude: ClaudeConfig | None = None
-    """Set when the job runs on the Claude brain."""
+    brain: BrainConfig = ProceduralBrainConfig()
+    """Who creates it (its key travels in memory only)."""
 
     @property
     def computer_seed(self) -> int:

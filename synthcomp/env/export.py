@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from synthcomp.brains.claude.openai_compat import openai_tool
+from synthcomp.brains.model.openai import openai_tool
 from synthcomp.env.prompt import system_prompt
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions

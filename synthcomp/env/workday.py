@@ -78,7 +78,7 @@ class WorkdayEnv(gym.Env[str, str]):
 
     Args:
         computer: a computer directory (``WS/computers/<shard>/<id>``).
-        sandbox: "docker", "local", "fake", or a sandbox config dict (``{"type": ...}``).
+        sandbox: "docker", "local", "fake", a ``SandboxConfig``, or its dict (``{"type": ...}``).
         days: workdays in the simulated month.
         step_budget: tool calls per workday before the episode is truncated.
         run_dir: where trajectories go (one open env per directory); default a new
@@ -100,7 +100,7 @@ class WorkdayEnv(gym.Env[str, str]):
     def __init__(
         self,
         computer: str | Path,
-        sandbox: str | dict[str, Any] = "docker",
+        sandbox: str | dict[str, Any] | SandboxConfig = "docker",
         days: int = 20,
         step_budget: int = 150,
         run_dir: str | Path | None = None,

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from synthcomp.brains.base import CreationBrain
 from synthcomp.brains.procedural import ProceduralCreationBrain
 from synthcomp.computer.create import COMPUTER_FILE, ComputerJob, create_computer
 from synthcomp.computer.materialize import epoch
@@ -26,7 +27,8 @@ from synthcomp.computer.show import load_computer
 from synthcomp.computer.stats import computer_shape
 from synthcomp.computer.personas import load_catalog, load_personas_jsonl, sample_persona
 from synthcomp.errors import InputError
-from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
+from synthcomp.brains.model.client import Usage
+from synthcomp.brains.model.config import BrainConfig, ProceduralBrainConfig
 from synthcomp.models import Computer, Persona, Strict
 from synthcomp.pool.executor import Executor, LocalExecutor, Outcome
 from synthcomp.pool.manifest import MANIFEST, FleetError, append_records, failure_record
@@ -42,23 +44,20 @@ class CreateRequest(Strict):
     os: Literal["windows", "macos", "mixed"]
     personas: list[Persona] | None = Field(default=None, description="From --personas; None = the built-in pool.")
     workers: int = Field(ge=1, le=64)
-    brain: Literal["procedural", "claude", "openai"] = "procedural"
-    claude: ClaudeConfig | None = Field(default=None, description="Required with a model brain; its budget is split "
-                                                                 "evenly across the computers.")
+    brain: BrainConfig = Field(default_factory=ProceduralBrainConfig,
+                               description="Who creates; a model brain's budget is split evenly across the computers.")
 
     @classmethod
     def from_cli(cls, *, out: Path, n: int, seed: int, os_name: str, personas: Path | None, workers: int,
-                 brain: str = "procedural", claude: ClaudeConfig | None = None) -> CreateRequest:
+                 brain: BrainConfig = ProceduralBrainConfig()) -> CreateRequest:
         """Validate raw CLI values; every problem becomes one :class:`InputError` line."""
-        if brain != "procedural":
-            require_config(claude, f"--brain {brain}")
         loaded = load_personas_jsonl(personas) if personas is not None else None
         try:
             request = cls(out=out, n=n, seed=seed, os=os_name, personas=loaded, workers=workers,  # type: ignore[arg-type]
-                          brain=brain, claude=claude)
+                          brain=brain)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = {"os": "--os", "n": "--n", "seed": "--seed", "workers": "--workers", "brain": "--brain"}.get(str(first["loc"][0]), str(first["loc"][0]))
+            field = {"os": "--os", "n": "--n", "seed": "--seed", "workers": "--workers"}.get(str(first["loc"][0]), str(first["loc"][0]))
             hint = " (choose windows, macos or mixed)" if field == "--os" else ""
             raise InputError(f"{field}: {first['msg']}{hint}, got {first.get('input')!r}") from None
         if loaded is not None and n > len(loaded):
@@ -74,15 +73,14 @@ class CreateRequest(Strict):
             os_name = ("windows" if i % 2 == 0 else "macos") if self.os == "mixed" else self.os
             persona = self.personas[i] if self.personas is not None else sample_persona(self.seed, i, catalog)
             jobs.append(ComputerJob(index=i, seed=self.seed, os_name=os_name, persona=persona, out=self.out,
-                                    claude=self._share() if self.brain != "procedural" else None))
+                                    brain=self._share()))
         return jobs
 
-    def _share(self) -> ClaudeConfig | None:
-        """Each computer's model config: an even share of the budget, so parallel workers
+    def _share(self) -> BrainConfig:
+        """Each computer's brain: an even share of a model's budget, so parallel workers
         (each with its own ledger) never spend more than the whole."""
-        if self.claude is None or self.claude.budget_usd is None:
-            return self.claude
-        return self.claude.model_copy(update={"budget_usd": self.claude.budget_usd / self.n})
+        budget = getattr(self.brain, "budget_usd", None)
+        return self.brain if budget is None else self.brain.model_copy(update={"budget_usd": budget / self.n})
 
 
 def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> dict[str, Any]:
@@ -104,12 +102,11 @@ def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
     if (existing / COMPUTER_FILE).is_file():
         return load_computer(existing), usage
     catalog = load_catalog()
-    if job.claude is not None:
-        from synthcomp.brains.claude.client import ClaudeClient
-        from synthcomp.brains.claude.creation import ClaudeCreationBrain
+    client = job.brain.client(seed=job.computer_seed, usage=usage)
+    if client is not None:
+        from synthcomp.brains.model.creation import ModelCreationBrain
 
-        client = ClaudeClient(job.claude, seed=job.computer_seed, usage=usage)
-        brain = ClaudeCreationBrain(client, catalog, job.computer_seed)
+        brain: CreationBrain = ModelCreationBrain(client, catalog, job.computer_seed)
     else:
         brain = ProceduralCreationBrain(catalog, job.computer_seed)
     return create_computer(job, brain, catalog), usage

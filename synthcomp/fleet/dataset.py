@@ -49,7 +49,7 @@ from synthcomp.computer.show import load_computer
 from synthcomp.env.export import run_conversations
 from synthcomp.errors import InputError
 from synthcomp.models import Computer, Judgement
-from synthcomp.sim.runner import SimConfig
+from synthcomp.sim.config import SimConfig
 from synthcomp.workspace import COMPUTERS, computer_dirs, shard_of, sim_dirs
 
 M = TypeVar("M", bound=BaseModel)
@@ -153,7 +153,7 @@ def export_dataset(workspace: Path, out: Path) -> DatasetCounts:
           (out / "judgements.jsonl").open("w", encoding="utf-8") as judged_fh):
         for sim in sim_dirs(workspace):
             config = _read(sim / "sim.json", SimConfig)
-            keys = {"sim_id": sim.name, "computer_id": config.computer.name, "policy": config.policy}
+            keys = {"sim_id": sim.name, "computer_id": config.computer.name, "policy": config.policy.name}
             if keys["computer_id"] not in ids:
                 skipped += 1
                 continue

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from rich.console import Console
@@ -28,11 +27,11 @@ from rich.table import Table
 from synthcomp.agents.skill_index import load_index, matching_skill
 from synthcomp.computer.show import load_computer
 from synthcomp.errors import InputError
-from synthcomp.fleet.simulations import ModelBackends, run_simulations
+from synthcomp.fleet.simulations import run_simulations
 from synthcomp.models import Computer, FinishedSim, Strict, parse_summary
-from synthcomp.policies.base import policy_by_name
 from synthcomp.pool.executor import Executor
-from synthcomp.sim.runner import SimConfig, sim_dir_for
+from synthcomp.sim.config import SimConfig, SimSettings
+from synthcomp.sim.runner import sim_dir_for
 from synthcomp.skillmd import read_skill
 
 EVALUATIONS = "evaluations"
@@ -71,7 +70,7 @@ class Evaluation(Strict):
     policy: str
     skills_dir: str | None
     days: int
-    sandbox: Literal["docker", "local"]
+    sandbox: str
     seed: int
     step_budget: int
     computers: list[ComputerResult]
@@ -136,11 +135,9 @@ def evaluation_path(workspace: Path, policy: str, skills_dir: Path | None, seed:
     return workspace / EVALUATIONS / f"{policy}-{name}-s{seed}.json"
 
 
-def evaluate(workspace: Path, executor: Executor, *, policy: str, skills_dir: Path | None, computers: list[Path],
-             days: int, sandbox: Literal["docker", "local"], seed: int, step_budget: int,
-             brain: Literal["procedural", "claude", "openai"] = "procedural",
-             backends: ModelBackends = ModelBackends(), console: Console | None = None) -> Evaluation:
-    """Score ``policy`` on ``computers`` without and with ``skills_dir``'s skills; write and return it.
+def evaluate(workspace: Path, executor: Executor, settings: SimSettings, *, skills_dir: Path | None,
+             computers: list[Path], console: Console | None = None) -> Evaluation:
+    """Score ``settings.policy`` on ``computers`` without and with ``skills_dir``'s skills; write and return it.
 
     Raises:
         InputError: no computers, a leaking or broken skills directory, a policy that takes
@@ -151,15 +148,14 @@ def evaluate(workspace: Path, executor: Executor, *, policy: str, skills_dir: Pa
     if not computers:
         raise InputError(f"no computers to evaluate in {workspace} (is the side of {workspace}/split.json empty? "
                          "remake it with `synthcomp split`)")
+    policy = settings.policy.name
+    if skills_dir is not None and not settings.policy.loads_skills:
+        raise InputError(f"the {policy} policy takes no skills")
     loaded = {d: load_computer(d) for d in computers}
     skills = _skills_for(skills_dir, loaded) if skills_dir is not None else dict.fromkeys(computers)
-    # an unknown policy, or one that takes no skills, fails here rather than in every worker
-    some_skill = [s for s in skills.values() if s is not None][:1]
-    policy_by_name(policy, seed, **backends.policy_options, **({"skills": some_skill} if some_skill else {}))
-    base = {d: SimConfig(computer=d, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget,
-                         brain=brain) for d in computers}
+    base = {d: settings.on(d) for d in computers}
     skilled = {d: base[d].model_copy(update={"skills": [s]}) for d, s in skills.items() if s is not None}
-    run_simulations(workspace, executor, [*base.values(), *skilled.values()], backends=backends, console=console)
+    run_simulations(workspace, executor, [*base.values(), *skilled.values()], console=console)
     results = []
     for d, computer in loaded.items():
         skill, baseline = skills[d], _score(base[d])
@@ -168,10 +164,10 @@ def evaluate(workspace: Path, executor: Executor, *, policy: str, skills_dir: Pa
                                       industry=computer.persona.industry, skill=skill.parent.name if skill else None,
                                       baseline=baseline, with_skills=with_skills,
                                       delta=round(with_skills - baseline, 6)))
-    evaluation = Evaluation(policy=policy, skills_dir=str(skills_dir) if skills_dir else None, days=days,
-                            sandbox=sandbox, seed=seed, step_budget=step_budget, computers=results,
-                            summary=summarize(results))
-    out = evaluation_path(workspace, policy, skills_dir, seed)
+    evaluation = Evaluation(policy=policy, skills_dir=str(skills_dir) if skills_dir else None, days=settings.days,
+                            sandbox=settings.sandbox.type, seed=settings.seed, step_budget=settings.step_budget,
+                            computers=results, summary=summarize(results))
+    out = evaluation_path(workspace, policy, skills_dir, settings.seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(evaluation.model_dump_json(indent=1) + "\n")
     return evaluation

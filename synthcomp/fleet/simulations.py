@@ -10,10 +10,10 @@ line in ``WS/manifest.jsonl``. ``--computers train|held-out`` simulates one side
 workspace's split (``fleet/split.py``); :func:`run_simulations` runs any list of
 configurations the same way (``synthcomp evaluate`` uses it).
 
-Model policies and model-backed roles run in the fleet too: their settings
-(:class:`ModelBackends`, the API key included) travel with each task in memory, the way
-``synthcomp simulate`` hands them to :func:`run_simulation`, and are never written to the
-workspace. Each simulation keeps its own ledger, so ``--budget-usd`` is per simulation; a
+Model policies and model-backed roles run in the fleet too: each task is a whole
+:class:`~synthcomp.sim.config.SimConfig`, its keys included, travelling in memory the way
+``synthcomp simulate`` hands it to :func:`run_simulation`; a config never dumps its keys,
+so they are never written to the workspace. Each simulation keeps its own ledger, so ``--budget-usd`` is per simulation; a
 simulation its budget stops gets a ``stopped`` manifest line (it is not failed, nor
 retried) and resumes from its last finished day when the command is re-run.
 """
@@ -22,19 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from synthcomp.brains.claude.client import ClaudeConfig
 from synthcomp.errors import InputError
 from synthcomp.fleet.split import select_computers
-from synthcomp.policies.base import policy_by_name
 from synthcomp.pool.executor import Executor, Outcome
 from synthcomp.pool.manifest import BudgetStopped, FleetError, append_records, failure_record
 from synthcomp.models import StoppedSim
-from synthcomp.sim.runner import SimConfig, check_settings, run_simulation, sim_dir_for
+from synthcomp.sim.config import SimConfig, SimSettings
+from synthcomp.sim.runner import check_settings, run_simulation, sim_dir_for
 
 
 @dataclass
@@ -48,62 +47,37 @@ class FleetReport:
     """Tasks that needed more than one attempt but finished."""
 
 
-@dataclass(frozen=True)
-class ModelBackends:
-    """The model backends of one fleet run: the work agent's (``policy_options``, as
-    ``policy_by_name`` takes them) and the setup agent's and collaborators' (``brain``)."""
-
-    policy_options: dict[str, Any] = field(default_factory=dict)
-    brain: ClaudeConfig | None = None
-
-
-@dataclass(frozen=True)
-class SimTask:
-    """One executor item: a simulation and the backends it runs with."""
-
-    config: SimConfig
-    backends: ModelBackends = ModelBackends()
-
-
-def simulate_task(task: SimTask) -> dict[str, Any]:
+def simulate_task(config: SimConfig) -> dict[str, Any]:
     """Run (or resume) one simulation; the executor's task. Returns its manifest record."""
-    config = task.config
-    summary = run_simulation(config, policy_options=task.backends.policy_options, brain_claude=task.backends.brain)
-    record = {"kind": "sim", "id": summary.sim_id, "computer_id": config.computer.name, "policy": config.policy,
-              "days": config.days, "sandbox": config.sandbox, "seed": config.seed, "usage": summary.usage}
+    summary = run_simulation(config)
+    record = {"kind": "sim", "id": summary.sim_id, "computer_id": config.computer.name, "policy": config.policy.name,
+              "days": config.days, "sandbox": config.sandbox.type, "seed": config.seed, "usage": summary.usage}
     if isinstance(summary, StoppedSim):
         return {**record, "status": "stopped", "reason": summary.reason, "last_finished_day": summary.last_finished_day}
     return {**record, "status": "done", "score": summary.score, "turns": summary.turns,
             "files_created": summary.files_created, "env_seconds": summary.env_seconds}
 
 
-def simulate_many(workspace: Path, executor: Executor, *, policy: str, days: int, sandbox: Literal["docker", "local"],
-                  seed: int, step_budget: int, limit: int | None = None, computers: str = "all",
-                  brain: Literal["procedural", "claude", "openai"] = "procedural",
-                  backends: ModelBackends = ModelBackends(), console: Console | None = None) -> FleetReport:
+def simulate_many(workspace: Path, executor: Executor, settings: SimSettings, *, limit: int | None = None,
+                  computers: str = "all", console: Console | None = None) -> FleetReport:
     """Simulate the ``computers`` side of ``workspace`` (all, train or held-out; the first
-    ``limit`` by id) on ``executor``.
+    ``limit`` by id) on ``executor``, each with ``settings``.
 
     Raises:
-        InputError: an unknown policy or one without its backend, no computers, or settings
-            SimConfig rejects (see :func:`run_simulations`).
+        InputError: no computers, or a simulation directory started with other settings.
         FleetError: some simulations still failed after their retries (the rest are kept).
         BudgetStopped: a model budget stopped some simulations (a re-run resumes them).
     """
-    policy_by_name(policy, seed, **backends.policy_options)  # fails here rather than in every worker
     chosen = select_computers(workspace, computers)[:limit]
     if not chosen:
         raise InputError(f"no {'' if computers == 'all' else computers + ' '}computers in {workspace} "
                          f"(expected {workspace}/computers/<shard>/<id>/computer.json)")
-    configs = [SimConfig(computer=c, policy=policy, days=days, sandbox=sandbox, seed=seed, step_budget=step_budget,
-                         brain=brain) for c in chosen]
-    return run_simulations(workspace, executor, configs, backends=backends, console=console)
+    return run_simulations(workspace, executor, [settings.on(c) for c in chosen], console=console)
 
 
 def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig], *,
-                    backends: ModelBackends = ModelBackends(), console: Console | None = None) -> FleetReport:
-    """Run ``configs`` on ``executor`` with ``backends``; finished ones (a ``summary.json``)
-    are skipped.
+                    console: Console | None = None) -> FleetReport:
+    """Run ``configs`` on ``executor``; finished ones (a ``summary.json``) are skipped.
 
     Raises:
         InputError: a simulation directory was started with other settings.
@@ -119,8 +93,7 @@ def run_simulations(workspace: Path, executor: Executor, configs: list[SimConfig
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("months"), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=console is None) as bar:
         task = bar.add_task("sims", total=len(configs), completed=len(report.skipped))
-        tasks = [SimTask(c, backends) for c in todo]
-        for outcome in executor.run(simulate_task, tasks, [c.sim_id for c in todo]):
+        for outcome in executor.run(simulate_task, todo, [c.sim_id for c in todo]):
             if outcome.status == "done":
                 (stopped if outcome.value["status"] == "stopped" else report.done).append(outcome.key)
                 report.retried += outcome.attempts > 1

@@ -9,14 +9,15 @@ Build one by name with ``policy_by_name("scripted", seed=0)`` or from a typed co
 """
 
 from synthcomp.policies.base import (
-    POLICY_NAMES, Policy, PolicyConfig, RandomPolicyConfig, ScriptedPolicyConfig, policy_by_name,
+    POLICY_NAMES, ModelPolicyConfig, Policy, PolicyConfig, RandomPolicyConfig, ScriptedPolicyConfig, policy_by_name,
+    policy_config,
 )
 from synthcomp.policies.gamers import CopyPolicy, GamerPolicy, LoremPolicy, ParrotPolicy, TemplatePolicy
 from synthcomp.policies.random_policy import RandomPolicy
 from synthcomp.policies.scripted import ScriptedPolicy
 
 __all__ = [
-    "POLICY_NAMES", "CopyPolicy", "GamerPolicy", "LoremPolicy", "ParrotPolicy", "Policy", "PolicyConfig",
-    "RandomPolicy", "RandomPolicyConfig", "ScriptedPolicy", "ScriptedPolicyConfig", "TemplatePolicy",
-    "policy_by_name",
+    "POLICY_NAMES", "CopyPolicy", "GamerPolicy", "LoremPolicy", "ModelPolicyConfig", "ParrotPolicy", "Policy",
+    "PolicyConfig", "RandomPolicy", "RandomPolicyConfig", "ScriptedPolicy", "ScriptedPolicyConfig", "TemplatePolicy",
+    "policy_by_name", "policy_config",
 ]

@@ -30,11 +30,12 @@ Contract:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, Union, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, Union, get_args, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from synthcomp.brains.claude.client import ClaudeConfig, Usage, require_config
+from synthcomp.brains.model.client import Usage
+from synthcomp.brains.model.config import PROVIDERS, ModelBrain
 from synthcomp.errors import InputError, did_you_mean
 
 
@@ -59,6 +60,20 @@ class _Config(BaseModel):
     seed: int = Field(0, ge=0)
     """Seeds every random choice of the policy."""
 
+    @property
+    def name(self) -> str:
+        """What the CLI, sim ids and records call this policy."""
+        return self.type  # type: ignore[attr-defined]
+
+    @property
+    def loads_skills(self) -> bool:
+        """Whether this policy takes SKILL.md files."""
+        return "skills" in type(self).model_fields
+
+    def build(self, usage: Usage | None = None) -> Policy:
+        """The policy (``usage``: the run's ledger, for policies that call a model)."""
+        raise NotImplementedError
+
 
 class ScriptedPolicyConfig(_Config):
     """The deterministic offline baseline (``synthcomp.policies.scripted``)."""
@@ -67,7 +82,7 @@ class ScriptedPolicyConfig(_Config):
     skills: list[Path] = Field(default_factory=list)
     """SKILL.md files whose ``metadata.practices`` it adopts."""
 
-    def build(self) -> Policy:
+    def build(self, usage: Usage | None = None) -> Policy:
         from synthcomp.policies.scripted import ScriptedPolicy
 
         return ScriptedPolicy(seed=self.seed, skills=self.skills)
@@ -82,61 +97,72 @@ class RandomPolicyConfig(_Config):
     junk_prob: float = Field(0.1, ge=0, le=1)
     """Chance that a step is malformed on purpose (bad JSON, unknown tool, bad arguments)."""
 
-    def build(self) -> Policy:
+    def build(self, usage: Usage | None = None) -> Policy:
         from synthcomp.policies.random_policy import RandomPolicy
 
         return RandomPolicy(seed=self.seed, end_day_prob=self.end_day_prob, junk_prob=self.junk_prob)
 
 
-class ClaudePolicyConfig(_Config):
-    """The Claude work agent (``synthcomp.policies.claude``); needs a Claude config."""
+class ModelPolicyConfig(_Config):
+    """A model as the work agent (``synthcomp.policies.model``) on any provider: Claude, or
+    a self-hosted model behind an OpenAI-compatible endpoint as the policy for RL. It is
+    named after its provider (``claude``, ``openai``)."""
 
-    type: Literal["claude"] = "claude"
-    claude: ClaudeConfig
-    """Key, endpoint, models (role "work"), budget and cache."""
+    type: Literal["model"] = "model"
+    brain: ModelBrain
+    """Provider, key, endpoint, models (role "work"), budget and cache."""
     skills: list[Path] = Field(default_factory=list)
     """SKILL.md files loaded into the system prompt."""
 
+    @property
+    def name(self) -> str:
+        return self.brain.type
+
     def build(self, usage: Usage | None = None) -> Policy:
-        from synthcomp.brains.claude.client import ClaudeClient
-        from synthcomp.policies.claude import ClaudePolicy
+        from synthcomp.policies.model import ModelPolicy
 
-        config = self.claude.model_copy(update={"provider": "openai" if self.type == "openai" else "anthropic"})
-        return ClaudePolicy(ClaudeClient(config, seed=self.seed, usage=usage), skills=self.skills)
+        return ModelPolicy(self.brain.client(seed=self.seed, usage=usage), skills=self.skills, name=self.name)
 
 
-class OpenAIPolicyConfig(ClaudePolicyConfig):
-    """The same work agent on an OpenAI-compatible endpoint (vLLM, Ollama): a self-hosted
-    model as the policy for RL. ``claude.base_url`` names the server, ``claude.models["work"]``
-    the model it serves."""
-
-    type: Literal["openai"] = "openai"  # type: ignore[assignment]
-
-
-PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig, ClaudePolicyConfig, OpenAIPolicyConfig],
-                         Field(discriminator="type")]
+PolicyConfig = Annotated[Union[ScriptedPolicyConfig, RandomPolicyConfig, ModelPolicyConfig], Field(discriminator="type")]
 """Any policy's config; parse with ``TypeAdapter(PolicyConfig).validate_python({"type": ...})``."""
 
-POLICY_NAMES = ("scripted", "random", "claude", "openai")
-MODEL_POLICIES = ("claude", "openai")
+POLICY_NAMES = (*(cls.model_fields["type"].default for cls in get_args(get_args(PolicyConfig)[0])
+                  if cls is not ModelPolicyConfig), *PROVIDERS)
+"""Every name ``policy_config`` takes: the offline policies, then the model work agent per provider."""
+
+
+def policy_config(name: str, seed: int = 0, **options: Any) -> ScriptedPolicyConfig | RandomPolicyConfig | ModelPolicyConfig:
+    """The config of the policy called ``name`` with its options; a provider's name
+    (``claude``, ``openai``) needs ``brain=`` that provider's config.
+
+    Raises:
+        InputError: an unknown name (with the nearest known one), a missing brain, or bad options.
+    """
+    if name not in POLICY_NAMES:
+        hint = did_you_mean(name, POLICY_NAMES)
+        raise InputError(f"unknown policy {name!r}{hint}; policies: {', '.join(POLICY_NAMES)}")
+    data: dict[str, Any] = {"type": name, "seed": seed, **options}
+    if name in PROVIDERS:
+        brain = options.get("brain")
+        if brain is None:
+            raise InputError(f"the {name} policy needs an API key: set {PROVIDERS[name].key_variable}")
+        if getattr(brain, "type", name) != name:
+            raise InputError(f"the {name} policy was given a {brain.type} brain")
+        data["type"] = "model"
+    try:
+        return TypeAdapter(PolicyConfig).validate_python(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or name}: {e['msg']}" for e in exc.errors()[:4])
+        raise InputError(f"bad options for the {name} policy: {problems}") from None
 
 
 def policy_by_name(name: str, seed: int = 0, usage: Usage | None = None, **options: Any) -> Policy:
-    """Build a policy by name with its config options.
+    """Build a policy by name with its config options (see ``policy_config``).
 
     ``usage`` is the run's ledger, shared by every model-backed role so one budget holds.
 
     Raises:
         InputError: an unknown name (with the nearest known one), or bad options.
     """
-    if name not in POLICY_NAMES:
-        hint = did_you_mean(name, POLICY_NAMES)
-        raise InputError(f"unknown policy {name!r}{hint}; policies: {', '.join(POLICY_NAMES)}")
-    if name in MODEL_POLICIES:
-        require_config(options.get("claude"), f"the {name} policy")
-    try:
-        config = TypeAdapter(PolicyConfig).validate_python({"type": name, "seed": seed, **options})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or name}: {e['msg']}" for e in exc.errors()[:4])
-        raise InputError(f"bad options for the {name} policy: {problems}") from None
-    return config.build(usage) if isinstance(config, ClaudePolicyConfig) else config.build()
+    return policy_config(name, seed, **options).build(usage)

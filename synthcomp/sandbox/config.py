@@ -9,9 +9,12 @@ fail here, before anything is started, naming both fields.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from synthcomp.configfile import read_config_file
+from synthcomp.errors import InputError
 
 if TYPE_CHECKING:
     from synthcomp.sandbox.base import Sandbox
@@ -126,3 +129,21 @@ SandboxConfig = Annotated[
     Union[DockerSandboxConfig, LocalSandboxConfig, FakeSandboxConfig], Field(discriminator="type")
 ]
 """Any backend's config; parse with ``TypeAdapter(SandboxConfig).validate_python({...})``."""
+
+SANDBOX_NAMES = tuple(cls.model_fields["type"].default for cls in get_args(get_args(SandboxConfig)[0])
+                      if cls is not FakeSandboxConfig)
+"""What ``--sandbox`` takes, read off the union (the fake backend is for tests)."""
+
+
+def sandbox_config(name: str, settings_file: Path | None = None) -> SandboxConfig:
+    """The ``--sandbox`` backend's config, with the limits in ``--sandbox-config FILE`` (TOML:
+    ``memory_mb``, ``disk_mb``, ``pids``, ``cpus``, ...; a ``type`` there wins over ``name``).
+
+    Raises:
+        InputError: an unknown backend, or a bad file (unknown key, value out of range).
+    """
+    if name not in SANDBOX_NAMES:
+        raise InputError(f"--sandbox must be {' or '.join(SANDBOX_NAMES)}, got {name!r}")
+    if settings_file is None:
+        return TypeAdapter(SandboxConfig).validate_python({"type": name})
+    return read_config_file(settings_file, "--sandbox-config", SandboxConfig, defaults={"type": name})

@@ -19,10 +19,8 @@ from pydantic import ValidationError
 from synthcomp.agents.criteria.visual import RenderPages
 from synthcomp.agents.judge import ProceduralJudge, project_corpus
 from synthcomp.agents.judge_claude import ClaudeJudge
-from synthcomp.agents.rubric import build_rubric
-from synthcomp.agents.rubric_claude import claude_rubric
+from synthcomp.agents.roles import Roles
 from synthcomp.agents.setup import SetupPlan
-from synthcomp.brains.claude.client import ClaudeClient
 from synthcomp.env.state import SimState
 from synthcomp.errors import InputError
 from synthcomp.models import Computer, Judgement, Rubric
@@ -65,22 +63,20 @@ def rubric_file(sim_dir: Path, judge: str) -> Path:
 
 
 def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None = None,
-                     claude: ClaudeClient | None = None) -> Judgement:
-    """Judge the final tree; with ``claude`` the model drafts the rubric and scores it, seeing the
-    rendered pages. Each judge keeps its own rubric file (``rubric.json``, ``rubric-claude.json``),
-    so a re-judgement reuses it and the two never mix."""
+                     roles: Roles = Roles()) -> Judgement:
+    """Judge the final tree; with a model brain (``roles``) the model drafts the rubric and
+    scores it, seeing the rendered pages. Each judge keeps its own rubric file
+    (``rubric.json``, ``rubric-claude.json``), so a re-judgement reuses it and the two never mix."""
     setup, state, computer = load_simulation(sim_dir)
     read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
     corpus = project_corpus(computer, _original_reader(sim_dir, computer), setup, state.inbox)
-    rubric_path = rubric_file(sim_dir, "procedural" if claude is None else ClaudeJudge.name)
+    rubric_path = rubric_file(sim_dir, roles.judge_name)
     if rubric_path.is_file():
         rubric = Rubric.model_validate_json(rubric_path.read_text())
-    elif claude is None:
-        rubric = build_rubric(setup, seed=seed, runs=RUNS, reviews=state.reviews)
     else:
-        rubric = claude_rubric(claude, setup, runs=RUNS, reviews=state.reviews)
+        rubric = roles.rubric(setup, seed=seed, runs=RUNS, reviews=state.reviews)
     rubric_path.write_text(rubric.model_dump_json(indent=1) + "\n")
-    if claude is None:
+    if roles.client is None:
         judgement = ProceduralJudge(read, setup, corpus, render_pages).judge(rubric)
     else:
         for path in sorted({c.path for c in rubric.criteria}):
@@ -90,6 +86,6 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
                 except Exception:  # a deliverable that does not render is judged from its text alone
                     pass
         evidence = ProceduralJudge(read, setup, corpus).judge(rubric)
-        judgement = ClaudeJudge(claude, read, renders=sim_dir / "renders", setup=setup).judge(rubric, evidence)
+        judgement = ClaudeJudge(roles.client, read, renders=sim_dir / "renders", setup=setup).judge(rubric, evidence)
     (sim_dir / "judgement.json").write_text(judgement.model_dump_json(indent=1) + "\n")
     return judgement

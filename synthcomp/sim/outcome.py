@@ -22,9 +22,10 @@ from synthcomp.jsonio import write_json_atomic
 from synthcomp.models import ArtifactType, FileEdge, FilePlan, FinishedSim, PlannedFile
 
 if TYPE_CHECKING:
-    from synthcomp.brains.claude.client import Usage
+    from synthcomp.brains.model.client import Usage
     from synthcomp.env.workday import WorkdayEnv
-    from synthcomp.sim.runner import DayRecord, SimConfig
+    from synthcomp.sim.config import SimConfig
+    from synthcomp.sim.runner import DayRecord
 
 _TYPES = set(get_args(ArtifactType)) - {"system"}
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from synthcomp.agents.retrospective import Step, analyse
-from synthcomp.agents.retrospective_claude import claude_retrospective
-from synthcomp.brains.claude.client import ClaudeClient
+from synthcomp.agents.roles import Roles
 from synthcomp.errors import InputError
 from synthcomp.models import Judgement, Retrospective, Rubric
+from synthcomp.sim.config import SimConfig
 from synthcomp.sim.judging import load_simulation, rubric_file
 from synthcomp.workspace import sim_dirs, workspace_of
 
@@ -43,9 +43,9 @@ def load_steps(sim_dir: Path) -> list[Step]:
     return steps
 
 
-def retrospect(sim_dir: Path, claude: ClaudeClient | None = None) -> Retrospective:
-    """Analyse a judged simulation and write its reports; with ``claude`` the model
-    rewrites the procedural analysis (``agents.retrospective_claude``).
+def retrospect(sim_dir: Path, roles: Roles = Roles()) -> Retrospective:
+    """Analyse a judged simulation and write its reports; with a model brain (``roles``)
+    the model rewrites the procedural analysis (``agents.retrospective_claude``).
 
     Raises:
         InputError: not a finished, judged simulation (or a corrupt file).
@@ -58,18 +58,17 @@ def retrospect(sim_dir: Path, claude: ClaudeClient | None = None) -> Retrospecti
     try:
         judgement = Judgement.model_validate_json(judgement_path.read_text())
         rubric = Rubric.model_validate_json(rubric_file(sim_dir, judgement.judge).read_text())
-        config = json.loads((sim_dir / "sim.json").read_text())
-    except (OSError, ValidationError, json.JSONDecodeError) as exc:
+        config = SimConfig.model_validate_json((sim_dir / "sim.json").read_text())
+    except (OSError, ValidationError) as exc:
         raise InputError(f"{sim_dir}: cannot read its rubric or judgement ({exc})") from None
     steps = load_steps(sim_dir)
     if not steps:
         raise InputError(f"{sim_dir} has no recorded steps")
     sim = sim_dir.resolve().relative_to(workspace_of(sim_dir)).as_posix()
-    report = analyse(sim=sim, sim_id=sim_dir.name, computer=computer, policy=config["policy"],
+    report = analyse(sim=sim, sim_id=sim_dir.name, computer=computer, policy=config.policy.name,
                      deliverables=state.deliverables, collaborators=state.collaborators, inbox=state.inbox,
                      days=state.days_total, trajectory=steps, rubric=rubric, judgement=judgement)
-    if claude is not None:
-        report = claude_retrospective(claude, report, sim, steps, rubric, judgement)
+    report = roles.retrospective(report, sim, steps, rubric, judgement)
     (sim_dir / REPORT_JSON).write_text(report.model_dump_json(indent=1) + "\n")
     (sim_dir / REPORT_MD).write_text(render_markdown(report))
     return report

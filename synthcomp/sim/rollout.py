@@ -9,21 +9,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from synthcomp.sim.episode import Step, run_episode
 from synthcomp.env.workday import WorkdayEnv
-from synthcomp.policies.base import policy_by_name
+from synthcomp.policies.base import PolicyConfig
+from synthcomp.sandbox.config import SandboxConfig
+from synthcomp.sim.episode import Step, run_episode
 
 
 def run_one_day(
-    computer: Path, *, policy: str, sandbox: str, seed: int, step_budget: int, run_dir: Path | None,
-    console: Console | None = None, policy_options: dict | None = None,
+    computer: Path, *, policy: PolicyConfig, sandbox: SandboxConfig, seed: int, step_budget: int, run_dir: Path | None,
+    console: Console | None = None,
 ) -> Table:
-    """Reset, step the policy until the day ends, and summarize what happened."""
-    agent = policy_by_name(policy, seed, **(policy_options or {}))
+    """Reset, step the policy (seeded with ``seed``) until the day ends, and summarize what happened."""
+    agent = policy.model_copy(update={"seed": seed}).build()
     tools: Counter[str] = Counter()
     changed: set[str] = set()
     with WorkdayEnv(computer, sandbox=sandbox, step_budget=step_budget, run_dir=run_dir) as env:
-        with Progress(TextColumn(f"{policy} day"), BarColumn(), MofNCompleteColumn(), console=console,
+        with Progress(TextColumn(f"{policy.name} day"), BarColumn(), MofNCompleteColumn(), console=console,
                       disable=console is None) as progress:
             task = progress.add_task("steps", total=step_budget)
 
@@ -36,7 +37,7 @@ def run_one_day(
         info, errors, reward = episode.last.info, sum(s.error for s in episode.steps), episode.reward
         state = env.state
         assert state is not None
-        table = Table(title=f"{env.computer.id}: day {info['day'] + 1} with the {policy} policy ({sandbox})")
+        table = Table(title=f"{env.computer.id}: day {info['day'] + 1} with the {policy.name} policy ({sandbox.type})")
         table.add_column("measure")
         table.add_column("value", justify="right")
         for label, value in [

@@ -25,7 +25,6 @@ When it is spent the run stops at the last finished day's checkpoint and returns
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import pickle
@@ -33,17 +32,16 @@ import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from synthcomp.agents.collaborators_claude import ClaudeCollaborators
+from synthcomp.agents.roles import Roles
 from synthcomp.agents.skill_index import INDEX, load_index, matching_skill
-from synthcomp.agents.setup import SetupPlan, ground, procedural_setup, write_private_files
-from synthcomp.agents.setup_claude import claude_setup
-from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig, Usage, require_config
+from synthcomp.agents.setup import SetupPlan, write_private_files
+from synthcomp.brains.model.client import BudgetExceeded, Usage
 from synthcomp.computer.show import load_computer
 from synthcomp.sim.episode import run_episode
 from synthcomp.env.workday import WorkdayEnv
@@ -51,34 +49,13 @@ from synthcomp.errors import InputError, SandboxError
 from synthcomp.jsonio import write_json_atomic
 from synthcomp.models import Computer, FinishedSim, StoppedSim, Strict, parse_summary
 from synthcomp.ospath import tree_reader
-from synthcomp.policies.base import Policy, policy_by_name
+from synthcomp.policies.base import Policy
 from synthcomp.sandbox.base import SnapshotRef
 from synthcomp.workspace import sim_dir, workspace_of
+from synthcomp.sim.config import SimConfig
 from synthcomp.sim.outcome import finish_simulation
 
 log = logging.getLogger(__name__)
-
-
-class SimConfig(Strict):
-    computer: Path
-    policy: str
-    days: int = Field(20, ge=1, le=260)
-    sandbox: Literal["docker", "local"] = "docker"
-    seed: int = Field(0, ge=0)
-    step_budget: int = Field(150, ge=1)
-    brain: Literal["procedural", "claude", "openai"] = "procedural"
-    """Which backend plays the setup agent and the collaborators."""
-    skills: list[Path] = Field(default_factory=list)
-    """SKILL.md files (or skill directories) the policy loads."""
-
-    @property
-    def sim_id(self) -> str:
-        """``<computer>-<policy>[-k<skills digest>]-s<seed>``: runs with and without skills never collide."""
-        tag = ""
-        if self.skills:
-            digest = hashlib.sha256("\n".join(sorted(p.resolve().as_posix() for p in self.skills)).encode())
-            tag = f"-k{digest.hexdigest()[:8]}"
-        return f"{self.computer.name}-{self.policy}{tag}-s{self.seed}"
 
 
 class Checkpoint(Strict):
@@ -111,7 +88,7 @@ def sim_dir_for(config: SimConfig) -> Path:
     return sim_dir(workspace_of(config.computer), config.sim_id)
 
 
-def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: ClaudeClient | None) -> SetupPlan:
+def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, roles: Roles) -> SetupPlan:
     """setup.json if it exists (resume), else a fresh setup written atomically."""
     path = sim_dir / "setup.json"
     if path.exists():
@@ -122,10 +99,7 @@ def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, client: Cl
             raise InputError(f"{path} is corrupt: {first['msg']} at {'.'.join(map(str, first['loc']))}; "
                              "delete the simulation directory to start over") from None
     original = tree_reader(config.computer / "files", computer.policy.os)
-    if client is not None:
-        setup = ground(claude_setup(computer, client, days=config.days), computer, original, config.seed, config.days)
-    else:
-        setup = procedural_setup(computer, original, config.seed, days=config.days)
+    setup = roles.setup(computer, original, config.seed, config.days)
     write_private_files(setup, computer, sim_dir / "private")
     write_json_atomic(path, setup)
     return setup
@@ -141,7 +115,11 @@ def check_settings(config: SimConfig) -> None:
     recorded = sim_dir_for(config) / "sim.json"
     if not recorded.is_file():
         return
-    then, now = json.loads(recorded.read_text()), json.loads(config.model_dump_json())
+    try:  # read through the model, so a record written before the config tree compares alike
+        then = SimConfig.model_validate_json(recorded.read_text()).model_dump(mode="json")
+    except ValidationError:
+        then = json.loads(recorded.read_text())
+    now = config.model_dump(mode="json")
     differ = ", ".join(f"{k} {then.get(k)!r}, not {now.get(k)!r}" for k in sorted({*then, *now})
                        if then.get(k) != now.get(k))
     if differ:
@@ -149,13 +127,10 @@ def check_settings(config: SimConfig) -> None:
                          "use another --seed or delete it")
 
 
-def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, console: Console | None = None,
-                   policy_options: dict[str, Any] | None = None, brain_claude: ClaudeConfig | None = None) -> FinishedSim | StoppedSim:
-    """Run (or resume) a simulation and return its summary.
-
-    ``policy_options`` go to the policy's config (e.g. the Claude settings) and
-    ``brain_claude`` to the model-backed setup agent and collaborators; neither is recorded
-    in sim.json, so no key is ever written to disk.
+def run_simulation(config: SimConfig, *, restart_from_day: int | None = None,
+                   console: Console | None = None) -> FinishedSim | StoppedSim:
+    """Run (or resume) a simulation and return its summary. sim.json records ``config``
+    without its keys, budgets or cache paths (``SimConfig`` never dumps them).
 
     Raises:
         InputError: a missing computer, unknown policy, corrupt setup.json or bad restart day.
@@ -165,24 +140,23 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None, co
     computer = load_computer(config.computer)  # fails early on a missing or broken computer
     usage = Usage()
     skills = {"skills": skill_files(config.skills, computer)} if config.skills else {}
-    policy = policy_by_name(config.policy, config.seed, usage=usage, **{**(policy_options or {}), **skills})
-    brain = None if config.brain == "procedural" else ClaudeClient(
-        require_config(brain_claude, f"--brain {config.brain}"), seed=config.seed, usage=usage)
+    policy = config.policy.model_copy(update=skills).build(usage)
+    roles = Roles(config.brain.client(seed=config.seed, usage=usage))
     sim_dir = sim_dir_for(config)
     sim_dir.mkdir(parents=True, exist_ok=True)
     check_settings(config)
-    write_json_atomic(sim_dir / "sim.json", json.loads(config.model_dump_json()))
+    write_json_atomic(sim_dir / "sim.json", config.model_dump(mode="json"))
     try:
-        setup = _load_setup(sim_dir, config, computer, brain)
+        setup = _load_setup(sim_dir, config, computer, roles)
     except BudgetExceeded as exc:
         return _stopped(config, sim_dir, None, usage, exc)
     progress = _resume_point(sim_dir, restart_from_day)
     records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
     # checkpoints live in the simulation's own directory (deleted with it)
-    sandbox = {"type": config.sandbox, "snapshot_dir": str(sim_dir / "snapshots")}
+    sandbox = config.sandbox.model_copy(update={"snapshot_dir": sim_dir / "snapshots"})
     env = WorkdayEnv(config.computer, sandbox=sandbox, days=config.days, step_budget=config.step_budget,
                      run_dir=sim_dir, setup=setup, private_dir=sim_dir / "private", seed=config.seed,
-                     responder=ClaudeCollaborators(brain) if brain else None)
+                     responder=roles.collaborators())
     try:
         start_day = 0 if progress is None else progress.last_finished_day + 1
         if start_day >= config.days and (sim_dir / "summary.json").is_file():

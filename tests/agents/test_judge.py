@@ -16,7 +16,8 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.models import Rubric
 from synthcomp.ospath import tree_reader
 from synthcomp.sim.judging import judge_simulation, load_simulation
-from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.sim.config import SimConfig
+from synthcomp.sim.runner import run_simulation
 from synthcomp.workspace import computer_dir, sim_dir, workspace_of
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig
+from synthcomp.brains.model.anthropic import AnthropicBrainConfig
+from synthcomp.brains.model.client import BudgetExceeded, ModelClient
 from synthcomp.errors import BrainError
 from synthcomp.models import Persona
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
@@ -14,11 +15,11 @@ from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 GOOD = {"text": "a municipal water-quality engineer in Leeds", "occupation": "Water-quality engineer"}
 
 
-def _client(fake: FakeAnthropic, tmp_path: Path | None = None, **options) -> tuple[ClaudeClient, list[float]]:
+def _client(fake: FakeAnthropic, tmp_path: Path | None = None, **options) -> tuple[ModelClient, list[float]]:
     pauses: list[float] = []
-    config = ClaudeConfig(api_key="test-key", base_url=fake.base_url, backoff_s=0.01,
+    config = AnthropicBrainConfig(api_key="test-key", base_url=fake.base_url, backoff_s=0.01,
                           cache_dir=tmp_path / "cache" if tmp_path else None, **options)
-    return ClaudeClient(config, sleep=pauses.append), pauses
+    return ModelClient(config, sleep=pauses.append), pauses
 
 
 def test_structured_output_is_a_validated_model_from_a_forced_tool_call(fake_api: FakeAnthropic) -> None:

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from synthcomp.cli import app
 from synthcomp.fleet.batch import CreateRequest, create_computers
-from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.sim.config import SimConfig
+from synthcomp.sim.runner import run_simulation
 from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 

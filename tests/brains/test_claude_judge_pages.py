@@ -18,7 +18,8 @@ from synthcomp.agents.rubric import WEIGHTS
 from synthcomp.agents.rubric_claude import claude_rubric
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.agents.truth import Figure, ProjectTruth, Truth
-from synthcomp.brains.claude.client import BudgetExceeded, ClaudeClient, ClaudeConfig
+from synthcomp.brains.model.anthropic import AnthropicBrainConfig
+from synthcomp.brains.model.client import BudgetExceeded, ModelClient
 from synthcomp.models import (
     Collaborator, Criterion, CriterionResult, Deliverable, Judgement, OutputArtifact, RequestedChange, Review, Rubric,
 )
@@ -61,8 +62,8 @@ REVIEWS = [Review(path=REPORT, reviewer="Sam Reyes", day=3, digest=DIGEST, chang
     RequestedChange(kind="figure", target="F2", text="include the approved budget")])]
 
 
-def client_for(fake: FakeAnthropic, **options: Any) -> ClaudeClient:
-    return ClaudeClient(ClaudeConfig(api_key="test-key", base_url=fake.base_url, backoff_s=0.0, **options),
+def client_for(fake: FakeAnthropic, **options: Any) -> ModelClient:
+    return ModelClient(AnthropicBrainConfig(api_key="test-key", base_url=fake.base_url, backoff_s=0.0, **options),
                         sleep=lambda _: None)
 
 

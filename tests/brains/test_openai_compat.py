@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from synthcomp.brains.claude.client import ClaudeClient, ClaudeConfig
-from synthcomp.brains.claude.openai_compat import from_chat_reply, openai_tool, to_chat_request
+from synthcomp.brains.model.client import ModelClient
+from synthcomp.brains.model.openai import OpenAIBrainConfig
+from synthcomp.brains.model.openai import from_chat_reply, openai_tool, to_chat_request
 from synthcomp.cli import app
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.tools import tool_definitions
@@ -48,7 +49,7 @@ class Answer(Strict):
 
 def test_structured_output_retries_and_repairs_over_the_openai_wire(fake_api: FakeAnthropic) -> None:
     pauses: list[float] = []
-    client = ClaudeClient(ClaudeConfig(api_key="x", provider="openai", base_url=f"{fake_api.base_url}/v1"),
+    client = ModelClient(OpenAIBrainConfig(api_key="x", base_url=f"{fake_api.base_url}/v1"),
                           sleep=pauses.append)
     fake_api.replies += [429, 529, tool_use({"value": "many"}), tool_use({"value": 3})]
     assert client.structured("setup", Answer, system="s", prompt="How many?") == Answer(value=3)

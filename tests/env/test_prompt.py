@@ -11,7 +11,7 @@ import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.sim.episode import run_episode
 from synthcomp.env.export import run_conversations
 from synthcomp.env.prompt import system_prompt
-from synthcomp.policies.claude import ClaudePolicy
+from synthcomp.policies.model import ModelPolicy
 
 
 class _Model:
@@ -30,7 +30,7 @@ class _Model:
 
 def test_the_export_writes_the_system_prompt_the_claude_policy_sends(computers: dict[str, Path], tmp_path: Path) -> None:
     model = _Model()
-    policy = ClaudePolicy(model)  # type: ignore[arg-type]
+    policy = ModelPolicy(model)  # type: ignore[arg-type]
     env = gym.make("synthcomp/Workday-v1", computer=computers["windows"], sandbox="fake", days=2, run_dir=tmp_path)
     try:
         for _ in range(2):
@@ -48,6 +48,6 @@ def test_the_export_writes_the_system_prompt_the_claude_policy_sends(computers: 
 def test_skills_are_appended_to_the_same_prompt(tmp_path: Path) -> None:
     skill = tmp_path / "SKILL.md"
     skill.write_text("---\nname: x\n---\nAsk the data owners first.\n", encoding="utf-8")
-    policy = ClaudePolicy(_Model(), skills=[skill])  # type: ignore[arg-type]
+    policy = ModelPolicy(_Model(), skills=[skill])  # type: ignore[arg-type]
     assert policy.system == system_prompt([skill.read_text(encoding="utf-8")])
     assert policy.system.startswith(system_prompt() + "\n\nSkills:\n") and policy.system.endswith("first.\n")

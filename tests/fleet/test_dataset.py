@@ -15,7 +15,8 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.prompt import system_prompt
 from synthcomp.errors import InputError
 from synthcomp.fleet.dataset import export_dataset
-from synthcomp.sim.runner import SimConfig, run_simulation
+from synthcomp.sim.config import SimConfig
+from synthcomp.sim.runner import run_simulation
 from synthcomp.workspace import computer_dir, computer_dirs, sim_dir
 
 

@@ -18,11 +18,13 @@ from synthcomp.fleet.evaluation import evaluate, sign_test
 from synthcomp.pool.executor import LocalExecutor
 from synthcomp.fleet.simulations import run_simulations
 from synthcomp.fleet.split import Split, load_split, make_split, select_computers
-from synthcomp.sim.runner import SimConfig, run_simulation, sim_dir_for
+from synthcomp.sim.config import SimConfig, SimSettings
+from synthcomp.sim.runner import run_simulation, sim_dir_for
 from synthcomp.skillmd import front_matter
 from synthcomp.workspace import computer_dir, sim_dirs
 
 DAYS = 6
+SETTINGS = SimSettings(policy="scripted", days=DAYS, sandbox="local")
 PRACTICES = ["wait-for-data-owners", "revise-after-feedback"]
 
 
@@ -158,8 +160,7 @@ def test_skills_from_training_computers_raise_held_out_scores(workspace: Path, t
     split = load_split(workspace)
     skills = _skills(tmp_path / "skills", [("general-office-work", "general", "*")], split.train)
     held_out = select_computers(workspace, "held-out")
-    result = evaluate(workspace, LocalExecutor(2), policy="scripted", skills_dir=skills, computers=held_out,
-                      days=DAYS, sandbox="local", seed=0, step_budget=150)
+    result = evaluate(workspace, LocalExecutor(2), SETTINGS, skills_dir=skills, computers=held_out)
     rows, summary = result.computers, result.summary
     assert [r.computer_id for r in rows] == split.held_out and all(r.skill == "general-office-work" for r in rows)
     assert summary.mean_with_skills >= summary.mean_baseline
@@ -188,8 +189,7 @@ def test_skills_from_training_computers_raise_held_out_scores(workspace: Path, t
 
     # a skills directory with nothing for these computers: ties by definition, nothing simulated
     unmatched = _skills(tmp_path / "unmatched", [("astronaut", "occupation", "Astronaut")], split.train)
-    none = evaluate(workspace, LocalExecutor(2), policy="scripted", skills_dir=unmatched, computers=held_out,
-                    days=DAYS, sandbox="local", seed=0, step_budget=150)
+    none = evaluate(workspace, LocalExecutor(2), SETTINGS, skills_dir=unmatched, computers=held_out)
     assert all(r.skill is None and r.with_skills == r.baseline for r in none.computers)
     assert none.summary.ties == none.summary.n and none.summary.sign_test_p == 1.0
     assert len(list(sim_dirs(workspace))) == simulated

@@ -20,6 +20,7 @@ from synthcomp.cli import app
 from synthcomp.pool.executor import LocalExecutor, RayExecutor, make_executor
 from synthcomp.pool.manifest import FleetError, read_manifest
 from synthcomp.fleet.simulations import simulate_many
+from synthcomp.sim.config import SimSettings
 from synthcomp.workspace import computer_dirs, shard_of, sim_dirs
 
 
@@ -186,7 +187,7 @@ def test_killing_a_ray_worker_mid_simulation_retries_it_and_completes(tmp_path: 
 
     killer = threading.Thread(target=kill_first_ray_simulation)
     killer.start()
-    report = simulate_many(ws, RayExecutor(2), policy="scripted", days=4, sandbox="local", seed=0, step_budget=150)
+    report = simulate_many(ws, RayExecutor(2), SimSettings(policy="scripted", days=4, sandbox="local"))
     killer.join()
     assert killed and len(report.done) == 2 and report.retried >= 1
     assert all((d / "summary.json").is_file() for d in sim_dirs(ws))

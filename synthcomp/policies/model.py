@@ -1,4 +1,4 @@
-"""The Claude work agent as a Policy (paper 3.2), through the env's own tool registry.
+"""A model as the work agent (paper 3.2), on any provider, through the env's own tool registry.
 
 Each workday is one conversation: the morning briefing (which restores context from the
 activity log and the inbox) opens it, every env observation comes back as the result of
@@ -14,19 +14,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from synthcomp.brains.claude.client import ClaudeClient
+from synthcomp.brains.model.client import ModelClient
 from synthcomp.env.prompt import system_prompt
 from synthcomp.env.tools import tool_definitions
 
 
-class ClaudePolicy:
+class ModelPolicy:
     """See the module docstring. Holds a network client, so it does not pickle: a resumed
     simulation starts it fresh, which the briefing makes cheap."""
 
-    name = "claude"
-
-    def __init__(self, client: ClaudeClient, skills: list[Path] | None = None):
+    def __init__(self, client: ModelClient, skills: list[Path] | None = None, name: str = "claude"):
+        """``name``: the provider's, which trajectories and summaries call the policy."""
         self.client = client
+        self.name = name
         self.system = system_prompt([p.read_text(encoding="utf-8") for p in skills or []])
         self.messages: list[dict[str, Any]] = []
         self.pending: str | None = None

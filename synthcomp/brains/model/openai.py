@@ -1,17 +1,50 @@
-"""Messages-format requests over an OpenAI-compatible Chat Completions endpoint.
+"""The OpenAI-compatible provider: Messages-format requests over Chat Completions.
 
 Every role builds its requests in the Anthropic Messages format (system, user/assistant
 turns of text, image, ``tool_use`` and ``tool_result`` blocks, tools with an
-``input_schema``). For ``provider="openai"`` the client translates a request into the
-Chat Completions layout, which vLLM, Ollama, TGI and most gateways serve, and the reply
-back into a Messages-shaped dict, so the roles, the retry loop, the cache and the
-accounting stay the same. This is how a self-hosted model becomes the work agent for RL.
+``input_schema``). This transport translates a request into the Chat Completions layout,
+which vLLM, Ollama, TGI and most gateways serve, and the reply back into a
+Messages-shaped dict, so the roles, the retry loop, the cache and the accounting stay
+the same. This is how a self-hosted model becomes the work agent for RL.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar, Literal
+
+from synthcomp.brains.model.base import ModelBrainConfig, Transport, sdk_errors
+
+
+class OpenAIBrainConfig(ModelBrainConfig):
+    """An OpenAI-compatible endpoint (``base_url``; OpenAI itself without one)."""
+
+    type: Literal["openai"] = "openai"
+    key_variable: ClassVar[str] = "OPENAI_API_KEY"
+    key_optional_with_base_url: ClassVar[bool] = True
+
+    @property
+    def label(self) -> str:
+        return f"the model at {self.base_url or 'OpenAI'}"
+
+    def transport(self) -> Transport:
+        return OpenAITransport(self)
+
+
+class OpenAITransport:
+    """One ``openai`` SDK client; its own retries are off (``ModelClient`` retries)."""
+
+    def __init__(self, config: OpenAIBrainConfig):
+        import openai
+
+        self._errors = openai
+        self._sdk = openai.OpenAI(api_key=config.secret(), base_url=config.base_url,
+                                  max_retries=0, timeout=config.timeout_s)
+
+    def send(self, request: dict[str, Any]) -> dict[str, Any]:
+        with sdk_errors(self._errors):
+            completion = self._sdk.chat.completions.create(**to_chat_request(request))
+        return from_chat_reply(completion.model_dump(mode="json"))
 
 
 def openai_tool(definition: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,10 @@
-"""The one door to Claude: retries, an on-disk cache, token/cost accounting, a budget,
+"""The one door to a model: retries, an on-disk cache, token/cost accounting, a budget,
 and structured output validated by our pydantic models (DESIGN.md, "Brains").
 
-Every generative role's Claude backend goes through :class:`ClaudeClient`, so these
-concerns are solved once. The SDK's own retries are off (``max_retries=0``) because
-the loop here also has to honour the budget and record every attempt.
-
-Requests are always written in the Messages format. With ``provider="openai"`` the same
-client speaks to an OpenAI-compatible endpoint (vLLM, Ollama, a gateway) through the
-``openai`` SDK, translating on the way (``openai_compat``): every role, the retries, the
-cache and the budget work unchanged on a self-hosted model.
+Every model-backed role goes through :class:`ModelClient`, so these concerns are solved
+once for every provider. Requests are always written in the Messages format; the
+config's transport (``anthropic``, ``openai``) carries them, with the SDK's own retries
+off because the loop here also has to honour the budget and record every attempt.
 """
 
 from __future__ import annotations
@@ -20,12 +16,12 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from synthcomp.brains.claude.openai_compat import from_chat_reply, to_chat_request
-from synthcomp.errors import BrainError, InputError
+from synthcomp.brains.model.base import ModelBrainConfig, TransportError
+from synthcomp.errors import BrainError
 
 log = logging.getLogger(__name__)
 
@@ -34,54 +30,8 @@ M = TypeVar("M", bound=BaseModel)
 RETRY_STATUS = {429, 500, 502, 503, 504, 529}
 """Rate limited, server errors and 'overloaded': worth another try after a pause."""
 
-PRICES_PER_MTOK = {"opus": (15.0, 75.0), "sonnet": (3.0, 15.0), "haiku": (0.8, 4.0)}
-"""USD per million (input, output) tokens by model family; override with ``ClaudeConfig.prices``."""
-
-
-def require_config(config: ClaudeConfig | None, what: str) -> ClaudeConfig:
-    """``config``, or the one error every Claude entry point gives when there is no key.
-
-    Raises:
-        InputError: ``config`` is None.
-    """
-    if config is None:
-        raise InputError(f"{what} needs an API key: set ANTHROPIC_API_KEY (and --base-url for a gateway)")
-    return config
-
-
 class BudgetExceeded(BrainError):
     """The run's dollar budget is spent; stop cleanly (the caller checkpoints)."""
-
-
-class ClaudeConfig(BaseModel):
-    """How to reach Claude. The key is never read from the environment here: the CLI does that."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    api_key: SecretStr
-    """The Anthropic API key (or any token the gateway at ``base_url`` accepts)."""
-    provider: Literal["anthropic", "openai"] = "anthropic"
-    """Wire format: the Messages API, or an OpenAI-compatible Chat Completions endpoint."""
-    base_url: str | None = None
-    """A proxy, gateway or local server; None = the SDK's default endpoint."""
-    models: dict[str, str] = Field(default_factory=lambda: {
-        "work": "claude-sonnet-4-6", "creation": "claude-sonnet-4-6", "setup": "claude-opus-4-6",
-        "collaborator": "claude-sonnet-4-6", "rubric": "claude-opus-4-6", "judge": "claude-opus-4-6",
-        "retrospect": "claude-opus-4-6"})
-    """Model per role (paper 4.1: Sonnet works and creates, Opus sets up and judges)."""
-    max_tokens: int = Field(8192, ge=1)
-    retries: int = Field(5, ge=0)
-    """Extra attempts after a 429/5xx/529/timeout."""
-    backoff_s: float = Field(1.0, ge=0)
-    """First pause; doubles each retry, with up to 50% jitter."""
-    repairs: int = Field(2, ge=0)
-    """How many times a reply that fails validation is sent back to be fixed."""
-    budget_usd: float | None = Field(None, ge=0)
-    """Stop before a call once this much has been spent in this run."""
-    timeout_s: float = Field(600, gt=0)
-    cache_dir: Path | None = None
-    """On-disk response cache keyed by the request's hash; None = no cache."""
-    prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(PRICES_PER_MTOK))
 
 
 @dataclass
@@ -124,24 +74,17 @@ class Usage:
                 "output_tokens": self.output_tokens, "usd": round(self.usd, 4), "by_role": self.by_role}
 
 
-class ClaudeClient:
-    """Calls the Messages API through the real ``anthropic`` SDK (see module docstring)."""
+class ModelClient:
+    """Every model-backed role's calls, to whichever provider ``config`` names."""
 
-    def __init__(self, config: ClaudeConfig, *, sleep=time.sleep, seed: int = 0, usage: Usage | None = None):
+    def __init__(self, config: ModelBrainConfig, *, sleep=time.sleep, seed: int = 0, usage: Usage | None = None):
         """``usage`` is the run's ledger when several clients (setup, collaborators, the
         work agent) share one budget; by default the client keeps its own."""
         self.config = config
         self.usage = usage if usage is not None else Usage()
         self._sleep = sleep
         self._jitter = random.Random(seed)
-        key = config.api_key.get_secret_value()
-        if config.provider == "openai":
-            import openai as sdk
-        else:
-            import anthropic as sdk
-        self._errors = sdk
-        client_class = sdk.OpenAI if config.provider == "openai" else sdk.Anthropic
-        self._sdk = client_class(api_key=key, base_url=config.base_url, max_retries=0, timeout=config.timeout_s)
+        self._transport = config.transport()
 
     # ------------------------------------------------------------------ raw calls
     def create(self, role: str, *, system: str, messages: list[dict[str, Any]],
@@ -175,29 +118,23 @@ class ClaudeClient:
     @property
     def label(self) -> str:
         """How errors name the backend: 'Claude', or the OpenAI-compatible endpoint."""
-        return "Claude" if self.config.provider == "anthropic" else f"the model at {self.config.base_url or 'OpenAI'}"
+        return self.config.label
 
     def model_for(self, role: str) -> str:
-        return self.config.models.get(role) or self.config.models["work"]
-
-    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
-        if self.config.provider == "openai":
-            completion = self._sdk.chat.completions.create(**to_chat_request(request))
-            return from_chat_reply(completion.model_dump(mode="json"))
-        return self._sdk.messages.create(**request).model_dump(mode="json")
+        return self.config.model_for(role)
 
     def _with_retries(self, role: str, request: dict[str, Any]) -> dict[str, Any]:
-        sdk = self._errors  # both SDKs name their errors alike
         for attempt in range(self.config.retries + 1):
             try:
-                return self._send(request)
-            except sdk.APIStatusError as exc:
-                if exc.status_code not in RETRY_STATUS or attempt == self.config.retries:
-                    raise BrainError(f"{self.label} ({role}, {request['model']}) answered HTTP {exc.status_code}: "
-                                     f"{_message(exc)}") from None
-            except (sdk.APITimeoutError, sdk.APIConnectionError) as exc:
-                if attempt == self.config.retries:
-                    raise BrainError(f"{self.label} ({role}) could not be reached after {attempt + 1} attempts: {exc}") from None
+                return self._transport.send(request)
+            except TransportError as exc:
+                last = attempt == self.config.retries
+                if exc.status is not None and (exc.status not in RETRY_STATUS or last):
+                    raise BrainError(f"{self.label} ({role}, {request['model']}) answered HTTP {exc.status}: "
+                                     f"{exc}") from None
+                if exc.status is None and last:
+                    raise BrainError(f"{self.label} ({role}) could not be reached after {attempt + 1} attempts: "
+                                     f"{exc}") from None
             pause = self.config.backoff_s * 2**attempt
             log.warning("%s (%s): attempt %d failed; retrying in %.1f s", self.label, role, attempt + 1, pause)
             self._sleep(pause + self._jitter.uniform(0, pause / 2))
@@ -270,9 +207,3 @@ class ClaudeClient:
         raise BrainError(f"{self.label} ({role}) did not produce a valid {model.__name__} after "
                          f"{self.config.repairs + 1} attempts: {problem}")
 
-
-def _message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        return str(body.get("error", {}).get("message", body))
-    return str(exc)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from synthcomp import ospath
 from synthcomp.brains.base import ArtifactContext, Predecessor
-from synthcomp.brains.claude.client import ClaudeClient
+from synthcomp.brains.model.client import ModelClient
 from synthcomp.brains.procedural.content import ContentWriter
 from synthcomp.errors import BrainError, InputError
 from synthcomp.models import (
@@ -50,12 +50,12 @@ def _source(predecessor: Predecessor) -> str:
     return block(f"Source ({predecessor.kind}): {predecessor.file.path}", data)
 
 
-class ClaudeCreationBrain:
+class ModelCreationBrain:
     """Implements :class:`synthcomp.brains.base.CreationBrain` on Claude."""
 
     name = "claude"
 
-    def __init__(self, client: ClaudeClient, catalog: Catalog, seed: int):
+    def __init__(self, client: ModelClient, catalog: Catalog, seed: int):
         self.client, self.catalog, self.seed = client, catalog, seed
 
     def user_profile(self, persona: Persona) -> UserProfile:
