@@ -8,8 +8,10 @@ that pastes everything it saw, the careful template writer that quotes every col
 sum *and* mean, and last month's report re-saved. The parrot does half the work: it asks
 the holders and reports what they say, but computes nothing and writes generic prose. The baseline is the scripted worker out of the box; "thorough"
 is the same worker with every practice a skill can teach. Then the distribution of the
-scripted worker's score over ``DISTRIBUTION`` computers. Targets (issue "Reward
-integrity"): every faker <= 0.35 mean over >= 5 computers, the scripted worker >= 0.7.
+thorough worker's score over ``DISTRIBUTION`` computers. Targets (issue "Reward
+integrity"): every faker <= 0.35 mean over >= 5 computers, the worker that does the work
+(thorough: it revises after feedback and new figures, which a month with revised figures and
+sign-offs demands) >= 0.7, and half the work between the fakers and the worker.
 
 ``python -m bench.bench_reward --compared 5 --distribution 10 --write`` runs it with
 other counts and writes its section into BENCHMARKS.md (``make bench`` runs the defaults).
@@ -53,7 +55,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
-    """The BENCHMARKS.md section: every policy on ``compared`` computers, the scripted
+    """The BENCHMARKS.md section: every policy on ``compared`` computers, the thorough
     worker on ``max(compared, distribution)``."""
     total = max(compared, distribution)
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,12 +71,12 @@ def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
             table[policy] = _scores(computers[:compared], policy, root / "runs")
             seconds[policy] = time.perf_counter() - started
         started = time.perf_counter()
-        spread = table["scripted"] + _scores(computers[compared:], "scripted", root / "spread")
-        spread_s = time.perf_counter() - started + seconds["scripted"]
+        spread = table["thorough"] + _scores(computers[compared:], "thorough", root / "spread")
+        spread_s = time.perf_counter() - started + seconds["thorough"]
     rows = [f"| {p} | {statistics.fmean(s):.3f} | {min(s):.3f} | {max(s):.3f} | {seconds[p] / len(s):.1f} s | {what} |"
             for p, what in {**FAKERS, **PARTIAL, **WORKERS}.items() for s in [table[p]]]
     over = [p for p in FAKERS if statistics.fmean(table[p]) > 0.35]
-    worker_ok = statistics.fmean(table["scripted"]) >= 0.7
+    worker_ok = statistics.fmean(table["thorough"]) >= 0.7
     between = all(max(statistics.fmean(table[f]) for f in FAKERS) < statistics.fmean(table[p])
                   < statistics.fmean(table["scripted"]) for p in PARTIAL)
     return "\n".join([
@@ -88,11 +90,11 @@ def run(compared: int = COMPARED, distribution: int = DISTRIBUTION) -> str:
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Targets: every faker <= 0.35 mean ({'met' if not over else 'NOT met by ' + ', '.join(over)}); the scripted "
-        f"worker >= 0.7 ({'met' if worker_ok else 'NOT met'}); half the work scores between the two "
-        f"({'met' if between else 'NOT met'}).",
+        f"Targets: every faker <= 0.35 mean ({'met' if not over else 'NOT met by ' + ', '.join(over)}); the thorough "
+        f"worker >= 0.7 ({'met' if worker_ok else 'NOT met'}); half the work scores between the fakers and the "
+        f"scripted worker ({'met' if between else 'NOT met'}).",
         "",
-        f"The scripted worker (out of the box) over {len(spread)} computers: mean {statistics.fmean(spread):.3f}, "
+        f"The thorough worker over {len(spread)} computers: mean {statistics.fmean(spread):.3f}, "
         f"p10 {_quantile(spread, 0.1):.3f}, p50 {_quantile(spread, 0.5):.3f}, p90 {_quantile(spread, 0.9):.3f}, "
         f"min {min(spread):.3f}, max {max(spread):.3f} ({spread_s:.0f} s of months; the {total} computers took "
         f"{create_s:.0f} s to create on 2 workers).",
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compared", type=int, default=COMPARED, help="computers every policy plays (>= 1)")
     parser.add_argument("--distribution", type=int, default=DISTRIBUTION,
-                        help="computers the scripted worker plays for its score distribution")
+                        help="computers the thorough worker plays for its score distribution")
     parser.add_argument("--write", action="store_true", help="put the section into BENCHMARKS.md")
     args = parser.parse_args(argv)
     if args.compared < 1:

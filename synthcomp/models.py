@@ -566,6 +566,10 @@ class OutputArtifact(Strict):
     description: str = ""
 
 
+MILESTONES = (("inputs", 0.3), ("analysis", 0.45), ("draft", 0.6), ("review", 0.8), ("final", 1.0))
+"""A deliverable's milestones and how far from its assignment to its due day each falls."""
+
+
 class Deliverable(Strict):
     """One month-long work package (paper 3.1.1)."""
 
@@ -575,8 +579,26 @@ class Deliverable(Strict):
     weekly_progress: list[str] = Field(default_factory=list, description="Expected progress, week by week.")
     outputs: list[OutputArtifact] = Field(min_length=1)
     sources: list[str] = Field(default_factory=list, description="Existing files it must draw on (OS-style paths).")
+    needs: list[str] = Field(default_factory=list, description=(
+        "What it draws on, as a colleague would name it; the work agent finds the files (it is not shown `sources`)."))
     depends_on: list[str] = Field(default_factory=list, description="Ids of deliverables it builds on.")
     collaborators: list[str] = Field(default_factory=list, description="Names of collaborators it needs.")
+    reviewers: list[str] = Field(default_factory=list, description=(
+        "Who signs it off (1-3 of its collaborators); empty: any of its collaborators."))
+    opens_day: int = Field(0, ge=0, description="The workday it is assigned: the work agent sees it from then on.")
+    due_day: int | None = Field(None, ge=0, description="The workday its final version is due, as first set.")
+
+    def milestones(self) -> dict[str, int]:
+        """The workday each milestone should be met by, spread from the day it is assigned to
+        the day it is due (none without a due day)."""
+        if self.due_day is None:
+            return {}
+        span = max(0, self.due_day - self.opens_day)
+        return {name: self.opens_day + round(span * share) for name, share in MILESTONES}
+
+    def as_assigned(self) -> Deliverable:
+        """The objective as the work agent is given it: what it needs, not where it is."""
+        return self.model_copy(update={"sources": []})
 
 
 class Collaborator(Strict):
@@ -604,6 +626,14 @@ class RequestedChange(Strict):
                                        "for, or the figure's sentence (the text names it).")
 
 
+class PendingFact(Strict):
+    """Something a collaborator cannot give yet: it does not exist, or they are still confirming it."""
+
+    what: str = Field(description="What is pending, as the reply words it.")
+    day: int = Field(ge=0, description="The workday from which asking again gets it.")
+    date: str = Field("", description="That workday's date (YYYY-MM-DD).")
+
+
 class Message(Strict):
     """A message between the user and a collaborator."""
 
@@ -618,6 +648,9 @@ class Message(Strict):
     read: bool = False
     requested_changes: list[RequestedChange] = Field(
         default_factory=list, description="The changes a reviewer asks of an attached draft (the body words them).")
+    pending: list[PendingFact] = Field(
+        default_factory=list, description="What the sender could not give yet, and from when to ask again.")
+    question: str = Field("", description="A question the sender needs answered before they can help.")
 
 
 class SimEvent(Strict):
@@ -625,7 +658,7 @@ class SimEvent(Strict):
 
     day: int = Field(ge=0)
     collaborator: str
-    kind: Literal["new_requirement", "moved_deadline"]
+    kind: Literal["new_requirement", "moved_deadline", "revised_figure"]
     deliverable: str
     text: str
 
@@ -661,7 +694,7 @@ class ActivityLogEntry(Strict):
 # --------------------------------------------------------------------------- judging
 
 
-CriterionKind = Literal["figures", "coverage", "integrity", "revisions", "visual"]
+CriterionKind = Literal["figures", "coverage", "integrity", "revisions", "visual", "signoff"]
 """What a criterion checks; ``synthcomp.agents.criteria`` holds one module per kind."""
 
 
@@ -676,7 +709,8 @@ class Criterion(Strict):
     path: str = Field(description="The output file it is checked on (OS-style).")
     expect: list[str] = Field(default_factory=list, description=(
         "figures: ids of the truth's figures; coverage: topics; revisions: 'section:<topic>' or "
-        "'figure:<id>'; visual: the elements the file needs."))
+        "'figure:<id>'; visual: the elements the file needs; signoff: the reviewers who must sign off "
+        "(names) and each sign-off given ('<name>:<digest of the version>')."))
     low: int = Field(0, ge=0, description="visual: fewest pages/slides.")
     high: int = Field(0, ge=0, description="visual: most pages/slides (0: not checked).")
     before: str = Field("", description="revisions: digest of the text the reviewer saw.")
@@ -767,6 +801,9 @@ class FinishedSim(Strict):
     files_shared_to_user: int
     files_created: int
     files_revised: int
+    files_start: int = Field(0, description="Files on the computer before the month (paper Table 1: 111.6).")
+    files_end: int = Field(0, description="Files after it (paper: 197.4).")
+    new_folders: int = Field(0, description="Folders the month added (paper: 30.4 -> 36.0 directories).")
     score: float = Field(ge=0, le=1)
     env_seconds: float
     policy_seconds: float

@@ -28,6 +28,8 @@ PRACTICES: dict[str, str] = {
     "check-paths": "List a folder before reading, moving or deleting in it; a path that does not exist costs a turn.",
     "check-downloads-each-morning": "Check the inbox each morning and read the files collaborators shared into "
                                     "Downloads before using their figures.",
+    "verify-own-work": "Read each output back after writing it, and before planning a week read where every "
+                       "deliverable stands (its current files).",
 }
 """Practice id -> the instruction it stands for."""
 

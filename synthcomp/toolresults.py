@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from synthcomp.models import Activity, ActivityLogEntry, Deliverable, RequestedChange, Strict
+from synthcomp.models import Activity, ActivityLogEntry, Deliverable, PendingFact, RequestedChange, Strict
 
 _LABELS = {"dir": "DIR ", "file": "FILE", "link": "LINK", "fifo": "PIPE", "socket": "SOCK", "device": "DEV "}
 
@@ -204,6 +204,11 @@ def change_request(texts: list[str]) -> list[str]:
     return ["Thanks for the draft. Before it goes further, please make these changes:", *[f"- {t}" for t in texts]]
 
 
+def pending_note(items: list[PendingFact]) -> list[str]:
+    """The lines of a reply that say what cannot be given yet and when to ask again."""
+    return ["Not available yet (ask me again from the date given):", *[f"- {p.what} (from {p.date})" for p in items]]
+
+
 class InboxItem(Strict):
     """One arrived message, as ``check_inbox`` shows it."""
 
@@ -215,18 +220,21 @@ class InboxItem(Strict):
     attachments: list[str] = Field(default_factory=list, description="Where shared files were saved.")
     new: bool = Field(False, description="Unread until this check.")
     requested_changes: list[ChangeAsked] = Field(default_factory=list)
+    pending: list[PendingFact] = Field(default_factory=list, description="What could not be given yet, and when.")
+    question: str = Field("", description="What the sender asks back before they can help (answer by message).")
 
-    def reading(self) -> list[str | ChangeAsked]:
-        """The body line by line, with the requested changes in place of the lines that word
-        them (:func:`change_request`; at the end if the body words them some other way)."""
-        lines: list[str | ChangeAsked] = list(self.body.splitlines())
-        if not self.requested_changes:
-            return lines
-        block = change_request([c.text for c in self.requested_changes])
-        for i in range(len(lines) - len(block) + 1):
-            if lines[i:i + len(block)] == block:
-                return [*lines[:i], *self.requested_changes, *lines[i + len(block):]]
-        return [*lines, *self.requested_changes]
+    def reading(self) -> list[str | ChangeAsked | PendingFact]:
+        """The body line by line, with the requested changes and the pending items as data in
+        place of the lines that word them (:func:`change_request`, :func:`pending_note`; at
+        the end if the body words them some other way)."""
+        lines: list[str | ChangeAsked | PendingFact] = list(self.body.splitlines())
+        for data, block in ((self.requested_changes, change_request([c.text for c in self.requested_changes])),
+                            (self.pending, pending_note(self.pending))):
+            if not data:
+                continue
+            at = next((i for i in range(len(lines) - len(block) + 1) if lines[i:i + len(block)] == block), None)
+            lines = [*lines, *data] if at is None else [*lines[:at], *data, *lines[at + len(block):]]
+        return lines
 
 
 class Inbox(Strict):
@@ -253,9 +261,14 @@ class WeekPlanSaved(Strict):
     type: Literal["submit_week_plan"] = "submit_week_plan"
     week: int = Field(description="0-based.")
     activities: int
+    unplanned: list[str] = Field(default_factory=list, description=(
+        "Milestones due this week whose deliverable's outputs no activity names (the plan can be resubmitted)."))
 
     def render(self) -> str:
-        return f"week {self.week + 1} plan saved: {self.activities} activities"
+        text = f"week {self.week + 1} plan saved: {self.activities} activities"
+        if self.unplanned:
+            text += "\nmilestones due this week that no activity works on: " + "; ".join(self.unplanned)
+        return text
 
 
 class DayEnded(Strict):
@@ -342,15 +355,23 @@ class Briefing(Strict):
             f"You are {p.full_name}, {p.career_stage} {p.occupation} at {p.organization} ({p.department}), {p.city}.",
             f"Computer: {pc.os}, home {pc.home}, documents {pc.documents}, "
             f"downloads {pc.downloads}, project work under {pc.work_root}.",
-            "", "Objectives for this month:",
+            "", "Objectives for this month (more may be assigned as it goes):",
         ]
         for d in self.objectives:
-            lines.append(f"- [{d.id}] {d.title}: {d.outcome}")
+            due = f" Due: end of workday {d.due_day + 1}." if d.due_day is not None else ""
+            if d.due_day is not None:
+                due += " Milestones (workday): " + ", ".join(f"{k} {v + 1}" for k, v in d.milestones().items()) + "."
+            new = " (assigned today)" if d.opens_day == self.day > 0 else ""
+            lines.append(f"- [{d.id}]{new} {d.title}: {d.outcome}{due}")
             lines += [f"    output: {o.path} ({o.description})" for o in d.outputs]
             if d.sources:
                 lines.append("    draw on: " + "; ".join(d.sources))
+            if d.needs:
+                lines.append("    needs (find them on the computer): " + "; ".join(d.needs))
             if d.depends_on:
                 lines.append("    after: " + ", ".join(d.depends_on))
+            if d.reviewers:
+                lines.append("    signed off by: " + ", ".join(d.reviewers))
         lines += ["", "Collaborators:"]
         lines += [f"- {c.name} <{c.email}>, {c.role}: {c.communication_style}" for c in self.collaborators]
         today = self.planned or []

@@ -2,8 +2,11 @@
 
 A message sent on day d is answered on day d + latency (one more day when the
 collaborator is unreliable that day). A request for information is answered with what
-they know, and their private reference files are shared (they land in the user's
-Downloads when the reply arrives). A draft sent for review gets feedback that names
+they know on that day (:func:`availability`): a figure that does not exist yet (an event
+figure before its day) is pending, with the day to ask again; a colleague who is not
+fully reliable answers a first request in part and confirms the rest after two days.
+Their private reference files are shared (they land in the user's Downloads when the
+reply arrives). A draft sent for review gets feedback that names
 concrete changes (:func:`review_changes`): the sections they asked for that it does not
 cover with substance yet, and the figures they hold that it does not report right. What
 is asked is decided here from the truth; a responder only phrases it, and the reply
@@ -20,7 +23,7 @@ from synthcomp.agents.criteria import coverage, figures
 from synthcomp.agents.criteria.reading import Reading
 from synthcomp.agents import truth
 from synthcomp.agents.truth import Figure, ProjectTruth
-from synthcomp.models import Collaborator, Message, RequestedChange
+from synthcomp.models import Collaborator, Message, PendingFact, RequestedChange
 from synthcomp.toolresults import change_request
 
 _ASKS = ("?", "send", "share", "data", "figure", "number", "could you", "can you", "please", "need")
@@ -57,21 +60,92 @@ class Reply:
     """Names of private files attached to the reply."""
 
 
-def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure], project: ProjectTruth) -> list[RequestedChange]:
+def asks_for_input(message: Message) -> bool:
+    """Whether a message asks for something (figures, files, a decision)."""
+    text = f"{message.subject}\n{message.body}".lower()
+    return any(token in text for token in _ASKS)
+
+
+@dataclass
+class Availability:
+    """What a collaborator can say on one day, and what they cannot say yet."""
+
+    facts: list[str]
+    pending: list[PendingFact]
+
+
+def question_back(collaborator: Collaborator, project_names: list[str]) -> str:
+    """What a data-minded colleague asks before sending figures ('' for the others): they
+    want to know which figures are meant, and answer only once told."""
+    if not collaborator.communication_style.lower().startswith("data-minded") or not project_names:
+        return ""
+    return (f"Before I send anything: which figures do you need for {' and '.join(project_names[:2])}, and "
+            "are they for the report to the client or for internal use? Let me know and I will send them.")
+
+
+CONFIRM_DAYS = 2
+"""How long a colleague who answered in part takes to confirm the rest."""
+
+
+def availability(collaborator: Collaborator, truth_now: truth.Truth, titles: dict[str, str], day: int,
+                 date_of, first_answer: bool) -> Availability:
+    """What ``collaborator`` can tell on workday ``day`` about the work assigned so far
+    (``titles``: the open deliverables): the figures they hold that exist by then (at
+    their value that day), the deadlines they hold as they stand that day, and what they
+    know without figures; the rest is pending. ``date_of`` dates a workday. A colleague
+    who is not fully reliable gives half of their figures on a first answer."""
+    facts, pending = [], []
+    for project in truth_now.projects:
+        if not set(project.deliverables) & set(titles):
+            continue  # work the user has not been given yet is not theirs to discuss
+        for figure in project.figures:
+            if figure.holder != collaborator.name or (figure.deliverable and figure.deliverable not in titles):
+                continue
+            if figure.available_day <= day:
+                facts.append(truth.fact(figure, project.name))
+            else:
+                pending.append(PendingFact(what=f"the {figure.name.lower()} for {project.name} (it exists once "
+                                                f"{figure.event})", day=figure.available_day,
+                                           date=date_of(figure.available_day)))
+    if first_answer and collaborator.reliability < 1 and len(facts) >= 2:
+        later = day + CONFIRM_DAYS
+        kept, facts = facts[:len(facts) // 2], facts[len(facts) // 2:]
+        pending += [PendingFact(what=f"still confirming: {f.split(' is ')[0].removeprefix('The ').strip()}",
+                                day=later, date=date_of(later)) for f in facts]
+        facts = kept
+    facts += [truth.deadline_fact(d, titles[d.deliverable], day) for d in truth_now.deadlines
+              if d.holder == collaborator.name and d.deliverable in titles]
+    facts += [k for k in collaborator.knowledge if not any(ch.isdigit() for ch in k)]
+    return Availability(facts=facts, pending=sorted(pending, key=lambda p: p.day))
+
+
+def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure], project: ProjectTruth,
+                   first: bool = False) -> list[RequestedChange]:
     """What a reviewer asks of a draft: each section they prefer that it does not cover with
-    substance, each figure they hold that it does not report right (as the judge reads it)."""
+    substance, each figure they hold that it does not report right (as the judge reads it).
+    A first reading always finds something: when nothing of theirs is missing, the first
+    section the draft does not yet cover with substance."""
     changes = []
     prose = draft.path.rsplit(".", 1)[-1].lower() in {"docx", "pdf", "pptx", "md", "txt"}
+
+    def missing(topic: str) -> bool:
+        return coverage.score(draft, topic, None, project.specifics(), project.people())[0] < 1
+
+    def ask(topic: str) -> RequestedChange:
+        what = f"a fuller section on {topic} (a few sentences, not just a heading)"
+        return RequestedChange(kind="section", target=topic, text=f"add {what}", what=what)
+
     for preference in collaborator.preferences if prose else []:
         topic = PREFERENCE_TOPICS.get(preference)
-        if topic and coverage.score(draft, topic, None, project.specifics(), project.people())[0] < 1:
-            what = f"a fuller section on {topic} (a few sentences, not just a heading)"
-            changes.append(RequestedChange(kind="section", target=topic, text=f"add {what}", what=what))
+        if topic and missing(topic):
+            changes.append(ask(topic))
     reported = {p.figure.id for p in figures.findings(draft, project.figures, project.names()) if p.right}
     for figure in held:
         if figure.id not in reported:
             what = truth.fact(figure, project.name)
             changes.append(RequestedChange(kind="figure", target=figure.id, text=f"include this figure: {what}", what=what))
+    if first and prose and not changes:
+        changes += [ask(t) for t in list(dict.fromkeys(PREFERENCE_TOPICS.values()))[:5] if missing(t)][:1]
     return changes
 
 
@@ -80,8 +154,7 @@ def reply_to(
     changes: list[RequestedChange] | None = None,
 ) -> Reply:
     """The collaborator's answer to ``message``; ``changes`` is None unless a draft is attached."""
-    text = f"{message.subject}\n{message.body}".lower()
-    asks = any(token in text for token in _ASKS)
+    asks = asks_for_input(message)
     first = collaborator.name.split()[0]
     greeting, sign_off, characteristic = _voice(collaborator)
     lines = [greeting, ""] + ([characteristic, ""] if characteristic else [])

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from synthcomp import ospath
-from synthcomp.agents.criteria import coverage, figures, integrity, revisions, visual
+from synthcomp.agents.criteria import coverage, figures, integrity, revisions, signoff, visual
 from synthcomp.agents.criteria.integrity import Corpus
 from synthcomp.agents.criteria.reading import Reading, read_deliverable
 from synthcomp.agents.criteria.visual import RenderPages
 from synthcomp.agents.rubric import build_rubric
 from synthcomp.agents.setup import SetupPlan
+from synthcomp.agents.timeliness import timely_score
 from synthcomp.agents.truth import Reader
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.models import Computer, Criterion, CriterionResult, Judgement, Message, Rubric
@@ -112,6 +113,8 @@ class ProceduralJudge:
                                                project_figures, self.corpus, specifics, names, people))
             if c.kind == "visual":
                 return result(*visual.score(reading, data, c.low, c.high, self.render_pages))
+            if c.kind == "signoff":
+                return result(*signoff.score(reading, c.expect))
         except Exception as exc:  # a hostile file that trips a check fails that criterion, not the judgement
             return result(0, f"could not be checked: {type(exc).__name__}: {str(exc)[:200]}")
         return result(0, f"unknown criterion kind {c.kind}", skipped=True)
@@ -147,7 +150,7 @@ def gated(rubric: Rubric, results: list[CriterionResult]) -> list[CriterionResul
         if c.path in failed and c.kind != "integrity":
             factor *= integrity.PENALTY
             why.append(f"x{integrity.PENALTY}: integrity failed")
-        if c.path in figures and c.kind in {"coverage", "visual", "revisions"}:
+        if c.path in figures and c.kind in {"coverage", "visual", "revisions", "signoff"}:
             pairs = figures[c.path]
             share = sum(s * w for s, w in pairs) / sum(w for _, w in pairs)
             gate = FIGURES_FLOOR + (1 - FIGURES_FLOOR) * share
@@ -166,7 +169,9 @@ def _missing(path: str, exc: Exception) -> str:
 
 
 class RubricScorer:
-    """The env's reward: the procedural judge on the sandbox's files, without rendering.
+    """The env's reward: the procedural judge on the sandbox's files, without rendering,
+    on the truth as it stands that day, with lateness applied (``agents/timeliness.py``;
+    it records each deliverable's score at its due day in the state).
 
     The rubric's fixed part is built once; revision criteria are added from the reviews
     in the state as drafts go out. The corpus of what the user was given grows with the
@@ -189,4 +194,7 @@ class RubricScorer:
                 if m.id not in self._messages and m.deliver_day <= state.day:
                     self._messages.add(m.id)
                     self.corpus.add(m.body)
-        return ProceduralJudge(sandbox.read_bytes, self.setup, self.corpus).judge(self.rubric(state)).score
+        setup = self.setup.model_copy(update={"truth": self.setup.truth.as_of(state.day)})
+        rubric = self.rubric(state)
+        judgement = ProceduralJudge(sandbox.read_bytes, setup, self.corpus).judge(rubric)
+        return timely_score(rubric, judgement, setup.truth, state.days_total, state.day, state.due_scores)

@@ -177,8 +177,11 @@ class ClaudeJudge:
         fallbacks: list[str] = []
         requests = pages_sent = 0
         for path in paths:
-            criteria = [c for c in rubric.criteria if c.path == path]
+            criteria = [c for c in rubric.criteria if c.path == path and c.kind in COMBINE]
             outcome = self._judge_file(path, dirs[path], criteria, procedural)
+            for c in rubric.criteria:  # a sign-off is a fact of the simulation, not of the pages: it stands
+                if c.path == path and c.kind not in COMBINE:
+                    outcome.results[c.id] = self._fallback(c, procedural)
             scored.update(outcome.results)
             fallbacks += outcome.fallbacks
             requests += outcome.requests

@@ -4,7 +4,8 @@ Every expectation comes from the setup's truth (``agents/truth.py``), never from
 files an agent can touch: for each deliverable output, the figures of its project it
 must report (those of its data sources and those collaborators hold), the topics its
 readers asked for (and any requirement added mid-month), its integrity (a gate), how it
-should look, and each change a reviewer asked for on a draft of it. Drafts from several
+should look, each change a reviewer asked for on a draft of it, and that its main output
+is the version a reviewer signed off. Drafts from several
 seeded runs differ in what they include and how they word it; merging dedupes criteria
 that check the same thing, keeps the union and weights each by how many drafts proposed it.
 """
@@ -21,18 +22,19 @@ from synthcomp.agents.truth import Figure
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.models import Criterion, Deliverable, Review, Rubric
 
-WEIGHTS = {"figures": 3.0, "coverage": 1.0, "integrity": 0.0, "revisions": 1.0, "visual": 1.0}
+WEIGHTS = {"figures": 3.0, "coverage": 1.0, "integrity": 0.0, "revisions": 1.0, "visual": 1.0, "signoff": 1.0}
 """Figures carry the most: they are what the work computes and gathers."""
 PAGES = {"pptx": (3, 30), "docx": (1, 40), "pdf": (1, 40)}
 PROSE_TYPES = frozenset({"docx", "pdf", "pptx", "md", "txt"})
 
 
 def expected_figures(setup: SetupPlan, d: Deliverable) -> list[Figure]:
-    """The figures a deliverable's outputs report: its data sources' and its project's held ones."""
+    """The figures a deliverable's outputs report: its data sources', its project's held
+    ones, and its own event figure (another deliverable's is not its business)."""
     project = setup.truth.project_of(d.id)
     if project is None:
         return []
-    return [f for f in project.figures if f.holder or f.source in d.sources]
+    return [f for f in project.figures if (f.holder or f.source in d.sources) and f.deliverable in ("", d.id)]
 
 
 def required_topics(setup: SetupPlan, d: Deliverable) -> list[str]:
@@ -76,6 +78,12 @@ def draft_rubric(setup: SetupPlan, run: int, seed: int, reviews: Iterable[Review
             if kind in PAGES or kind == "xlsx":
                 add("visual", d, output.path, f"{name} presents its figures in a table or chart"
                     + (f" within {low}-{high} pages or slides" if high else ""), keep=0.8, low=low, high=high)
+            if output is d.outputs[0]:
+                required = d.reviewers or d.collaborators[:1]
+                given = [f"{r.reviewer}:{r.digest}" for r in reviews if r.path.lower() == output.path.lower()
+                         and not r.changes and r.reviewer in required]
+                add("signoff", d, output.path, f"{name} as it stands was signed off by {', '.join(required)}",
+                    expect=[*required, *given])
             for review in (r for r in reviews if r.path == output.path):
                 for change in review.changes:
                     add("revisions", d, output.path, f"{name} made the change {review.reviewer} asked for: {change.text}",
@@ -89,7 +97,8 @@ def merge_rubrics(drafts: list[Rubric]) -> Rubric:
     seen: dict[tuple, list[Criterion]] = {}
     for draft in drafts:
         for c in draft.criteria:
-            key = (c.kind, c.deliverable, c.path.lower(), tuple(sorted(c.expect)), c.low, c.high, c.before)
+            key = (c.kind, c.deliverable, c.path.lower(), tuple(c.expect if c.kind == "signoff" else sorted(c.expect)),
+                   c.low, c.high, c.before)
             seen.setdefault(key, []).append(c)
     merged = []
     for i, group in enumerate(seen.values()):

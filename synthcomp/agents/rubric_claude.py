@@ -195,6 +195,11 @@ class Grounds:
             extra.update(expect=list(c.expect), before=review.digest)
         elif c.kind == "visual":
             extra.update(low=c.low, high=c.high)
+        elif c.kind == "signoff":  # which versions were signed off is the simulation's record, not the model's
+            d = self.deliverables[c.deliverable]
+            required = d.reviewers or d.collaborators[:1]
+            extra["expect"] = [*required, *(f"{r.reviewer}:{r.digest}" for r in self.reviews
+                                           if r.path.lower() == path.lower() and not r.changes and r.reviewer in required)]
         return Criterion(id=f"c{number:02d}", text=c.text, weight=WEIGHTS[c.kind], deliverable=c.deliverable,
                          kind=c.kind, path=path, **extra)
 

@@ -11,6 +11,8 @@ or two of them change their mind mid-month, never about the past.
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -96,7 +98,7 @@ def procedural_setup(computer: Computer, files: Reader, seed: int, days: int = 2
             contacts.append(Contact(name=name, role="external partner", organization=rng.choice(live).client,
                                     email=f"partner{len(contacts)}@{profile.email.split('@')[1]}"))
     roles = ["manager", *rng.sample(ROLES[1:], k=len(ROLES) - 1)]
-    count = min(rng.randint(3, 6), len(live) * len(VARIANTS))  # never the same project and kind twice
+    count = min(rng.randint(4, 6), len(live) * len(VARIANTS))  # several; never the same project and kind twice
     projects = [live[i % len(live)] for i in range(count)]
     deliverables = [_deliverable(computer, project, i, VARIANTS[(i // len(live)) % len(VARIANTS)], rng)
                     for i, project in enumerate(projects)]
@@ -110,10 +112,11 @@ def procedural_setup(computer: Computer, files: Reader, seed: int, days: int = 2
             preferences=rng.sample(PREFERENCES, k=rng.randint(1, 2)),
             reply_latency_days=rng.choice([1, 1, 1, 2]), reliability=rng.choice([0.8, 0.9, 1.0]),
         ))
+    kinds = ["revised_figure", *rng.choices(["new_requirement", "moved_deadline", "revised_figure"], k=rng.randint(0, 2))]
     events = [SimEvent(day=rng.randint(days // 3, max(days // 3, 2 * days // 3)),
-                       collaborator=rng.choice(collaborators).name, kind=rng.choice(["new_requirement", "moved_deadline"]),
+                       collaborator=rng.choice(collaborators).name, kind=kind,  # type: ignore[arg-type]
                        deliverable=rng.choice(deliverables).id, text="")
-              for _ in range(rng.randint(1, 2))]
+              for kind in kinds]
     plan = SetupPlan(deliverables=deliverables, collaborators=collaborators, events=events)
     return ground(plan, computer, files, seed, days)
 
@@ -153,12 +156,42 @@ def ground(plan: SetupPlan, computer: Computer, files: Reader, seed: int, days: 
         projects.append(ProjectTruth(code=code, name=project.name, client=project.client, currency=profile.currency,
                                      figures=figures + held, entities=[*dict.fromkeys(entities)], deliverables=[
                                          d.id for d in plan.deliverables if _project_of(computer, d) == code]))
-    deadlines = [Deadline(deliverable=d.id, week=rng.randint(min(weeks, max(1, weeks - 1)), weeks),
-                          holder=manager if i % 2 == 0 else others[i % len(others)])
-                 for i, d in enumerate(plan.deliverables)]
+    deadlines = []
+    for i, d in enumerate(plan.deliverables):  # due in waves: the first at the end of week 2, the last at the month's end
+        week = 1 + math.ceil((i + 1) * (weeks - 1) / len(plan.deliverables)) if weeks > 1 else 1
+        opens = 0 if week <= 2 else (week - 1) * truth.DAYS_PER_WEEK - 2  # a week and a bit before it is due
+        deadlines.append(Deadline(deliverable=d.id, week=week, opens_day=opens,
+                                  holder=manager if i % 2 == 0 else others[i % len(others)]))
+    by_project = {p.code: p for p in projects}
+    for i, (d, deadline) in enumerate(zip(plan.deliverables, deadlines)):
+        project = by_project.get(_project_of(computer, d))
+        if deadline.opens_day == 0 or project is None:
+            continue  # the first wave works from what exists on day one
+        due = deadline.due_day(days)
+        available = max(deadline.opens_day, min(deadline.opens_day + rng.randint(1, 3), due - 3))
+        taken = {f.label for f in project.figures}
+        figure = truth.event_figure(project.code, profile.currency, others[(i + 1) % len(others)], d.id,
+                                    available, rng, f"F{next_id}", taken)
+        if figure is not None:  # one value per label: a project's second late deliverable gets another kind
+            project.figures.append(figure)
+            next_id += 1
     established = Truth(projects=projects, deadlines=deadlines)
-    events = [_grounded_event(e, plan, established, weeks) for e in plan.events]
-    return _derive(plan.model_copy(update={"truth": established, "events": events}), computer)
+    events = [_grounded_event(e, plan, established, days, rng) for e in plan.events]
+    return _derive(plan.model_copy(update={"truth": established, "events": events}), computer, days)
+
+
+def _reviewers(d: Deliverable, contacts: set[str], deadline: Deadline | None) -> list[str]:
+    """Who signs a deliverable off: the one who holds its deadline, then one or two more of
+    its collaborators (how many follows its number, so deliverables differ)."""
+    ordered = [deadline.holder] if deadline and deadline.holder in contacts else []
+    ordered += sorted(c for c in contacts if c not in ordered)
+    count = 1 + int("".join(ch for ch in d.id if ch.isdigit()) or 0) % 3
+    return ordered[:count]
+
+
+def _project_name(computer: Computer, d: Deliverable) -> str:
+    code = _project_of(computer, d)
+    return next((p.name for p in computer.profile.active_projects if p.code == code), d.title.split(":")[0])
 
 
 def _project_of(computer: Computer, d: Deliverable) -> str:
@@ -171,13 +204,29 @@ def _project_of(computer: Computer, d: Deliverable) -> str:
     return next((p.code for p in computer.profile.active_projects if p.name.lower() in title), "")
 
 
-def _grounded_event(event: SimEvent, plan: SetupPlan, established: Truth, weeks: int) -> SimEvent:
-    """A mid-month change consistent with the truth: a moved deadline lands in a future
-    week (else the change becomes a new requirement); the deadline records the move."""
-    target = next((d for d in plan.deliverables if d.id == event.deliverable), plan.deliverables[0])
-    deadline = next(x for x in established.deadlines if x.deliverable == target.id)
-    current = event.day // 5 + 1
-    later = [w for w in range(current + 1, weeks + 1) if w != deadline.final_week]
+def _grounded_event(event: SimEvent, plan: SetupPlan, established: Truth, days: int, rng) -> SimEvent:
+    """A mid-month change consistent with the truth, about a deliverable assigned and not yet
+    due: a revised figure it reports (the truth records the new value and the day), a deadline
+    moved to a later week, or else a new requirement."""
+    weeks = max(1, days // truth.DAYS_PER_WEEK)
+    assigned = [d for d in plan.deliverables if (x := established.deadline(d.id)) and x.opens_day <= event.day]
+    open_ = [d for d in assigned if (x := established.deadline(d.id)) and x.due_day(days) > event.day + 1] or assigned
+    target = next((d for d in open_ if d.id == event.deliverable), open_[0] if open_ else plan.deliverables[0])
+    deadline = established.deadline(target.id)
+    assert deadline is not None
+    project = established.project_of(target.id)
+    if event.kind == "revised_figure" and project is not None:
+        candidates = [f for f in project.figures if f.holder and f.revised is None and f.available_day <= event.day
+                      and f.deliverable in ("", target.id)]
+        if candidates:
+            figure = candidates[rng.randrange(len(candidates))]
+            figure.revised, figure.revised_day = truth.revised_value(figure, rng), event.day
+            return event.model_copy(update={
+                "deliverable": target.id, "collaborator": figure.holder,
+                "text": f"Update for {target.title}: the figure has been revised. {truth.fact(figure.on(event.day), project.name)} "
+                        "It replaces the figure I gave you earlier; please use the new one from now on."})
+    current = event.day // truth.DAYS_PER_WEEK + 1
+    later = [w for w in range(max(current, deadline.final_week) + 1, weeks + 1)]
     if event.kind == "moved_deadline" and later:
         deadline.moved_to, deadline.moved_on_day = later[-1], event.day
         return event.model_copy(update={
@@ -188,7 +237,7 @@ def _grounded_event(event: SimEvent, plan: SetupPlan, established: Truth, weeks:
         "text": f"One more thing for {target.title}: please add a section on lessons learned."})
 
 
-def _derive(plan: SetupPlan, computer: Computer) -> SetupPlan:
+def _derive(plan: SetupPlan, computer: Computer, days: int) -> SetupPlan:
     """Knowledge, private files and deliverable contacts from the truth (module docstring)."""
     established = plan.truth
     titles = {d.id: d.title for d in plan.deliverables}
@@ -197,8 +246,11 @@ def _derive(plan: SetupPlan, computer: Computer) -> SetupPlan:
     contacts: dict[str, set[str]] = {d.id: set() for d in plan.deliverables}
     for p in established.projects:
         served = [d for d in plan.deliverables if _project_of(computer, d) == p.code]
-        for holder in dict.fromkeys(f.holder for f in p.figures if f.holder):
-            held = [f for f in p.figures if f.holder == holder]
+        for f in p.figures:
+            if f.deliverable and f.deliverable in contacts:
+                contacts[f.deliverable].add(f.holder)
+        for holder in dict.fromkeys(f.holder for f in p.figures if f.holder and not f.deliverable):
+            held = [f for f in p.figures if f.holder == holder and not f.deliverable]
             facts = [truth.fact(f, p.name) for f in held]
             knowledge[holder] += facts
             kind = "xlsx" if len(private) % 2 == 0 else "docx"
@@ -217,7 +269,12 @@ def _derive(plan: SetupPlan, computer: Computer) -> SetupPlan:
     collaborators = [c.model_copy(update={
         "knowledge": knowledge[c.name] + [k for k in c.knowledge if not any(ch.isdigit() for ch in k)],
         "private_files": files_of.get(c.name, [])}) for c in plan.collaborators]
-    deliverables = [d.model_copy(update={"collaborators": sorted(contacts[d.id])}) for d in plan.deliverables]
+    deadlines = {x.deliverable: x for x in established.deadlines}
+    deliverables = [d.model_copy(update={"collaborators": sorted(contacts[d.id]), "reviewers": _reviewers(
+        d, contacts[d.id], deadlines.get(d.id)), "needs": d.needs or [
+        need(computer.policy.os, p, _project_name(computer, d)) for p in d.sources], **(
+        {"opens_day": x.opens_day, "due_day": x.model_copy(update={"moved_to": None}).due_day(days)}
+        if (x := deadlines.get(d.id)) else {})}) for d in plan.deliverables]
     return plan.model_copy(update={"collaborators": collaborators, "deliverables": deliverables,
                                    "private_files": private})
 
@@ -237,21 +294,42 @@ def _deliverable(computer: Computer, project: Project, i: int, variant: tuple[st
     own = [f for f in files if f.origin == "self" and f.content_mode == "synthesize"
            and not f.path.startswith(computer.policy.default_paths["downloads"])]
     folder = ospath.parent(os_name, own[-1].path) if own else computer.policy.work_root
-    data = sorted((f for f in files if f.artifact_type in {"xlsx", "csv"}), key=lambda f: (f.timestamp, f.path))
-    sources = [f.path for f in data[-1:]] + [f.path for f in files if f.artifact_type in {"pdf", "docx"}][:2]
+    named = [f for f in plan.files if f.content_mode != "system" and _names_project(f.path, project.name)
+             and not _DUPLICATE.search(ospath.basename(f.path))] or files  # what a search by name finds
+    data = sorted((f for f in named if f.artifact_type in {"xlsx", "csv"}), key=lambda f: (f.timestamp, f.path))
+    docs = sorted((f for f in named if f.artifact_type in {"pdf", "docx"}), key=lambda f: (f.timestamp, f.path))
+    sources = [f.path for f in data[-1:]] + [f.path for f in reversed(docs[-2:])]  # the newest, as a person picks
     stem = "_".join(project.name.split()[:4])
     label, templates = variant
     outputs = [OutputArtifact(path=ospath.join(os_name, folder, f"{stem}_{suffix}.{kind}"), artifact_type=kind,
                               description=f"{label.capitalize()} for {project.name} ({project.client}): {kind.upper()}")
                for suffix, kind in templates if kind == "docx" or rng.random() < 0.8 or suffix == templates[0][0]]
     return Deliverable(
-        id=f"D{i + 1}", title=f"{project.name}: {label}",
+        id=f"D{i + 1}", title=f"{project.name}: {label}", needs=[need(os_name, p, project.name) for p in sources],
         outcome=f"A reviewed {label} on {project.name} for {project.client}, grounded in the project's files "
                 "and the figures collaborators hold.",
         weekly_progress=["gather sources and ask collaborators for missing inputs", "draft the analysis workbook",
                          "draft the report and deck", "revise after feedback and finalize"],
         outputs=outputs, sources=sources, depends_on=[f"D{i}"] if i and rng.random() < 0.3 else [],
     )
+
+
+_DUPLICATE = re.compile(r"\(\d+\)\.\w+$|^copy of |- copy\.|^~\$|^\.", re.I)
+"""A duplicate ('x (1).docx', 'Copy of x'), a lock or hidden file: nobody takes it for the original."""
+
+
+def _names_project(path: str, project: str) -> bool:
+    """Whether a file's name or folder carries the project's first words (as a search finds it)."""
+    words = " ".join(project.lower().split()[:3])
+    return words in " ".join(path.lower().replace("_", " ").replace("-", " ").split())
+
+
+def need(os_name: str, path: str, project: str) -> str:
+    """How a colleague names a source file without saying where it is."""
+    kind = ospath.basename(path).rsplit(".", 1)[-1].lower()
+    if kind in {"xlsx", "csv"}:
+        return f"the most recent data file (XLSX or CSV) on {project}"
+    return f"one of the two most recent documents (PDF or DOCX) on {project}"
 
 
 def write_private_files(setup: SetupPlan, computer: Computer, private_dir: Path) -> None:

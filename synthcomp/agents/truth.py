@@ -8,7 +8,15 @@ was created and from a seeded draw, and is stored in ``setup.json``:
   (:mod:`synthcomp.measures`), exactly what the workbook's Total row evaluates to;
 - *held figures*: figures that exist only with a collaborator (an approved budget, a
   contingency, committed spend), each held by exactly one person;
-- *deadlines*: one per deliverable, held by one person, moved only to a future week.
+- *event figures*: one per deliverable due after the first fortnight, which exists only
+  from a day mid-month (a steering committee approves it, a forecast is revised): its
+  holder cannot give it earlier, so the work that needs it cannot be finished earlier;
+- *deadlines*: one per deliverable, held by one person, moved only to a future week; the
+  deliverables are due in waves across the month (the first at the end of week 2, the last
+  at the month's end), each after the first wave assigned (its inputs starting to exist)
+  two days before the week ahead of its due week ends (``Deadline.opens_day``);
+- *revisions*: a figure revised mid-month (``Figure.revised``); from that day the truth
+  (``Truth.as_of``) and its holder quote the new value, and the judge expects it.
 
 Everything else is derived from it: what each collaborator knows and says, the rows of
 their private files (named per holder, so two never collide), the mid-month changes and
@@ -32,6 +40,11 @@ HELD = (("Approved budget", 40_000, 480_000), ("Contingency reserve", 4_000, 60_
         ("Committed spend to date", 8_000, 240_000))
 """Money figures only a collaborator holds: (label, low, high)."""
 HELD_PER_PROJECT = 2
+DAYS_PER_WEEK = 5
+EVENT_FIGURES = (("Change order allowance", 20_000, 180_000, "the steering committee approves it"),
+                 ("Revised full-year forecast", 90_000, 900_000, "finance closes the month"),
+                 ("Agreed contract value", 60_000, 600_000, "the client signs the amendment"))
+"""Figures that exist only from a day mid-month: (label, low, high, the event that makes them)."""
 
 
 class Figure(Strict):
@@ -48,6 +61,21 @@ class Figure(Strict):
     """The data file it is computed from (OS-style path); '' for a held figure."""
     holder: str = ""
     """The collaborator who holds it; '' for a figure in the files."""
+    deliverable: str = ""
+    """Set for an event figure: the one deliverable that reports it."""
+    available_day: int = 0
+    """The workday from which it exists (its holder can give it); 0 for most figures."""
+    event: str = ""
+    """What makes it exist on ``available_day`` (an event figure)."""
+    revised: float | None = None
+    """Its value from ``revised_day`` on, when it is revised mid-month."""
+    revised_day: int | None = None
+
+    def on(self, day: int) -> Figure:
+        """The figure as it stands on workday ``day`` (the revised value once it is revised)."""
+        if self.revised is None or self.revised_day is None or day < self.revised_day:
+            return self
+        return self.model_copy(update={"value": self.revised})
 
     @property
     def quoted(self) -> str:
@@ -64,10 +92,16 @@ class Deadline(Strict):
     holder: str
     moved_to: int | None = None
     moved_on_day: int | None = None
+    opens_day: int = 0
+    """The workday its inputs start to exist (its event figure comes a little later)."""
 
     @property
     def final_week(self) -> int:
         return self.moved_to or self.week
+
+    def due_day(self, days: int) -> int:
+        """The last workday of its (final) due week, within a month of ``days`` workdays."""
+        return min(days, self.final_week * DAYS_PER_WEEK) - 1
 
 
 class ProjectTruth(Strict):
@@ -107,6 +141,16 @@ class Truth(Strict):
 
     def project_of(self, deliverable: str) -> ProjectTruth | None:
         return next((p for p in self.projects if deliverable in p.deliverables), None)
+
+    def deadline(self, deliverable: str) -> Deadline | None:
+        return next((d for d in self.deadlines if d.deliverable == deliverable), None)
+
+    def as_of(self, day: int) -> Truth:
+        """The truth as it stands on workday ``day``: revised figures at their new values."""
+        if not any(f.revised is not None for p in self.projects for f in p.figures):
+            return self
+        return self.model_copy(update={"projects": [
+            p.model_copy(update={"figures": [f.on(day) for f in p.figures]}) for p in self.projects]})
 
     def figures(self, *, project: str | None = None, holder: str | None = None,
                 sources: list[str] | None = None) -> list[Figure]:
@@ -189,10 +233,32 @@ def held_figures(project: str, currency: str, holders: list[str], rng: random.Ra
             for i, (label, low, high) in enumerate(chosen)]
 
 
+def event_figure(project: str, currency: str, holder: str, deliverable: str, available_day: int,
+                 rng: random.Random, ident: str, taken: set[str]) -> Figure | None:
+    """A figure that exists only from ``available_day``, for one deliverable (see EVENT_FIGURES),
+    under a label the project does not use yet (``taken``); None when every kind is used."""
+    free = [e for e in EVENT_FIGURES if f"{e[0]} ({currency})" not in taken]
+    if not free:
+        return None
+    label, low, high, event = rng.choice(free)
+    scale, decimals = (100, 0) if currency in measures.WHOLE_CURRENCIES else (1, 2)
+    return Figure(id=ident, project=project, label=f"{label} ({currency})", value=round(rng.uniform(low, high) * scale, decimals),
+                  decimals=decimals, how="stated", currency=currency, holder=holder, deliverable=deliverable,
+                  available_day=available_day, event=event)
+
+
+def revised_value(figure: Figure, rng: random.Random) -> float:
+    """A plausible revision: 6-18% up or down, in the figure's precision."""
+    change = rng.uniform(0.06, 0.18) * rng.choice([-1, 1])
+    return round(figure.value * (1 + change), figure.decimals)
+
+
 def fact(figure: Figure, project_name: str) -> str:
     """How a holder states a figure: the one sentence every reply and private file uses."""
     return f"The {figure.name.lower()} for {project_name} is {figure.quoted}."
 
 
-def deadline_fact(deadline: Deadline, title: str) -> str:
-    return f"The final version of {title} is due by the end of week {deadline.final_week}."
+def deadline_fact(deadline: Deadline, title: str, day: int = 0) -> str:
+    """How the holder states a deadline on workday ``day`` (a move is news only from its day)."""
+    moved = deadline.moved_to is not None and deadline.moved_on_day is not None and day >= deadline.moved_on_day
+    return f"The final version of {title} is due by the end of week {deadline.moved_to if moved else deadline.week}."

@@ -118,16 +118,36 @@ def simulation_totals(workspace: Path) -> list[FinishedSim]:
     return [s for s in summaries if isinstance(s, FinishedSim)]
 
 
+PAPER_TABLE3 = {"turns": 2272, "planning_turns": 63, "collaborators": 5.5, "communications": 31,
+                "files_start": 111.6, "files_end": 197.4, "new_folders": 5.6}
+"""The paper's means (Tables 1 and 3): turns, planning turns, collaborators, communications,
+files before and after a month, and folders added (30.4 -> 36.0 directories)."""
+
+SIMULATION_ROWS = (("turns", "# Turns"), ("planning_turns", "  weekly planning"),
+                   ("collaborators", "# Simulated collaborators"), ("communications", "# Communications"),
+                   ("messages_sent", "  sent"), ("messages_received", "  received"),
+                   ("files_start", "# Files before"), ("files_end", "# Files after"),
+                   ("files_created", "  created"), ("files_revised", "  revised"), ("new_folders", "# New folders"),
+                   ("env_seconds", "Seconds in the env"), ("policy_seconds", "Seconds in the policy"), ("score", "Score"))
+
+
+def simulation_measure(summary: FinishedSim, key: str) -> float:
+    """One Table 3 measure of a finished simulation (communications = messages sent + received)."""
+    if key == "communications":
+        return float(summary.messages_sent + summary.messages_received)
+    return float(getattr(summary, key))
+
+
 def print_simulations(summaries: list[FinishedSim], console: Console) -> None:
+    """Table 3 of the paper for these simulations, with the paper's mean beside ours."""
     table = Table(title=f"{len(summaries)} simulation(s)")
-    for col in ("", "Mean", "Median", "Min", "Max"):
+    for col in ("", "Mean", "Median", "Min", "Max", "Paper mean"):
         table.add_column(col, justify="right" if col else "left")
-    for key, label in (("turns", "# Turns"), ("planning_turns", "  weekly planning"), ("collaborators", "# Simulated collaborators"),
-                       ("messages_sent", "# Messages sent"), ("messages_received", "# Messages received"),
-                       ("files_created", "# Files created"), ("env_seconds", "Seconds in the env"),
-                       ("policy_seconds", "Seconds in the policy"), ("score", "Score")):
-        s = _summary([float(getattr(x, key)) for x in summaries])
-        table.add_row(label, f"{s.mean:.2f}", f"{s.median:.2f}", f"{s.min:g}", f"{s.max:g}")
+    for key, label in SIMULATION_ROWS:
+        s = _summary([simulation_measure(x, key) for x in summaries])
+        paper = PAPER_TABLE3.get(key)
+        table.add_row(label, f"{s.mean:.2f}", f"{s.median:.2f}", f"{s.min:g}", f"{s.max:g}",
+                      "-" if paper is None else f"{paper:g}")
     console.print(table)
 
 

@@ -57,6 +57,11 @@ class SimState(Strict):
     events_delivered: list[int] = Field(default_factory=list, description="Indexes into events.")
     changed_today: list[str] = Field(default_factory=list)
     reviews: list[Review] = Field(default_factory=list, description="Drafts sent for review and the changes asked.")
+    answered: list[str] = Field(default_factory=list, description="Collaborators who have answered a request.")
+    questions: dict[str, str] = Field(default_factory=dict, description=(
+        "Collaborator -> the question they asked back, until the user's next message to them answers it."))
+    due_scores: dict[str, float] = Field(default_factory=dict, description=(
+        "Each deliverable's score at the close of its due day: work after it earns half (agents/timeliness.py)."))
     next_message: int = 1
 
     @property
@@ -70,6 +75,10 @@ class SimState(Strict):
     @property
     def month_over(self) -> bool:
         return self.day >= self.days_total
+
+    def open_deliverables(self) -> list[Deliverable]:
+        """The deliverables assigned by today (later ones arrive on their ``opens_day``)."""
+        return [d for d in self.deliverables if d.opens_day <= self.day]
 
     def unread(self) -> list[Message]:
         return [m for m in self.inbox if m.deliver_day <= self.day and not m.read]

@@ -25,7 +25,7 @@ from synthcomp import ospath
 from synthcomp.computer.artifacts import render_artifact
 from synthcomp.computer.artifacts.extract import extract_text
 from synthcomp.env.registry import REGISTRY, ToolResult, tool
-from synthcomp.env.state import SimState
+from synthcomp.env.state import DAYS_PER_WEEK, SimState
 from synthcomp.errors import ToolError, did_you_mean
 from synthcomp.models import (
     Computer, DeckContent, DocumentContent, Message, WeekPlan, WorkbookContent,
@@ -256,7 +256,9 @@ def check_inbox(ctx: ToolContext) -> ToolResult:
     arrived = sorted((m for m in state.inbox if m.deliver_day <= state.day), key=lambda m: (m.read, -m.deliver_day, m.id))
     items = [InboxItem(id=m.id, sender=m.sender, day=m.deliver_day, subject=m.subject, body=m.body,
                        attachments=m.attachments, new=not m.read,
-                       requested_changes=[ChangeAsked.of(c) for c in m.requested_changes]) for m in arrived]
+                       requested_changes=[ChangeAsked.of(c) for c in m.requested_changes], pending=m.pending,
+                       question=m.question)
+             for m in arrived]
     for m in arrived:
         m.read = True
     return ToolResult.of(Inbox(messages=items))
@@ -276,7 +278,12 @@ def submit_week_plan(ctx: ToolContext, plan: dict) -> ToolResult:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:4])
         raise ToolError(f"bad week plan: {problems}") from None
     state.week_plans = [p for p in state.week_plans if p.week != week_plan.week] + [week_plan]
-    return ToolResult.of(WeekPlanSaved(week=week_plan.week, activities=len(week_plan.activities)))
+    first, last = state.week * DAYS_PER_WEEK, state.week * DAYS_PER_WEEK + DAYS_PER_WEEK - 1
+    planned = {f.lower() for a in week_plan.activities for f in a.files}
+    unplanned = [f"{d.id} {name} (workday {day + 1})" for d in state.open_deliverables()
+                 for name, day in d.milestones().items() if first <= day <= last
+                 and not any(o.path.lower() in planned for o in d.outputs)]
+    return ToolResult.of(WeekPlanSaved(week=week_plan.week, activities=len(week_plan.activities), unplanned=unplanned))
 
 
 @tool("control", mutates=False)

@@ -34,7 +34,9 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from pydantic import TypeAdapter
 
-from synthcomp.agents.collaborators import Responder, reply_to, review_changes
+from synthcomp.agents.collaborators import (
+    Responder, asks_for_input, availability, question_back, reply_message, reply_to, review_changes,
+)
 from synthcomp.agents.criteria.reading import read_deliverable
 from synthcomp.agents.criteria.revisions import digest
 from synthcomp.agents.judge import RubricScorer, Scorer, project_corpus
@@ -53,10 +55,10 @@ from synthcomp.env.state import PendingFile, SimState, workday_date
 from synthcomp.env.tools import ToolContext
 from synthcomp.env.trajectory import TrajectoryWriter, loggable
 from synthcomp.errors import InputError, SandboxError
-from synthcomp.models import ActivityLogEntry, Collaborator, Message, Review
+from synthcomp.models import ActivityLogEntry, Collaborator, Message, PendingFact, Review
 from synthcomp.sandbox.base import Sandbox, SnapshotRef
 from synthcomp.sandbox.config import SandboxConfig
-from synthcomp.toolresults import ToolData
+from synthcomp.toolresults import ToolData, pending_note
 from synthcomp.workspace import sim_dir, workspace_of
 
 log = logging.getLogger(__name__)
@@ -151,7 +153,8 @@ class WorkdayEnv(gym.Env[str, str]):
     def _fresh_state(self) -> SimState:
         return SimState(
             computer_id=self.computer.id, start=self.computer.policy.now, days_total=self.days,
-            deliverables=self.setup.deliverables, collaborators=self.setup.collaborators, events=self.setup.events,
+            deliverables=[d.as_assigned() for d in self.setup.deliverables], collaborators=self.setup.collaborators,
+            events=self.setup.events,
         )
 
     def _start_sandbox(self) -> Sandbox:
@@ -195,7 +198,7 @@ class WorkdayEnv(gym.Env[str, str]):
         self.transcript = [observation]
         self.last_observation = observation
         info = self._info(tool=None, duration_ms=0.0, files_changed=[], tool_error=False, data=morning)
-        info["objectives"] = [d.model_dump(mode="json") for d in state.deliverables]
+        info["objectives"] = [d.model_dump(mode="json") for d in state.open_deliverables()]
         info["collaborators"] = [c.name for c in state.collaborators]
         self.trajectory.record(state.day, {"event": "reset", "observation": observation, "info": info})
         return observation, info
@@ -295,8 +298,42 @@ class WorkdayEnv(gym.Env[str, str]):
             if review is not None:
                 changes = [*(changes or []), *review.changes]
                 state.reviews.append(review)
+        pending: list[PendingFact] = []
+        question = ""
+        if collaborator.name in state.questions:  # this message answers what they asked back
+            del state.questions[collaborator.name]
+            message = message.model_copy(update={"body": message.body + "\nCould you send the figures?"})
+        elif changes is None and asks_for_input(message) and collaborator.name not in state.answered:
+            names = [p.name for p in self.setup.truth.projects
+                     if set(p.deliverables) & {d.id for d in state.open_deliverables()}
+                     and any(f.holder == collaborator.name for f in p.figures)]
+            question = question_back(collaborator, names)
+        if question:  # nothing yet: a question back, answered by the user's next message to them
+            state.questions[collaborator.name] = question
+            state.answered.append(collaborator.name)
+            reply = reply_message(message, collaborator, state.day, state.new_message_id(),
+                                  rng_for(self.seed_value, "reply", message.id), f"Hi,\n\n{question}\n\n"
+                                  f"{collaborator.name.split()[0]}")
+            reply.question = question
+            state.inbox.append(reply)
+            return
+        if asks_for_input(message):  # they say what exists today; the rest is pending
+            titles = {d.id: d.title for d in state.open_deliverables()}
+            shareable = {f.name for f in self.setup.private_files if f.deliverable in titles}
+            now = availability(collaborator, self.setup.truth.as_of(state.day), titles, state.day,
+                               lambda day: f"{workday_date(state.start, day):%Y-%m-%d}",
+                               first_answer=collaborator.name not in state.answered)
+            partial = any(p.what.startswith("still confirming") for p in now.pending)
+            collaborator = collaborator.model_copy(update={"knowledge": now.facts, "private_files": [] if partial else [
+                f for f in collaborator.private_files if f in shareable]})
+            pending = now.pending
+            if collaborator.name not in state.answered:
+                state.answered.append(collaborator.name)
         reply = self.responder(message, collaborator, state.day, state.new_message_id(),
                                rng_for(self.seed_value, "reply", message.id), changes=changes)
+        if pending:
+            reply.message.body += "\n\n" + "\n".join(pending_note(pending))
+            reply.message.pending = pending
         downloads = self.computer.policy.default_paths["downloads"]
         dests = [ospath.join(self.computer.policy.os, downloads, name) for name in reply.shared]
         reply.message.attachments = dests
@@ -309,7 +346,7 @@ class WorkdayEnv(gym.Env[str, str]):
         assert self.state is not None and self.sandbox is not None
         deliverable = next((d for d in self.state.deliverables for o in d.outputs
                             if o.path.lower() == path.lower()), None)
-        project = self.setup.truth.project_of(deliverable.id) if deliverable else None
+        project = self.setup.truth.as_of(self.state.day).project_of(deliverable.id) if deliverable else None
         if deliverable is None or project is None:
             return None
         try:
@@ -319,9 +356,11 @@ class WorkdayEnv(gym.Env[str, str]):
             return None
         if draft.text is None:
             return None
-        held = [f for f in project.figures if f.holder == reviewer.name]
+        held = [f for f in project.figures if f.holder == reviewer.name and f.available_day <= self.state.day
+                and f.deliverable in ("", deliverable.id)]
+        first = not any(r.path.lower() == path.lower() and r.reviewer == reviewer.name for r in self.state.reviews)
         return Review(path=path, reviewer=reviewer.name, day=self.state.day, digest=digest(draft.text),
-                      changes=review_changes(draft, reviewer, held, project))
+                      changes=review_changes(draft, reviewer, held, project, first=first))
 
     def _deliver_morning_post(self) -> int:
         """Files shared in replies land in Downloads; collaborators' mid-month changes arrive.
@@ -337,6 +376,15 @@ class WorkdayEnv(gym.Env[str, str]):
                 sandbox.write_bytes(item.dest, source.read_bytes())
                 delivered += 1
         state.pending_files = [f for f in state.pending_files if f.deliver_day > state.day]
+        for d in state.deliverables:  # a work package assigned this morning
+            if d.opens_day == state.day > 0:
+                deadline = self.setup.truth.deadline(d.id)
+                sender = deadline.holder if deadline else state.collaborators[0].name
+                due = f" It is due on {workday_date(state.start, d.due_day):%A %d %B}." if d.due_day is not None else ""
+                state.inbox.append(Message(id=state.new_message_id(), sender=sender, to="me",
+                                           subject=f"[{d.id}] New work package: {d.title}",
+                                           body=f"Please take on {d.title}: {d.outcome}{due} Details are in your "
+                                                "objectives from today.", sent_day=state.day, deliver_day=state.day))
         for index, event in enumerate(state.events):
             if event.day <= state.day and index not in state.events_delivered:
                 state.events_delivered.append(index)

@@ -229,8 +229,10 @@ def workbook_spec(brief: Brief) -> dict[str, Any]:
         sheets.append({"name": _sheet_name("Collaborator figures", used), "rows": [list(s) for s in stated],
                        "columns": [{"name": "Measure", "type": "text"}, {"name": "Value", "type": "text"},
                                    {"name": "Given by", "type": "text"}]})
+    current = set(brief.current_facts())  # a revised figure's old sentence is not quoted again
     inputs = [[r.sender, r.day + 1, kind, line] for r in brief.replies
-              for kind, lines in (("fact", r.facts), ("request", r.requests), ("comment", r.comments)) for line in lines]
+              for kind, lines in (("fact", r.facts), ("request", r.requests), ("comment", r.comments)) for line in lines
+              if kind != "fact" or (r.sender, line) in current]
     if inputs:
         sheets.append({"name": _sheet_name("Inputs", used), "rows": inputs, "columns": [
             {"name": "Collaborator", "type": "text"}, {"name": "Workday", "type": "int"},

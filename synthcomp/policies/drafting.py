@@ -21,7 +21,7 @@ from synthcomp.policies.observations import DataTable, Total
 
 MAX_TABLES = 3
 STANDARD_TOPICS = ("summary", "risk", "next step", "recommendation", "source")
-_STATED = re.compile(r"\bthe (?P<label>[a-z][a-z ,'-]{2,60}?) for .{2,120}? is (?P<value>[A-Z]{3} [\d,]+(?:\.\d+)?|[\d,]+(?:\.\d+)?)",
+_STATED = re.compile(r"\bthe (?P<label>[a-z][a-z ,'-]{2,60}?) for (?P<subject>.{2,120}?) is (?P<value>[A-Z]{3} [\d,]+(?:\.\d+)?|[\d,]+(?:\.\d+)?)",
                      re.I)
 """What every report already covers: requests about these need no new section."""
 
@@ -102,16 +102,30 @@ class Brief:
         """(total, source name) for every numeric column of the data tables."""
         return [(total, file_name(table.source)) for table in self.data_tables() for total in table.totals()]
 
-    def stated_figures(self) -> list[tuple[str, str, str]]:
-        """(label, value as stated, who stated it) for figures collaborators gave in a sentence
-        such as 'The approved budget for Harbour Survey is EUR 12,480.00.'"""
-        out, seen = [], set()
+    def current_facts(self) -> list[tuple[str, str]]:
+        """(sender, fact) as they stand: a figure stated again (a revision) replaces what was
+        said of it before."""
+        out: list[tuple[str, str] | None] = []
+        stated: dict[str, int] = {}
         for r in self.replies:
             for fact in r.facts:
                 match = _STATED.search(fact)
-                if match and match.group("label").lower() not in seen:
-                    seen.add(match.group("label").lower())
-                    out.append((match.group("label")[:1].upper() + match.group("label")[1:], match.group("value"), r.sender))
+                label = f"{match.group('label')} for {match.group('subject')}".lower() if match else None
+                if label is not None and label in stated:
+                    out[stated[label]] = None
+                if label is not None:
+                    stated[label] = len(out)
+                out.append((r.sender, fact))
+        return list(dict.fromkeys(x for x in out if x is not None))
+
+    def stated_figures(self) -> list[tuple[str, str, str]]:
+        """(label, value as stated, who stated it) for figures collaborators gave in a sentence
+        such as 'The approved budget for Harbour Survey is EUR 12,480.00.' (the latest value)."""
+        out = []
+        for sender, fact in self.current_facts():
+            match = _STATED.search(fact)
+            if match:
+                out.append((match.group("label")[:1].upper() + match.group("label")[1:], match.group("value"), sender))
         return out
 
     def quoted_figures(self) -> list[tuple[str, str, str]]:
@@ -125,7 +139,7 @@ class Brief:
         return out
 
     def facts(self) -> list[str]:
-        return list(dict.fromkeys(f"{r.sender}: {fact}" for r in self.replies for fact in r.facts))
+        return [f"{sender}: {fact}" for sender, fact in self.current_facts()]
 
     def comments(self) -> list[str]:
         return list(dict.fromkeys(f"{r.sender}: {c}" for r in self.replies for c in r.comments))

@@ -24,6 +24,11 @@ env's tools. Each plays a known way of faking office work:
   (``search_files`` on the project's name: last month's report) and saves it again under
   each output's name.
 
+Objectives name what a deliverable needs, not where it is, so every faker first finds its
+project's files the way a worker does (``search_files`` on the project's name under the
+work root and the home) and takes the office and data files named for the project as its
+sources: the fakers lose on what they write, not on what they could not find.
+
 All are deterministic given their seed, never raise (an internal failure ends the day),
 and always keep a step for ``end_day``. A judge worth training against scores them far
 below a worker that does the work (BENCHMARKS.md, "Reward integrity").
@@ -36,7 +41,7 @@ import io
 import logging
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from synthcomp.policies.observations import (
@@ -293,6 +298,8 @@ class _Faker:
     """
 
     name = "faker"
+    FINDS = True
+    """Whether it looks for its projects' files (a faker that writes without them need not)."""
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -305,6 +312,13 @@ class _Faker:
         self.outputs: list[Output] = []
         self.people: list[str] = []
         self.retried: set[str] = set()
+        self.located: dict[str, tuple[str, ...]] = {}
+        """Project -> the files named for it that a search found."""
+        self.searched: set[str] = set()
+        self.search_for: dict[tuple[str, str], str] = {}
+        """(query, folder) -> the project a search looks for."""
+        self.named: dict[str, list[str]] = {}
+        """Project -> every file a search found named for it."""
 
     def reset(self) -> None:
         self.queue, self.last = [], None
@@ -327,8 +341,10 @@ class _Faker:
             self.day = day
             self.outputs = outputs_of(info)
             self.people = [p for p in _items(info.get("collaborators")) if isinstance(p, str)]
-            self.queue = self.morning(info)
+            self.queue = self._searches(info) + self.morning(info)
+            self._locate()
         elif self.last is not None:
+            self._take_search(self.last, info)
             self.queue[:0] = self._retry(self.last, info) + self.observe(self.last, observation, info)
         steps_left = info.get("steps_left")
         if isinstance(steps_left, int) and steps_left <= 1:
@@ -340,6 +356,46 @@ class _Faker:
                 continue
             return action
         return _end()
+
+    def _searches(self, info: dict[str, Any]) -> list[dict[str, Any]]:
+        """Searches for the files of each project not looked for yet, under the work root and the home."""
+        data = info.get("data") if isinstance(info.get("data"), dict) else {}
+        machine = data.get("computer") if isinstance(data.get("computer"), dict) else {}
+        roots = [r for r in (machine.get("work_root"), machine.get("home")) if isinstance(r, str)] or ["."]
+        roots = [r for r in dict.fromkeys(roots) if not any(r != o and r.lower().startswith(o.lower()) for o in roots)]
+        calls: list[dict[str, Any]] = []
+        for project in dict.fromkeys(o.project for o in self.outputs if not o.sources and self.FINDS):
+            if project in self.searched:
+                continue
+            self.searched.add(project)
+            words = project.split()[:3]
+            for r in roots:
+                for q in dict.fromkeys(["_".join(words), " ".join(words)]):
+                    self.search_for[(q, r)] = project
+                    calls.append(call("search_files", query=q, path=r))
+        return calls
+
+    def _take_search(self, last: dict[str, Any], info: dict[str, Any]) -> None:
+        """Keep a search's hits named for its project (office and data files, no lock files)."""
+        data = info.get("data") if isinstance(info.get("data"), dict) else {}
+        project = self.search_for.get((last["args"].get("query"), last["args"].get("path")))
+        if last["tool"] != "search_files" or project is None or data.get("type") != "search_files":
+            return
+        stem = " ".join(project.lower().split()[:3])
+        hits = [m for m in _items(data.get("matches")) if isinstance(m, str)
+                and m.rsplit(".", 1)[-1].lower() in OFFICE_KINDS | {"csv"}
+                and stem in " ".join(re.split(r"[_\-\s]+", _file_name(m).lower()))
+                and not _file_name(m).startswith(("~$", "."))]
+        every = list(dict.fromkeys([*self.named.get(project, []), *hits]))
+        data = [h for h in every if h.rsplit(".", 1)[-1].lower() in {"xlsx", "csv"}][:1]
+        docs = [h for h in every if h.rsplit(".", 1)[-1].lower() in {"docx", "pdf"}][:2]
+        self.located[project] = tuple([*data, *docs])  # as many as an objective used to name
+        self.named[project] = every
+        self._locate()
+
+    def _locate(self) -> None:
+        """Outputs without sources take the files found for their project."""
+        self.outputs = [o if o.sources else replace(o, sources=self.located.get(o.project, ())) for o in self.outputs]
 
     def _retry(self, last: dict[str, Any], info: dict[str, Any]) -> list[dict[str, Any]]:
         """A plain version of an output whose write was refused, once per output."""
@@ -371,6 +427,7 @@ class LoremPolicy(_Faker):
     """Filler under the expected headings at every output on day 1, then only ``end_day``."""
 
     name = "lorem"
+    FINDS = False
 
     def start_month(self) -> None:
         super().start_month()
@@ -413,7 +470,7 @@ class GamerPolicy(_Faker):
     # ------------------------------------------------------------------ the day
     def morning(self, info: dict[str, Any]) -> list[dict[str, Any]]:
         calls = [call("check_inbox")] if self.day > 0 or info.get("inbox_unread") else []
-        calls += self._reads(list(dict.fromkeys(s for o in self.outputs for s in o.sources)))
+        calls.append(call("_read"))  # once the searches have found the sources
         if not self.asked:
             self.asked = True
             calls += [call("send_message", to=p, subject="Everything you have", body=self.ASK) for p in self.people]
@@ -451,6 +508,8 @@ class GamerPolicy(_Faker):
         return [Part(h, [TEMPLATES[h].format(**self._fill(output))]) for h in HEADINGS]
 
     def expand(self, marker: dict[str, Any]) -> list[dict[str, Any]]:
+        if marker["tool"] == "_read":
+            return self._reads(list(dict.fromkeys(s for o in self.outputs for s in o.sources)))
         if marker["tool"] == "_write" and self.stale:
             self.stale = False
             return [write(o, o.project, self.parts(o)) for o in self.outputs]
@@ -597,7 +656,8 @@ class CopyPolicy(_Faker):
             ours = {o.path.lower() for o in self.outputs}
             calls: list[dict[str, Any]] = []
             for o in self.outputs:
-                pool = [p for p in [*self.found.get(o.project, []), *o.sources] if p.lower() not in ours]
+                pool = [p for p in [*self.found.get(o.project, []), *self.named.get(o.project, []), *o.sources]
+                        if p.lower() not in ours]
                 best = most_similar(o, pool)
                 if best is not None:
                     if not any(c["args"].get("path") == best for c in calls):

@@ -83,7 +83,30 @@ class Progress:
     failures: dict[str, int] = field(default_factory=dict)
     written_day: int | None = None
     inputs_at_write: set[tuple[str, str]] = field(default_factory=set)
-    review: str = "no"  # no | sent | failed
+    review: str = "no"  # no | sent | changes (asked for; send again once revised) | approved | failed
+    reviewed_version: int = 0
+    rounds: int = 0
+    to_send: list[str] = field(default_factory=list)
+    """Reviewers this round's draft still goes to."""
+    verdicts: dict[str, bool] = field(default_factory=dict)
+    """Reviewer -> signed off (True) or asked for changes (False), this round."""
+
+
+@dataclass
+class Finder:
+    """Finding one deliverable's sources: search by its project's name (as file names write
+    it, with underscores or spaces) under each root, list the folders the hits are in (for
+    their dates), then take the newest data file and documents."""
+
+    stem: str
+    searches: list[tuple[str, str]]
+    """(query, folder) still to run."""
+    hits: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+DATA_KINDS, DOC_KINDS = ("xlsx", "csv"), ("pdf", "docx")
 
 
 @dataclass
@@ -103,15 +126,39 @@ class Month:
     currency: str = ""
     listed_home: bool = False
     last_day: int = -1
+    follow_up: dict[str, int] = field(default_factory=dict)
+    """Person -> the workday from which to ask them again for what they could not give yet."""
+    finders: dict[str, Finder] = field(default_factory=dict)
+    """Deliverable id -> how its sources are being found (objectives name what, not where)."""
+    mtimes: dict[str, float] = field(default_factory=dict)
+    """Path -> modification time (POSIX seconds), from the folders listed."""
+    listed: set[str] = field(default_factory=set)
+    roots: list[str] = field(default_factory=list)
+    """Where to search for files (the briefing's work root and home)."""
+    questions: dict[str, str] = field(default_factory=dict)
+    """Person -> what they asked back, until answered."""
+    to_verify: list[str] = field(default_factory=list)
+    """Outputs written and not yet read back ("verify-own-work")."""
 
     @classmethod
-    def start(cls, deliverables: list[Deliverable], collaborators: list[str]) -> Month:
-        month = cls(deliverables=ordered(deliverables), collaborators=collaborators)
-        for d in month.deliverables:
-            month.progress[d.id], month.replies[d.id], month.shared[d.id] = Progress(), [], []
-            for path in d.sources:
-                month.sources.setdefault(path, SourceNote(path=path))
+    def start(cls, deliverables: list[Deliverable], collaborators: list[str], roots: list[str] | None = None) -> Month:
+        month = cls(deliverables=[], collaborators=collaborators, roots=list(roots or []))
+        for d in ordered(deliverables):
+            month.add(d)
         return month
+
+    def add(self, d: Deliverable) -> None:
+        """Take on a deliverable (at the start, or assigned mid-month); one that names what it
+        needs but not where gets a finder."""
+        self.deliverables.append(d)
+        self.progress[d.id], self.replies[d.id], self.shared[d.id] = Progress(), [], []
+        for path in d.sources:
+            self.sources.setdefault(path, SourceNote(path=path))
+        if not d.sources and d.needs:
+            words = project(d).split()[:3]
+            roots = [r for r in self.roots if not any(r != o and r.lower().startswith(o.lower()) for o in self.roots)]
+            self.finders[d.id] = Finder(stem=" ".join(words).lower(), searches=[
+                (query, root) for root in roots or ["."] for query in dict.fromkeys(["_".join(words), " ".join(words)])])
 
     def by_id(self, ident: str) -> Deliverable | None:
         return next((d for d in self.deliverables if d.id == ident), None)
@@ -126,15 +173,38 @@ class Month:
                 or [d for d in self.deliverables if message.sender in d.collaborators] or list(self.deliverables))
 
     def file(self, message: InboxItem) -> bool:
-        """File a new message's facts, requests, comments and shared files; False if seen before."""
+        """File a new message's facts, requests, comments and shared files; False if seen before.
+        What the sender could not give yet sets a day to ask them again; a reviewer's verdict
+        moves the deliverable's review on."""
         if message.id in self.seen_messages:
             return False
         self.seen_messages.add(message.id)
         self.replied.add(message.sender)
-        parts = split_reply(message.reading(), message.sender)
+        parts = split_reply([x for x in message.reading() if x != message.question], message.sender)
         targets = self.about(message)
-        named = {d.id: [f for f in parts.facts if any(n in f.lower() for n in names_of(d))] for d in self.deliverables}
-        unnamed = [f for f in parts.facts if not any(f in fs for fs in named.values())]
+        if message.question:
+            self.questions[message.sender] = message.question
+        for pending in parts.pending:
+            self.follow_up[message.sender] = min(self.follow_up.get(message.sender, pending.day), pending.day)
+        for d in targets if parts.approved or parts.changes_asked else []:
+            progress = self.progress[d.id]
+            if progress.review == "sent" and message.sender in (d.reviewers or d.collaborators):
+                progress.verdicts[message.sender] = parts.approved and not parts.changes_asked
+                if not progress.verdicts[message.sender]:
+                    progress.review = "changes"
+                elif all(progress.verdicts.get(r) for r in d.reviewers or [message.sender]):
+                    progress.review = "approved"
+        named: dict[str, list[str]] = {d.id: [] for d in self.deliverables}
+        unnamed = []
+        for fact in parts.facts:  # a fact goes to the deliverables whose name it carries most fully
+            lowered = fact.lower()
+            fit = {d.id: max((len(n) for n in names_of(d) if n in lowered), default=0) for d in self.deliverables}
+            best = max(fit.values(), default=0)
+            for ident, length in fit.items():
+                if best and length == best:
+                    named[ident].append(fact)
+            if not best:
+                unnamed.append(fact)
         for d in self.deliverables:
             mine = d in targets
             reply = Reply(sender=message.sender, day=message.day, facts=named[d.id] + (unnamed if mine else []),
@@ -147,6 +217,45 @@ class Month:
                     if path not in self.shared[d.id]:
                         self.shared[d.id].append(path)
         return True
+
+    def found(self, ident: str) -> None:
+        """Choose a deliverable's sources from what its finder saw: the newest data file
+        (an older draft or export is a distractor) and the two newest documents, among the
+        search hits and the files of the project's own folders; a duplicate ('x (1).docx')
+        is never the original."""
+        finder, d = self.finders[ident], self.by_id(ident)
+        finder.done = True
+        if d is None:
+            return
+        ours = {o.path.lower() for x in self.deliverables for o in x.outputs}
+        stem = _words(finder.stem)
+        in_folders = [p for p in self.mtimes if stem and stem in _words(parent(p))]  # the project's own folders
+        named = [p for p in finder.hits if stem in _words(p)]  # a hit only for its content is another project's
+        received = {p.lower() for paths in self.shared.values() for p in paths}
+        candidates = [p for p in dict.fromkeys([*named, *in_folders])
+                      if p.lower() not in ours and p.lower() not in received and not _DUPLICATE.search(p.replace("\\", "/").rsplit("/", 1)[-1])]
+        newest = sorted(candidates, key=lambda p: (self.mtimes.get(p, 0.0), p), reverse=True)
+        data = [p for p in newest if p.rsplit(".", 1)[-1].lower() in DATA_KINDS][:1]
+        docs = [p for p in newest if p.rsplit(".", 1)[-1].lower() in DOC_KINDS][:2]
+        chosen = [*data, *docs]
+        self.deliverables = [x.model_copy(update={"sources": chosen}) if x.id == ident else x for x in self.deliverables]
+        for path in chosen:
+            self.sources.setdefault(path, SourceNote(path=path))
+
+
+_DUPLICATE = re.compile(r"\(\d+\)\.\w+$|^copy of |- copy\.|^~\$|^\.", re.I)
+"""A duplicate ('x (1).docx', 'Copy of x'), an Office lock file ('~$x.docx') or a hidden file: never a source."""
+
+
+def parent(path: str) -> str:
+    """The folder of an OS-style path (either separator)."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    return path[:cut] if cut > 0 else path
+
+
+def _words(text: str) -> str:
+    """Lower-case words joined by single spaces (underscores and dashes are spaces)."""
+    return " ".join(re.sub(r"[_\-]+", " ", text.lower()).split())
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from synthcomp import measures
+from synthcomp.models import PendingFact
 from synthcomp.toolresults import Briefing as BriefingData, ChangeAsked, data_of
 
 ColumnKind = Literal["text", "date", "int", "number", "currency"]
@@ -282,9 +283,12 @@ class ReplyParts:
     """Things to add, as written: "an executive summary section at the top"."""
     comments: list[str] = field(default_factory=list)
     approved: bool = False
+    changes_asked: bool = False
+    pending: list[PendingFact] = field(default_factory=list)
+    """What the sender could not give yet, and from which day to ask again."""
 
 
-def split_reply(body: list[str | ChangeAsked], sender: str) -> ReplyParts:
+def split_reply(body: list[str | ChangeAsked | PendingFact], sender: str) -> ReplyParts:
     """Sort a reply into facts, requests and comments, in its order.
 
     ``body`` is its lines, with the changes a reviewer asked for as data where they stood
@@ -296,7 +300,11 @@ def split_reply(body: list[str | ChangeAsked], sender: str) -> ReplyParts:
     parts = ReplyParts()
     first = sender.split()[0].lower() if sender.split() else ""
     for raw in body:
+        if isinstance(raw, PendingFact):
+            parts.pending.append(raw)
+            continue
         if isinstance(raw, ChangeAsked):
+            parts.changes_asked = True
             (parts.facts if raw.kind == "figure" else parts.requests).append(raw.what or raw.text)
             continue
         line = raw.strip()
@@ -334,6 +342,8 @@ class Briefing:
     needs_week_plan: bool = False
     me: str = ""
     """The user's full name."""
+    roots: list[str] = field(default_factory=list)
+    """Where the user's files are: the project work root and the home."""
 
 
 def briefing_of(info: dict[str, Any]) -> Briefing:
@@ -342,4 +352,4 @@ def briefing_of(info: dict[str, Any]) -> Briefing:
     if data is None:
         return Briefing()
     return Briefing(day_number=data.day + 1, days_total=data.days_total, needs_week_plan=data.planned is None,
-                    me=data.user.full_name)
+                    me=data.user.full_name, roots=list(dict.fromkeys([data.computer.work_root, data.computer.home])))

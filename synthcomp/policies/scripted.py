@@ -40,13 +40,15 @@ from pathlib import Path
 from synthcomp.models import Deliverable
 from synthcomp.policies.documents import deck_spec, report_spec, text_output, workbook_spec
 from synthcomp.policies.drafting import Brief, Reply, SourceNote, file_name
-from synthcomp.policies.notebook import DAYS_PER_WEEK, Month, Progress, Today, call, project, week_plan
+from synthcomp.policies.notebook import (
+    DATA_KINDS, DAYS_PER_WEEK, DOC_KINDS, Month, Progress, Today, call, parent, project, week_plan,
+)
 from synthcomp.policies.observations import (
     briefing_of, csv_table, currency_in, document_title, first_sentences, pipe_tables, sheet_tables,
 )
 
 from synthcomp.skillmd import PRACTICES, practices_of
-from synthcomp.toolresults import FileText, Inbox, Refusal, data_of
+from synthcomp.toolresults import DirListing, FileText, Inbox, Refusal, SearchMatches, data_of
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ WAIT_DAYS = 3
 """How long "wait-for-data-owners" holds a first draft for a reply."""
 
 MAX_ATTEMPTS = 2
+MAX_REVIEW_ROUNDS = 3
 MAX_VERSIONS = 5
 _DATA_CHARS = 150_000
 _DOC_CHARS = 30_000
@@ -110,17 +113,24 @@ class ScriptedPolicy:
         month, today = self.month, self.today
         fresh = (month is None or day < month.last_day
                  or (today is not None and day == today.day and today.acted > 0 and raw is not None))
+        deliverables = []
+        for item in raw or []:
+            try:
+                deliverables.append(Deliverable.model_validate(item))
+            except ValidationError:
+                continue
         if not fresh and raw is not None and month is not None:
-            fresh = [d.get("id") for d in raw if isinstance(d, dict)] != [d.id for d in month.deliverables]
+            known = {d.id for d in month.deliverables}
+            fresh = not known <= {d.id for d in deliverables}  # one taken away: a different month
+            if not fresh:  # work assigned this morning joins the month; its people are asked about it
+                for d in deliverables:
+                    if d.id not in known:
+                        month.add(d)
+                        for person in d.collaborators:
+                            month.follow_up[person] = min(month.follow_up.get(person, day), day)
         if fresh:
-            deliverables = []
-            for item in raw or []:
-                try:
-                    deliverables.append(Deliverable.model_validate(item))
-                except ValidationError:
-                    continue
             people = [c for c in info.get("collaborators") or [] if isinstance(c, str)]
-            month = self.month = Month.start(deliverables, people)
+            month = self.month = Month.start(deliverables, people, briefing_of(info).roots)
         assert month is not None
         briefing = briefing_of(info)
         month.days_total = briefing.days_total or month.days_total
@@ -153,8 +163,9 @@ class ScriptedPolicy:
                 if not failed:
                     today.done.append(f"asked {who} for inputs")
             else:
-                month.progress[who].review = "failed" if failed else "sent"
-                if not failed:
+                if failed:
+                    month.progress[who].review = "failed"
+                else:
                     today.done.append(f"sent {who} for review")
         elif tool in {"create_document", "write_file"} and isinstance(context, tuple):
             ident, path, version = context
@@ -163,11 +174,36 @@ class ScriptedPolicy:
                 progress.failures[path] = progress.failures.get(path, 0) + 1
             else:
                 progress.written[path] = version
+                if "verify-own-work" in self.practices and path not in month.to_verify:
+                    month.to_verify.append(path)
         elif tool == "submit_week_plan" and not failed:
             month.planned_weeks.add(today.day // DAYS_PER_WEEK)
             today.done.append("planned the week")
         elif tool == "list_dir":
             month.listed_home = True
+            listing = data_of(info, DirListing)
+            for entry in listing.entries if listing else []:
+                month.mtimes[entry.path] = entry.mtime.timestamp()
+            if isinstance(context, tuple) and context[0] == "list":
+                finder = month.finders.get(context[1])
+                if finder is not None and not any(f not in month.listed for f in finder.folders):
+                    month.found(context[1])
+            if listing is not None:
+                month.listed.add(listing.path)
+                for finder_id, finder in month.finders.items():
+                    if finder.folders and not finder.done and all(f in month.listed for f in finder.folders):
+                        month.found(finder_id)
+        elif tool == "search_files" and isinstance(context, tuple) and context[0] == "find":
+            finder = month.finders.get(context[1])
+            matches = data_of(info, SearchMatches)
+            if finder is not None and finder.searches:
+                kinds = (*DATA_KINDS, *DOC_KINDS)
+                finder.hits += [m for m in (matches.matches if matches else []) if m.rsplit(".", 1)[-1].lower() in kinds
+                                and m not in finder.hits]
+                finder.searches.pop(0)
+                finder.folders = list(dict.fromkeys(parent(h) for h in finder.hits))
+                if not finder.searches and all(f in month.listed for f in finder.folders):
+                    month.found(context[1])
 
     def _read_done(self, note: SourceNote, info: dict[str, Any], failed: bool) -> None:
         read = None if failed else data_of(info, FileText)
@@ -196,10 +232,10 @@ class ScriptedPolicy:
         steps_left = info.get("steps_left")
         if isinstance(steps_left, int) and steps_left <= 1:
             return self._end_day()
-        steps = [self._plan, self._check_inbox, self._list_home, self._read_next, self._ask_next,
-                 self._write_next, self._review_next]
+        steps = [self._check_inbox, self._plan, self._list_home, self._find_next, self._read_next, self._verify_next,
+                 self._ask_next, self._answer_next, self._follow_up_next, self._write_next, self._review_next]
         if self._last_day:  # the last chance to deliver: write before reading what is left
-            steps = [self._plan, self._check_inbox, self._write_next, self._read_next]
+            steps = [self._check_inbox, self._plan, self._write_next, self._find_next, self._read_next]
         for step in steps:
             action = step(info)
             if action is not None:
@@ -220,11 +256,28 @@ class ScriptedPolicy:
         return bool(month and today and month.days_total is not None and today.day >= month.days_total - 1)
 
     def _plan(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """The week's plan; with "verify-own-work", after reading where each deliverable stands."""
         month, today = self.month, self.today
         week = today.day // DAYS_PER_WEEK
-        if not today.briefing.needs_week_plan or week in month.planned_weeks or not self._once("plan"):
+        if not today.briefing.needs_week_plan or week in month.planned_weeks:
+            return None
+        if "verify-own-work" in self.practices:
+            for d in month.deliverables:
+                written = [o.path for o in d.outputs if month.progress[d.id].written.get(o.path)]
+                if written and self._once(f"stand-{written[0]}"):
+                    return call("read_file", path=written[0], max_chars=_DOC_CHARS)
+        if not self._once("plan"):
             return None
         return call("submit_week_plan", plan=week_plan(month, today.day))
+
+    def _verify_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """Read back what was just written ("verify-own-work")."""
+        month = self.month
+        while month.to_verify:
+            path = month.to_verify.pop(0)
+            if self._once(f"verify-{path}-{len(month.seen_messages)}"):
+                return call("read_file", path=path, max_chars=_DOC_CHARS)
+        return None
 
     def _check_inbox(self, info: dict[str, Any]) -> dict[str, Any] | None:
         unread = info.get("inbox_unread")
@@ -237,12 +290,73 @@ class ScriptedPolicy:
             return None
         return call("list_dir", path=".")
 
+    def _find_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """Find what an objective needs: search by its project's name, then list the folders
+        of the hits to see which file is newest."""
+        month = self.month
+        for ident, finder in month.finders.items():
+            if finder.done:
+                continue
+            if finder.searches and self._once(f"find-{ident}-{len(finder.searches)}"):
+                self._context = ("find", ident)
+                query, folder = finder.searches[0]
+                return call("search_files", query=query, path=folder)
+            if finder.searches:
+                continue
+            for folder in finder.folders:
+                if folder not in month.listed and self._once(f"list-{folder}"):
+                    self._context = ("list", ident)
+                    return call("list_dir", path=folder)
+        return None
+
+    def _look_first(self, path: str) -> dict[str, Any] | None:
+        """"check-paths": list a file's folder before the first read or write there."""
+        folder = parent(path)
+        if "check-paths" not in self.practices or folder in self.month.listed or not self._once(f"look-{folder}"):
+            return None
+        self.month.listed.add(folder)  # a folder that does not exist yet is not listed twice
+        return call("list_dir", path=folder)
+
     def _read_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
         for path, note in self.month.sources.items():
+            if note.status == "pending" and (look := self._look_first(path)) is not None:
+                return look
             if note.status == "pending" and self._once(f"read-{path}"):
                 self._context = path
                 chars = _DATA_CHARS if note.ext in {"xlsx", "csv", "tsv"} else _DOC_CHARS
                 return call("read_file", path=path, max_chars=chars)
+        return None
+
+    def _answer_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """Answer what a colleague asked back: which figures, and what they are for."""
+        month = self.month
+        for person, question in list(month.questions.items()):
+            del month.questions[person]
+            mine = [d for d in month.deliverables if person in d.collaborators] or month.deliverables
+            lines = [f"Hi {person.split()[0]},", "", "Thanks for checking. They are for these deliverables, which go to "
+                     "the client after review:"]
+            lines += [f"- [{d.id}] {d.title}: the budget figures you hold (approved budget, contingency, committed "
+                      "spend, forecasts) as they stand today" for d in mine]
+            lines += ["", "Thanks,", month.me or "me"]
+            self._context = ("ask", person)
+            return call("send_message", to=person, subject=f"[{', '.join(d.id for d in mine)}] RE: figures needed",
+                        body="\n".join(lines))
+        return None
+
+    def _follow_up_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """Ask again whoever said something would exist (or be confirmed) by today."""
+        month, today = self.month, self.today
+        for person, day in sorted(month.follow_up.items(), key=lambda item: item[1]):
+            if day > today.day or not self._once(f"follow-up-{person}"):
+                continue
+            del month.follow_up[person]
+            mine = [d for d in month.deliverables if person in d.collaborators] or month.deliverables
+            body = (f"Hi {person.split()[0]},\n\nFollowing up on my earlier request: you mentioned some figures would "
+                    f"be available by now. Could you send me the confirmed figures for "
+                    f"{'; '.join(project(d) for d in mine)}?\n\nThanks,\n{month.me or 'me'}")
+            self._context = ("ask", person)
+            return call("send_message", to=person, subject=f"[{', '.join(d.id for d in mine)}] Follow-up: figures needed",
+                        body=body)
         return None
 
     def _ask_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
@@ -271,6 +385,9 @@ class ScriptedPolicy:
         if today.day == 0 and not self._last_day:
             return None
         for d in month.deliverables:
+            if (finder := month.finders.get(d.id)) is not None and not finder.done and not self._last_day:
+                continue  # its sources are not found yet (on the last day it is written with what there is)
+            d = month.by_id(d.id) or d  # with the sources found
             progress = month.progress[d.id]
             known = _inputs(month.replies[d.id])
             if progress.version == 0:
@@ -308,6 +425,8 @@ class ScriptedPolicy:
             path, fails = output.path, progress.failures.get(output.path, 0)
             if progress.written.get(path, 0) >= progress.target or fails >= MAX_ATTEMPTS:
                 continue
+            if progress.written.get(path, 0) == 0 and (look := self._look_first(path)) is not None:
+                return look
             if not self._once(f"write-{d.id}-{path}-{progress.target}-{fails}"):
                 continue
             brief = self._brief(d, revision=progress.target - 1, date=str(info.get("date", "")))
@@ -320,21 +439,31 @@ class ScriptedPolicy:
         return None
 
     def _review_next(self, info: dict[str, Any]) -> dict[str, Any] | None:
+        """Send a deliverable's draft to each of its reviewers; once revised after their
+        changes (or after new figures), send it again until each signs off the version that stands."""
         month = self.month
         for d in month.deliverables:
             progress = month.progress[d.id]
-            if progress.version < 1 or progress.review != "no" or not self._once(f"review-{d.id}"):
-                continue
-            people = [c for c in d.collaborators if month.asked.get(c, 0) >= 0]
             written = [o.path for o in d.outputs if progress.written.get(o.path)]
-            if not people or not written:
-                progress.review = "failed"
+            if progress.version < 1 or not written:
                 continue
-            body = (f"Hi {people[0].split()[0]},\n\nAttached is my draft of {d.title}. It quotes the totals from the "
-                    f"project files, with their sources, and the inputs received so far. Comments welcome before I "
-                    f"finalize it.\n\nBest,\n{month.me or 'me'}")
+            again = (progress.review in {"changes", "approved"} and progress.version > progress.reviewed_version
+                     and progress.rounds < MAX_REVIEW_ROUNDS and "revise-after-feedback" in self.practices)
+            if not progress.to_send and (progress.review == "no" or again):
+                people = [c for c in (d.reviewers or d.collaborators[:1]) if month.asked.get(c, 0) >= 0]
+                if not people:
+                    progress.review = "failed"
+                    continue
+                progress.to_send, progress.verdicts = people, {}
+                progress.reviewed_version, progress.rounds, progress.review = progress.version, progress.rounds + 1, "sent"
+            if not progress.to_send:
+                continue
+            person = progress.to_send.pop(0)
+            body = (f"Hi {person.split()[0]},\n\nAttached is my draft of {d.title}. It quotes the totals from "
+                    f"the project files, with their sources, and the inputs received so far. Comments welcome "
+                    f"before I finalize it.\n\nBest,\n{month.me or 'me'}")
             self._context = ("review", d.id)
-            return call("send_message", to=people[0], subject=f"[{d.id}] Draft for review: {project(d)}",
+            return call("send_message", to=person, subject=f"[{d.id}] Draft for review: {project(d)}",
                         body=body, attachments=written[:1])
         return None
 

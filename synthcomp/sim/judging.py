@@ -20,6 +20,7 @@ from synthcomp.agents.criteria.visual import RenderPages
 from synthcomp.agents.judge import ProceduralJudge, project_corpus
 from synthcomp.agents.judge_claude import ClaudeJudge
 from synthcomp.agents.roles import Roles
+from synthcomp.agents.timeliness import timely_score
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.env.state import SimState
 from synthcomp.errors import InputError
@@ -68,6 +69,7 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
     scores it, seeing the rendered pages. Each judge keeps its own rubric file
     (``rubric.json``, ``rubric-claude.json``), so a re-judgement reuses it and the two never mix."""
     setup, state, computer = load_simulation(sim_dir)
+    setup = setup.model_copy(update={"truth": setup.truth.as_of(state.days_total)})  # revised figures as revised
     read = tree_reader(sim_dir / "computer" / "files", computer.policy.os)
     corpus = project_corpus(computer, _original_reader(sim_dir, computer), setup, state.inbox)
     rubric_path = rubric_file(sim_dir, roles.judge_name)
@@ -87,5 +89,9 @@ def judge_simulation(sim_dir: Path, seed: int, render_pages: RenderPages | None 
                     pass
         evidence = ProceduralJudge(read, setup, corpus).judge(rubric)
         judgement = ClaudeJudge(roles.client, read, renders=sim_dir / "renders", setup=setup).judge(rubric, evidence)
+    timely = timely_score(rubric, judgement, setup.truth, state.days_total, state.days_total - 1, dict(state.due_scores))
+    if timely != judgement.score:
+        judgement = judgement.model_copy(update={
+            "score": timely, "summary": f"{judgement.summary} Work after a deadline counts half: {timely:.3f}."})
     (sim_dir / "judgement.json").write_text(judgement.model_dump_json(indent=1) + "\n")
     return judgement

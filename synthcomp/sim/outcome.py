@@ -39,6 +39,7 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
         shutil.rmtree(files_dir)
     sandbox.get_tree(sandbox.layout.root, files_dir / sandbox.layout.top)
     plan, created, revised = _updated_plan(env, sim_dir, files_dir)
+    before = env.computer_dir / "files"
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
     write_json_atomic(sim_dir / "computer" / "computer.json", updated)
     for stale in sim_dir.glob("rubric*.json"):
@@ -51,12 +52,18 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
         messages_sent=len(state.outbox), messages_received=len(received),
         files_shared_to_user=sum(len(m.attachments) for m in received),
         files_created=len(created), files_revised=len(revised), score=score,
+        files_start=sum(1 for p in before.rglob("*") if p.is_file()), files_end=sum(1 for p in files_dir.rglob("*") if p.is_file()),
+        new_folders=len(_folders(files_dir) - _folders(before)),
         env_seconds=round(sum(r.env_seconds for r in records), 3),
         policy_seconds=round(sum(r.policy_seconds for r in records), 3),
         collaborators=len(state.collaborators), usage=usage.as_dict(),
     )
     write_json_atomic(sim_dir / "summary.json", summary)  # its existence means "finished"
     return summary
+
+
+def _folders(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix().lower() for p in root.rglob("*") if p.is_dir()}
 
 
 def _reads(sim_dir: Path) -> dict[int, list[str]]:
@@ -85,7 +92,7 @@ def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> tuple[File
     known = {f.path.lower() for f in original.files}
     original_files = env.computer_dir / "files"
     by_path = {f.path: f.id for f in original.files}
-    outputs = {o.path.lower(): d for d in state.deliverables for o in d.outputs}
+    outputs = {o.path.lower(): d for d in env.setup.deliverables for o in d.outputs}  # with their sources
     reads = _reads(sim_dir)
     ever_read = {p for day in reads.values() for p in day}
     files, edges = list(original.files), list(original.edges)

@@ -37,8 +37,22 @@ class Played:
     state: SimState
     score: float
     """The sum of the month's rewards (= the final rubric score)."""
+    rewards: list[float]
+    """Each day's reward."""
+    turns: int
+    planning_turns: int
+    """Steps up to and including each accepted week plan, summed over the month."""
     files: Path | None = None
     """The final tree, when it was kept."""
+
+    def day_reaching(self, share: float) -> int | None:
+        """The first workday (0-based) whose cumulative reward reaches ``share`` of the final score."""
+        total = 0.0
+        for day, reward in enumerate(self.rewards):
+            total += reward
+            if self.score > 0 and total >= share * self.score - 1e-9:
+                return day
+        return None
 
 
 def make_policy(name: str, seed: int = 0) -> Policy:
@@ -59,13 +73,21 @@ def play_month(computer_dir: Path, policy: str, days: int, run_dir: Path, *, kee
                    setup=setup, private_dir=run_dir / "private", seed=seed)
     agent = make_policy(policy, seed)
     try:
-        total = sum(run_episode(env, agent, seed=seed if day == 0 else None).reward for day in range(days))
+        rewards, turns, planning = [], 0, 0
+        for day in range(days):
+            episode = run_episode(env, agent, seed=seed if day == 0 else None)
+            rewards.append(episode.reward)
+            turns += len(episode.steps)
+            planned = [i for i, step in enumerate(episode.steps, 1) if step.tool == "submit_week_plan" and not step.error]
+            planning += planned[-1] if planned else 0
+        total = sum(rewards)
         unwrapped = env.unwrapped
         files = None
         if keep_files:
             sandbox = unwrapped.sandbox
             files = run_dir / "final" / "files"
             sandbox.get_tree(sandbox.layout.root, files / sandbox.layout.top)
-        return Played(computer=computer, setup=setup, state=unwrapped.state, score=round(total, 6), files=files)
+        return Played(computer=computer, setup=setup, state=unwrapped.state, score=round(total, 6), rewards=rewards,
+                      turns=turns, planning_turns=planning, files=files)
     finally:
         env.close()

@@ -66,7 +66,7 @@ def retrospect(sim_dir: Path, roles: Roles = Roles()) -> Retrospective:
         raise InputError(f"{sim_dir} has no recorded steps")
     sim = sim_dir.resolve().relative_to(workspace_of(sim_dir)).as_posix()
     report = analyse(sim=sim, sim_id=sim_dir.name, computer=computer, policy=config.policy.name,
-                     deliverables=state.deliverables, collaborators=state.collaborators, inbox=state.inbox,
+                     deliverables=setup.deliverables, collaborators=state.collaborators, inbox=state.inbox,
                      days=state.days_total, trajectory=steps, rubric=rubric, judgement=judgement)
     report = roles.retrospective(report, sim, steps, rubric, judgement)
     (sim_dir / REPORT_JSON).write_text(report.model_dump_json(indent=1) + "\n")

@@ -46,7 +46,8 @@ def judge(case: Case, data: bytes, rubric: Rubric | None = None) -> tuple[Rubric
         raise FileNotFoundError(path)
 
     rubric = rubric or build_rubric(case.setup, seed=0)
-    mine = Rubric(criteria=[c for c in rubric.criteria if c.path == case.path])
+    # what the file says; a sign-off is a fact of the simulation (tests/sim/test_horizon.py)
+    mine = Rubric(criteria=[c for c in rubric.criteria if c.path == case.path and c.kind != "signoff"])
     corpus = project_corpus(case.computer, original, case.setup)
     return mine, ProceduralJudge(read, case.setup, corpus).judge(mine)
 

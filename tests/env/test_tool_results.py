@@ -63,7 +63,7 @@ def _every_tool(played: Played) -> None:
     """One day that calls every tool, the ways that give different texts."""
     env, p = played.env.unwrapped, played
     p.morning()
-    deliverable = next(d for d in env.state.deliverables if d.sources and any(o.artifact_type == "docx" for o in d.outputs))
+    deliverable = next(d for d in env.setup.deliverables if d.sources and any(o.artifact_type == "docx" for o in d.outputs))
     output = next(o.path for o in deliverable.outputs if o.artifact_type == "docx")
     p.call("shell", command="ls")
     p.call("shell", command="no such command")

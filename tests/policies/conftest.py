@@ -34,6 +34,8 @@ class Day:
 
     actions: list[Any] = field(default_factory=list)
     observations: list[str] = field(default_factory=list)
+    infos: list[dict[str, Any]] = field(default_factory=list)
+    """Each step's info."""
     errors: int = 0
     reward: float = 0.0
     terminated: bool = False
@@ -52,6 +54,7 @@ def play_day(env: gym.Env, policy: Policy) -> Day:
     """One workday through the shared loop (``run_episode``), as a test reads it."""
     episode = run_episode(env, policy)
     return Day(actions=[s.action for s in episode.steps], observations=[s.observation for s in episode.steps],
+               infos=[s.info for s in episode.steps],
                errors=sum(s.error for s in episode.steps), reward=episode.reward, terminated=episode.terminated,
                out_of_steps=episode.ended_by == "step_budget", ended=episode.ended_by == "end_day",
                info=episode.last.info, start=episode.info, score=env.unwrapped.state.score)

@@ -25,7 +25,7 @@ def test_a_full_scripted_day(computers: list[Path], make_env) -> None:
         assert day.ended and not day.out_of_steps and day.errors == 0
     listing = first.observations[first.actions.index({"tool": "list_dir", "args": {"path": "."}})]
     assert "entries)" in listing and "Documents" in listing
-    assert second.score > 0.8 and second.reward == second.score  # late replies come tomorrow
+    assert second.score > 0.4 and second.reward == second.score  # the drafts are written; sign-offs come later
     written = [o for a, o in zip(second.actions, second.observations) if a["tool"] == "create_document"]
     assert written and all(o.startswith("created ") for o in written)
 
@@ -53,4 +53,4 @@ def test_scripted_beats_random(computers: list[Path], make_env) -> None:
             scores[name].append(days[-1].score)
             env.close()
     assert sum(scores["scripted"]) > sum(scores["random"]) + 1.0, scores
-    assert min(scores["scripted"]) >= 0.9, scores
+    assert min(scores["scripted"]) >= 0.6, scores

@@ -30,10 +30,12 @@ def test_a_random_day_exercises_every_tool_and_survives(computers: list[Path], m
     assert 30 <= day.errors < 300
     for action in day.actions:
         json.dumps(action)  # every call is JSON-serializable
-    objectives = {p for d in env.unwrapped.state.deliverables for p in d.sources}
+    seen = {e["path"] for o in day.infos if (o.get("data") or {}).get("type") == "list_dir"
+            for e in o["data"]["entries"]}  # objectives name no sources: paths come from what it listed
+    seen |= {o.path for d in env.unwrapped.state.deliverables for o in d.outputs}
     read = {a["args"].get("path") for a in day.actions if isinstance(a, dict) and a.get("tool") == "read_file"
             and isinstance(a.get("args"), dict)}
-    assert read & objectives, "paths come from the objectives"
+    assert read & seen, "paths come from the listings and the objectives"
     env.close()
     env.close()
 

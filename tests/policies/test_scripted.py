@@ -26,20 +26,22 @@ def tools(day) -> list[str]:
     return [a["tool"] for a in day.actions]
 
 
-def test_first_day_plans_lists_reads_and_asks(computers: list[Path], make_env) -> None:
+def test_first_day_plans_finds_reads_and_asks(computers: list[Path], make_env) -> None:
     for computer in computers:
         env = make_env(computer)
         day = play_day(env, policy := ScriptedPolicy())
-        objectives = env.unwrapped.state.deliverables
-        sources = list(dict.fromkeys(p for d in objectives for p in d.sources))
-        people = list(dict.fromkeys([*(c for d in objectives for c in d.collaborators), *day.start["collaborators"]]))
+        assigned = [d for d in env.unwrapped.setup.deliverables if d.opens_day == 0]
+        sources = list(dict.fromkeys(p for d in assigned for p in d.sources))  # the objectives name none of them
+        people = list(dict.fromkeys([*(c for d in assigned for c in d.collaborators), *day.start["collaborators"]]))
         inbox = ["check_inbox"] if day.start["inbox_unread"] else []  # a mid-month change can come early
-        assert tools(day) == ["submit_week_plan", *inbox, "list_dir", *["read_file"] * len(sources),
-                              *["send_message"] * len(people), "end_day"]
+        names = tools(day)
+        assert names[:len(inbox) + 2] == [*inbox, "submit_week_plan", "list_dir"] and names[-1] == "end_day"
+        assert names.index("search_files") < names.index("read_file")  # found before read
         assert day.errors == 0 and day.ended and not day.out_of_steps
-        assert [a["args"]["path"] for a in day.actions if a["tool"] == "read_file"] == sources
+        assert sorted(a["args"]["path"] for a in day.actions if a["tool"] == "read_file") == sorted(sources)
         assert [a["args"]["to"] for a in day.actions if a["tool"] == "send_message"] == people
-        plan = WeekPlan.model_validate({"week": 0, **day.actions[0]["args"]["plan"]})
+        plan = WeekPlan.model_validate({"week": 0, **next(a for a in day.actions if a["tool"] == "submit_week_plan")[
+            "args"]["plan"]})
         assert {a.day for a in plan.activities} <= set(range(3))
         summary = day.actions[-1]["args"]["summary"]
         assert "asked" in summary and "Next: write drafts of" in summary
@@ -65,17 +67,19 @@ def _source_totals(sandbox, path: str) -> list[str]:
 
 def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], make_env) -> None:
     for computer in computers:
-        env = make_env(computer, days=4)  # replies take one or two days: all are in by day 3
+        env = make_env(computer, days=4)  # a short month: everything is assigned on day one
         policy = ScriptedPolicy(practices=REVISING)
         days = [play_day(env, policy) for _ in range(4)]
         assert all(d.ended and d.errors == 0 for d in days)
-        assert days[-1].terminated and days[-1].score == 1.0
-        outputs = sum(len(d.outputs) for d in env.unwrapped.state.deliverables)
+        assert days[-1].terminated and days[-1].score >= 0.5
+        setup, state, sandbox = env.unwrapped.setup, env.unwrapped.state, env.unwrapped.sandbox
+        outputs = sum(len(d.outputs) for d in setup.deliverables)
         assert tools(days[1]).count("create_document") + tools(days[1]).count("write_file") == outputs
-        state, sandbox = env.unwrapped.state, env.unwrapped.sandbox
-        reviews = [m for m in state.outbox if "Draft for review" in m.subject]
-        assert len(reviews) == len(state.deliverables) and all(m.attachments for m in reviews)
-        for d in state.deliverables:
+        for d in setup.deliverables:  # each draft went to each of its reviewers
+            sent = {m.to for m in state.outbox if "Draft for review" in m.subject and f"[{d.id}]" in m.subject}
+            assert set(d.reviewers) <= sent and all(m.attachments for m in state.outbox if "Draft for review" in m.subject)
+        told = "\n".join(m.body for m in state.inbox if m.deliver_day < 4)
+        for d in setup.deliverables:
             report = next(o for o in d.outputs if o.artifact_type == "docx")
             text = extract_text("docx", sandbox.read_bytes(report.path))
             assert text.index("Executive summary") < text.index("Key figures") < text.index("Next steps")
@@ -83,8 +87,9 @@ def test_four_days_write_grounded_reviewed_deliverables(computers: list[Path], m
             for source in [p for p in d.sources if p.lower().endswith(".xlsx")][:1]:
                 for total in _source_totals(sandbox, source):
                     assert total in text, (source, total)
-            for figure in expected_figures(env.unwrapped.setup, d):  # what the files and the holders gave
-                assert figure.quoted in text, f"{d.id} should report {figure.label} = {figure.quoted}"
+            for figure in expected_figures(setup, d):  # what the files gave, and what the holders told in time
+                if figure.source or figure.on(4).quoted in told:
+                    assert figure.on(4).quoted in text, f"{d.id} should report {figure.label} = {figure.on(4).quoted}"
 
 
 def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
@@ -93,20 +98,26 @@ def test_a_twenty_day_month(computers: list[Path], make_env) -> None:
     days = [play_day(env, policy) for _ in range(20)]
     assert all(d.ended and d.errors == 0 and not d.out_of_steps for d in days)
     assert days[-1].terminated and not any(d.terminated for d in days[:-1])
-    assert sum(d.reward for d in days) == pytest.approx(days[-1].score) == 1.0
-    state = env.unwrapped.state
-    outputs = sum(len(d.outputs) for d in state.deliverables)
+    assert sum(d.reward for d in days) == pytest.approx(days[-1].score) and days[-1].score >= 0.6
+    setup, state = env.unwrapped.setup, env.unwrapped.state
+    outputs = sum(len(d.outputs) for d in setup.deliverables)
     writes = sum(tools(d).count("create_document") + tools(d).count("write_file") for d in days)
     assert outputs <= writes <= MAX_VERSIONS * outputs, "written, then revised a bounded number of times"
-    quiet = [d for d in days[4:] if not d.start["inbox_unread"]]
-    assert quiet and all(len(d.actions) <= 2 for d in quiet), "quick days once the work is done"
+    late = min(d.opens_day for d in setup.deliverables if d.opens_day > 0)
+    assert any("create_document" in tools(d) for d in days[late:]), "work assigned mid-month is done mid-month"
     plans = [i for i, d in enumerate(days) if "submit_week_plan" in tools(d)]
     assert plans == [0, 5, 10, 15]
     for event in state.events:  # mid-month changes are picked up
-        d = next(x for x in state.deliverables if x.id == event.deliverable)
+        d = next(x for x in setup.deliverables if x.id == event.deliverable)
         report = next(o for o in d.outputs if o.artifact_type == "docx")
         text = extract_text("docx", env.unwrapped.sandbox.read_bytes(report.path))
-        assert ("Lessons learned" in text) if event.kind == "new_requirement" else (event.text in text)
+        if event.kind == "new_requirement":
+            assert "Lessons learned" in text
+        elif event.kind == "revised_figure":
+            revised = next(f for f in setup.truth.figures() if f.revised_day == event.day and f.holder == event.collaborator)
+            assert revised.on(20).quoted in text and revised.quoted not in text, "the new value, not the old"
+        else:
+            assert event.text in text
     assert len(state.log) == 20 and all(e.summary.startswith(f"Workday {e.day + 1}") for e in state.log)
 
 
@@ -132,7 +143,7 @@ def test_a_new_month_starts_over(computers: list[Path], make_env) -> None:
     policy = ScriptedPolicy()
     first = play_day(env, policy)
     # a one-day month is written on day 0, before the holders of the figures answer: it earns little
-    assert first.terminated and 0 < first.score < 0.3
+    assert first.terminated and first.score < 0.3
     second = play_day(env, policy)  # the env restarts the simulation; so does the policy
     assert second.actions == first.actions
 
@@ -146,8 +157,9 @@ def test_a_pickled_policy_resumes_the_month(computers: list[Path], make_env) -> 
     play_day(env, policy)
     clone = pickle.loads(pickle.dumps(policy))
     second = play_day(env, clone)
-    assert second.errors == 0 and second.score > 0.8
-    assert "list_dir" not in tools(second) and "submit_week_plan" not in tools(second), "it remembers day 1"
+    assert second.errors == 0 and second.score > 0.4
+    home = {"tool": "list_dir", "args": {"path": "."}}
+    assert home not in second.actions and "submit_week_plan" not in tools(second), "it remembers day 1"
 
 
 def test_out_of_the_box_it_drafts_early_and_never_revises_and_a_skill_changes_that(
