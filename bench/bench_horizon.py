@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from synthcomp.computer.stats import PAPER_TABLE3
+from synthcomp.env.milestones import on_time
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sim.playthrough import Played, play_month
 from synthcomp.workspace import computer_dirs
@@ -36,6 +37,11 @@ def _row(label: str, values: list[float], paper: float | None = None, digits: in
     shown = [f"{statistics.fmean(values):.{digits}f}", f"{statistics.median(values):.{digits}f}",
              f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"]
     return f"| {label} | {' | '.join(shown)} | {'-' if paper is None else f'{paper:g}'} |"
+
+
+def _on_time(played: Played) -> float:
+    made, due = on_time(played.setup, played.state)
+    return made / due if due else 0.0
 
 
 def _communications(played: Played) -> int:
@@ -78,6 +84,7 @@ def run(computers: int = COMPUTERS) -> str:
         _row("collaborators", [float(len(p.state.collaborators)) for p in worked], PAPER_TABLE3["collaborators"]),
         _row("communications (sent + received)", [float(_communications(p)) for p in worked],
              PAPER_TABLE3["communications"], digits=0),
+        _row("milestones met on time (share)", [_on_time(p) for p in worked], digits=2),
         _row("random final score", floor, digits=3),
         "",
         f"Baseline: before the world gated the work the same worker reached 90% on day {BASELINE_DAY}; now on day "

@@ -804,6 +804,8 @@ class FinishedSim(Strict):
     files_start: int = Field(0, description="Files on the computer before the month (paper Table 1: 111.6).")
     files_end: int = Field(0, description="Files after it (paper: 197.4).")
     new_folders: int = Field(0, description="Folders the month added (paper: 30.4 -> 36.0 directories).")
+    milestones_on_time: int = Field(0, description="Milestones met by their day (env/milestones.py).")
+    milestones_due: int = Field(0, description="Milestones the month's deliverables had.")
     score: float = Field(ge=0, le=1)
     env_seconds: float
     policy_seconds: float

@@ -341,6 +341,8 @@ class Briefing(Strict):
     user: User
     computer: Machine
     objectives: list[Deliverable]
+    met: dict[str, dict[str, int]] = Field(default_factory=dict, description=(
+        "Deliverable -> milestone -> the workday it was met."))
     collaborators: list[Colleague]
     planned: list[Activity] | None = Field(description="Today's activities; None when the week has no plan yet.")
     unread: list[Unread]
@@ -361,6 +363,8 @@ class Briefing(Strict):
             due = f" Due: end of workday {d.due_day + 1}." if d.due_day is not None else ""
             if d.due_day is not None:
                 due += " Milestones (workday): " + ", ".join(f"{k} {v + 1}" for k, v in d.milestones().items()) + "."
+            if self.met.get(d.id):
+                due += " Met: " + ", ".join(f"{k} (workday {v + 1})" for k, v in self.met[d.id].items()) + "."
             new = " (assigned today)" if d.opens_day == self.day > 0 else ""
             lines.append(f"- [{d.id}]{new} {d.title}: {d.outcome}{due}")
             lines += [f"    output: {o.path} ({o.description})" for o in d.outputs]

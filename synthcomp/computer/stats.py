@@ -128,6 +128,7 @@ SIMULATION_ROWS = (("turns", "# Turns"), ("planning_turns", "  weekly planning")
                    ("messages_sent", "  sent"), ("messages_received", "  received"),
                    ("files_start", "# Files before"), ("files_end", "# Files after"),
                    ("files_created", "  created"), ("files_revised", "  revised"), ("new_folders", "# New folders"),
+                   ("milestones_on_time", "Milestones met on time"), ("milestones_due", "  of milestones"),
                    ("env_seconds", "Seconds in the env"), ("policy_seconds", "Seconds in the policy"), ("score", "Score"))
 
 

@@ -25,7 +25,7 @@ def briefing_data(computer: Computer, state: SimState, step_budget: int) -> Brie
                   organization=p.organization, department=p.department, city=p.city),
         computer=Machine(os=pol.os, home=pol.home, documents=pol.default_paths["documents"],
                          downloads=pol.default_paths["downloads"], work_root=pol.work_root),
-        objectives=state.open_deliverables(),
+        objectives=state.open_deliverables(), met=state.milestones,
         collaborators=[Colleague(name=c.name, email=c.email, role=c.role, communication_style=c.communication_style)
                        for c in state.collaborators],
         planned=[a for a in plan.activities if a.day == state.day] if plan else None,

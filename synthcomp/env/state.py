@@ -60,6 +60,8 @@ class SimState(Strict):
     answered: list[str] = Field(default_factory=list, description="Collaborators who have answered a request.")
     questions: dict[str, str] = Field(default_factory=dict, description=(
         "Collaborator -> the question they asked back, until the user's next message to them answers it."))
+    milestones: dict[str, dict[str, int]] = Field(default_factory=dict, description=(
+        "Deliverable -> milestone -> the workday it was met (env/milestones.py)."))
     due_scores: dict[str, float] = Field(default_factory=dict, description=(
         "Each deliverable's score at the close of its due day: work after it earns half (agents/timeliness.py)."))
     next_message: int = 1

@@ -51,6 +51,7 @@ from synthcomp.env.changes import TreeWatcher
 from synthcomp.env.registry import MAX_ACTION_CHARS, ToolResult, call_tool
 from synthcomp.env.screen import text_screen
 from synthcomp.env.spaces import AnyText
+from synthcomp.env.milestones import record_milestones
 from synthcomp.env.state import PendingFile, SimState, workday_date
 from synthcomp.env.tools import ToolContext
 from synthcomp.env.trajectory import TrajectoryWriter, loggable
@@ -273,6 +274,7 @@ class WorkdayEnv(gym.Env[str, str]):
         assert state is not None and sandbox is not None
         score = self.scorer.score(sandbox, state)
         reward = round(score - state.score, 6)
+        record_milestones(self.setup, state, sandbox.read_bytes)
         state.log.append(ActivityLogEntry(
             day=state.day, date=f"{state.today:%Y-%m-%d}", summary=summary, steps=state.steps_today,
             files_changed=state.changed_today, messages_sent=sum(m.sent_day == state.day for m in state.outbox),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, get_args
 
 from synthcomp import ospath
 from synthcomp.computer.hashing import tree_hash
+from synthcomp.env.milestones import on_time
 from synthcomp.env.state import workday_date
 from synthcomp.sim.judging import judge_simulation
 from synthcomp.jsonio import write_json_atomic
@@ -40,6 +41,7 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     sandbox.get_tree(sandbox.layout.root, files_dir / sandbox.layout.top)
     plan, created, revised = _updated_plan(env, sim_dir, files_dir)
     before = env.computer_dir / "files"
+    milestones = on_time(env.setup, state)
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
     write_json_atomic(sim_dir / "computer" / "computer.json", updated)
     for stale in sim_dir.glob("rubric*.json"):
@@ -54,6 +56,7 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
         files_created=len(created), files_revised=len(revised), score=score,
         files_start=sum(1 for p in before.rglob("*") if p.is_file()), files_end=sum(1 for p in files_dir.rglob("*") if p.is_file()),
         new_folders=len(_folders(files_dir) - _folders(before)),
+        milestones_on_time=milestones[0], milestones_due=milestones[1],
         env_seconds=round(sum(r.env_seconds for r in records), 3),
         policy_seconds=round(sum(r.policy_seconds for r in records), 3),
         collaborators=len(state.collaborators), usage=usage.as_dict(),

@@ -22,7 +22,8 @@ from synthcomp.agents.timeliness import LATE_CREDIT, timely_score
 from synthcomp.agents.truth import Truth
 from synthcomp.computer.show import load_computer
 from synthcomp.computer.stats import PAPER_TABLE3, print_simulations
-from synthcomp.models import Criterion, CriterionResult, FinishedSim, Judgement, Rubric
+from synthcomp.env.milestones import on_time
+from synthcomp.models import MILESTONES, Criterion, CriterionResult, FinishedSim, Judgement, Rubric
 from synthcomp.ospath import tree_reader
 from synthcomp.sim.playthrough import play_month
 from synthcomp.toolresults import Inbox, WeekPlanSaved
@@ -170,6 +171,14 @@ def test_the_thorough_worker_needs_the_month_and_random_calls_earn_nothing(compu
                                                                          tmp_path: Path) -> None:
     worked = play_month(computers["windows"], "thorough", DAYS, tmp_path / "thorough")
     assert worked.score >= 0.5
+    for d in worked.setup.deliverables:  # milestones in order, none before the work was assigned
+        met = worked.state.milestones.get(d.id, {})
+        days = [met[name] for name, _ in MILESTONES if name in met]
+        assert days == sorted(days) and all(day >= d.opens_day for day in days)
+        assert list(met) == [name for name, _ in MILESTONES][:len(met)]
+    assert any("final" in met for met in worked.state.milestones.values()), "some work is signed off"
+    made, due = on_time(worked.setup, worked.state)
+    assert 0 < made <= due
     assert worked.day_reaching(0.9) >= 10  # not day 2: the last wave and its sign-offs come late
     assert worked.turns >= 150 and worked.planning_turns >= 4
     assert play_month(computers["windows"], "random", DAYS, tmp_path / "random").score <= 0.1
