@@ -183,9 +183,14 @@ def reply_message(message: Message, collaborator: Collaborator, day: int, messag
     """The reply, delivered after the collaborator's latency (a day later when unreliable);
     ``changes`` are what it asks of an attached draft (the body words them with
     ``toolresults.change_request``)."""
-    delay = collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
     return Message(id=message_id, sender=collaborator.name, to="me", subject=f"RE: {message.subject}", body=body,
-                   sent_day=day, deliver_day=day + delay, requested_changes=list(changes or []))
+                   sent_day=day, deliver_day=day + reply_delay(collaborator, rng), requested_changes=list(changes or []))
+
+
+def reply_delay(collaborator: Collaborator, rng: random.Random) -> int:
+    """Workdays until a reply arrives: the latency, a day more when they are unreliable that day.
+    A reply says what its author knows on the day it arrives (the env asks with the same draw)."""
+    return collaborator.reply_latency_days + (0 if rng.random() < collaborator.reliability else 1)
 
 
 class Responder(Protocol):

@@ -35,7 +35,7 @@ from gymnasium.error import ResetNeeded
 from pydantic import TypeAdapter
 
 from synthcomp.agents.collaborators import (
-    Responder, asks_for_input, availability, question_back, reply_message, reply_to, review_changes,
+    Responder, asks_for_input, availability, question_back, reply_delay, reply_message, reply_to, review_changes,
 )
 from synthcomp.agents.criteria.reading import read_deliverable
 from synthcomp.agents.criteria.revisions import digest
@@ -294,9 +294,11 @@ class WorkdayEnv(gym.Env[str, str]):
         state, sandbox = self.state, self.sandbox
         assert state is not None and sandbox is not None
         collaborator = next(c for c in state.collaborators if c.name == message.to)
+        # a reply says what its author knows when it arrives: a figure revised meanwhile is given as revised
+        answer_day = state.day + reply_delay(collaborator, rng_for(self.seed_value, "reply", message.id))
         changes = None
         for path in message.attachments:
-            review = self._review(path, collaborator)
+            review = self._review(path, collaborator, answer_day)
             if review is not None:
                 changes = [*(changes or []), *review.changes]
                 state.reviews.append(review)
@@ -322,7 +324,7 @@ class WorkdayEnv(gym.Env[str, str]):
         if asks_for_input(message):  # they say what exists today; the rest is pending
             titles = {d.id: d.title for d in state.open_deliverables()}
             shareable = {f.name for f in self.setup.private_files if f.deliverable in titles}
-            now = availability(collaborator, self.setup.truth.as_of(state.day), titles, state.day,
+            now = availability(collaborator, self.setup.truth.as_of(answer_day), titles, answer_day,
                                lambda day: f"{workday_date(state.start, day):%Y-%m-%d}",
                                first_answer=collaborator.name not in state.answered)
             partial = any(p.what.startswith("still confirming") for p in now.pending)
@@ -343,12 +345,13 @@ class WorkdayEnv(gym.Env[str, str]):
                                 for n, d in zip(reply.shared, dests)]
         state.inbox.append(reply.message)
 
-    def _review(self, path: str, reviewer: Collaborator) -> Review | None:
-        """The reviewer's reading of an attached deliverable output; None for other files."""
+    def _review(self, path: str, reviewer: Collaborator, answer_day: int) -> Review | None:
+        """The reviewer's reading of an attached deliverable output, as of the day their answer
+        arrives; None for other files."""
         assert self.state is not None and self.sandbox is not None
         deliverable = next((d for d in self.state.deliverables for o in d.outputs
                             if o.path.lower() == path.lower()), None)
-        project = self.setup.truth.as_of(self.state.day).project_of(deliverable.id) if deliverable else None
+        project = self.setup.truth.as_of(answer_day).project_of(deliverable.id) if deliverable else None
         if deliverable is None or project is None:
             return None
         try:
@@ -358,7 +361,7 @@ class WorkdayEnv(gym.Env[str, str]):
             return None
         if draft.text is None:
             return None
-        held = [f for f in project.figures if f.holder == reviewer.name and f.available_day <= self.state.day
+        held = [f for f in project.figures if f.holder == reviewer.name and f.available_day <= answer_day
                 and f.deliverable in ("", deliverable.id)]
         first = not any(r.path.lower() == path.lower() and r.reviewer == reviewer.name for r in self.state.reviews)
         return Review(path=path, reviewer=reviewer.name, day=self.state.day, digest=digest(draft.text),
