@@ -67,6 +67,27 @@ def basename(path: str) -> str:
     return re.split(r"[\\/]", path)[-1]
 
 
+def folder(path: str) -> str:
+    """The folder of a path written in either style (the path itself when it has none)."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    return path[:cut] if cut > 0 else path
+
+
+_STRAY = re.compile(r"\(\d+\)\.\w+$|^copy of |- copy\.|^~\$|^\.", re.I)
+
+
+def is_stray(path: str) -> bool:
+    """A duplicate ('x (1).docx', 'Copy of x'), an Office lock file ('~$x.docx') or a hidden
+    file: nobody takes it for the original document."""
+    return bool(_STRAY.search(basename(path)))
+
+
+def name_words(text: str) -> str:
+    """Lower-case words joined by single spaces, underscores and dashes read as spaces: how a
+    search by a project's name matches 'Harbour_Survey-data' and 'Harbour Survey'."""
+    return " ".join(re.sub(r"[_\-]+", " ", text.lower()).split())
+
+
 def extension(path: str) -> str:
     """The lower-case extension without its dot ('' if none), for a path in either style."""
     stem_and_ext = basename(path)

@@ -12,7 +12,6 @@ or two of them change their mind mid-month, never about the past.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -295,7 +294,7 @@ def _deliverable(computer: Computer, project: Project, i: int, variant: tuple[st
            and not f.path.startswith(computer.policy.default_paths["downloads"])]
     folder = ospath.parent(os_name, own[-1].path) if own else computer.policy.work_root
     named = [f for f in plan.files if f.content_mode != "system" and _names_project(f.path, project.name)
-             and not _DUPLICATE.search(ospath.basename(f.path))] or files  # what a search by name finds
+             and not ospath.is_stray(f.path)] or files  # what a search by name finds
     data = sorted((f for f in named if f.artifact_type in {"xlsx", "csv"}), key=lambda f: (f.timestamp, f.path))
     docs = sorted((f for f in named if f.artifact_type in {"pdf", "docx"}), key=lambda f: (f.timestamp, f.path))
     sources = [f.path for f in data[-1:]] + [f.path for f in reversed(docs[-2:])]  # the newest, as a person picks
@@ -314,14 +313,9 @@ def _deliverable(computer: Computer, project: Project, i: int, variant: tuple[st
     )
 
 
-_DUPLICATE = re.compile(r"\(\d+\)\.\w+$|^copy of |- copy\.|^~\$|^\.", re.I)
-"""A duplicate ('x (1).docx', 'Copy of x'), a lock or hidden file: nobody takes it for the original."""
-
-
 def _names_project(path: str, project: str) -> bool:
     """Whether a file's name or folder carries the project's first words (as a search finds it)."""
-    words = " ".join(project.lower().split()[:3])
-    return words in " ".join(path.lower().replace("_", " ").replace("-", " ").split())
+    return " ".join(project.lower().split()[:3]) in ospath.name_words(path)
 
 
 def need(os_name: str, path: str, project: str) -> str:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from synthcomp.policies.observations import (
-    DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, sheet_tables,
+    DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, search_plan, sheet_tables,
 )
 
 log = logging.getLogger(__name__)
@@ -361,18 +361,15 @@ class _Faker:
         """Searches for the files of each project not looked for yet, under the work root and the home."""
         data = info.get("data") if isinstance(info.get("data"), dict) else {}
         machine = data.get("computer") if isinstance(data.get("computer"), dict) else {}
-        roots = [r for r in (machine.get("work_root"), machine.get("home")) if isinstance(r, str)] or ["."]
-        roots = [r for r in dict.fromkeys(roots) if not any(r != o and r.lower().startswith(o.lower()) for o in roots)]
+        roots = [r for r in (machine.get("work_root"), machine.get("home")) if isinstance(r, str)]
         calls: list[dict[str, Any]] = []
         for project in dict.fromkeys(o.project for o in self.outputs if not o.sources and self.FINDS):
             if project in self.searched:
                 continue
             self.searched.add(project)
-            words = project.split()[:3]
-            for r in roots:
-                for q in dict.fromkeys(["_".join(words), " ".join(words)]):
-                    self.search_for[(q, r)] = project
-                    calls.append(call("search_files", query=q, path=r))
+            for query, folder in search_plan(project, roots):
+                self.search_for[(query, folder)] = project
+                calls.append(call("search_files", query=query, path=folder))
         return calls
 
     def _take_search(self, last: dict[str, Any], info: dict[str, Any]) -> None:

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthcomp import ospath
 from synthcomp.models import Deliverable
 from synthcomp.policies.drafting import Reply, SourceNote
-from synthcomp.policies.observations import Briefing, split_reply
+from synthcomp.policies.observations import Briefing, search_plan, split_reply
 from synthcomp.toolresults import InboxItem
 
 DAYS_PER_WEEK = 5
@@ -155,10 +156,7 @@ class Month:
         for path in d.sources:
             self.sources.setdefault(path, SourceNote(path=path))
         if not d.sources and d.needs:
-            words = project(d).split()[:3]
-            roots = [r for r in self.roots if not any(r != o and r.lower().startswith(o.lower()) for o in self.roots)]
-            self.finders[d.id] = Finder(stem=" ".join(words).lower(), searches=[
-                (query, root) for root in roots or ["."] for query in dict.fromkeys(["_".join(words), " ".join(words)])])
+            self.finders[d.id] = Finder(stem=" ".join(project(d).split()[:3]), searches=search_plan(project(d), self.roots))
 
     def by_id(self, ident: str) -> Deliverable | None:
         return next((d for d in self.deliverables if d.id == ident), None)
@@ -228,34 +226,19 @@ class Month:
         if d is None:
             return
         ours = {o.path.lower() for x in self.deliverables for o in x.outputs}
-        stem = _words(finder.stem)
-        in_folders = [p for p in self.mtimes if stem and stem in _words(parent(p))]  # the project's own folders
-        named = [p for p in finder.hits if stem in _words(p)]  # a hit only for its content is another project's
+        stem = ospath.name_words(finder.stem)
+        in_folders = [p for p in self.mtimes if stem and stem in ospath.name_words(ospath.folder(p))]  # its own folders
+        named = [p for p in finder.hits if stem in ospath.name_words(p)]  # a hit only for its content is another project's
         received = {p.lower() for paths in self.shared.values() for p in paths}
         candidates = [p for p in dict.fromkeys([*named, *in_folders])
-                      if p.lower() not in ours and p.lower() not in received and not _DUPLICATE.search(p.replace("\\", "/").rsplit("/", 1)[-1])]
+                      if p.lower() not in ours and p.lower() not in received and not ospath.is_stray(p)]
         newest = sorted(candidates, key=lambda p: (self.mtimes.get(p, 0.0), p), reverse=True)
-        data = [p for p in newest if p.rsplit(".", 1)[-1].lower() in DATA_KINDS][:1]
-        docs = [p for p in newest if p.rsplit(".", 1)[-1].lower() in DOC_KINDS][:2]
+        data = [p for p in newest if ospath.extension(p) in DATA_KINDS][:1]
+        docs = [p for p in newest if ospath.extension(p) in DOC_KINDS][:2]
         chosen = [*data, *docs]
         self.deliverables = [x.model_copy(update={"sources": chosen}) if x.id == ident else x for x in self.deliverables]
         for path in chosen:
             self.sources.setdefault(path, SourceNote(path=path))
-
-
-_DUPLICATE = re.compile(r"\(\d+\)\.\w+$|^copy of |- copy\.|^~\$|^\.", re.I)
-"""A duplicate ('x (1).docx', 'Copy of x'), an Office lock file ('~$x.docx') or a hidden file: never a source."""
-
-
-def parent(path: str) -> str:
-    """The folder of an OS-style path (either separator)."""
-    cut = max(path.rfind("/"), path.rfind("\\"))
-    return path[:cut] if cut > 0 else path
-
-
-def _words(text: str) -> str:
-    """Lower-case words joined by single spaces (underscores and dashes are spaces)."""
-    return " ".join(re.sub(r"[_\-]+", " ", text.lower()).split())
 
 
 @dataclass

@@ -346,6 +346,15 @@ class Briefing:
     """Where the user's files are: the project work root and the home."""
 
 
+def search_plan(project: str, roots: list[str]) -> list[tuple[str, str]]:
+    """(query, folder) pairs that find a project's files: its first three words as file names
+    write them (underscores, then spaces) under each root; a root inside another is searched
+    with it. No roots: the home."""
+    words = project.split()[:3]
+    outer = [r for r in dict.fromkeys(roots) if not any(r != o and r.lower().startswith(o.lower()) for o in roots)]
+    return [(query, root) for root in outer or ["."] for query in dict.fromkeys(["_".join(words), " ".join(words)])]
+
+
 def briefing_of(info: dict[str, Any]) -> Briefing:
     """What the morning's ``info["data"]`` says; an empty :class:`Briefing` without it."""
     data = data_of(info, BriefingData)

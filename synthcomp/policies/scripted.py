@@ -37,11 +37,12 @@ from pydantic import ValidationError
 
 from pathlib import Path
 
+from synthcomp import ospath
 from synthcomp.models import Deliverable
 from synthcomp.policies.documents import deck_spec, report_spec, text_output, workbook_spec
 from synthcomp.policies.drafting import Brief, Reply, SourceNote, file_name
 from synthcomp.policies.notebook import (
-    DATA_KINDS, DAYS_PER_WEEK, DOC_KINDS, Month, Progress, Today, call, parent, project, week_plan,
+    DATA_KINDS, DAYS_PER_WEEK, DOC_KINDS, Month, Progress, Today, call, project, week_plan,
 )
 from synthcomp.policies.observations import (
     briefing_of, csv_table, currency_in, document_title, first_sentences, pipe_tables, sheet_tables,
@@ -184,10 +185,6 @@ class ScriptedPolicy:
             listing = data_of(info, DirListing)
             for entry in listing.entries if listing else []:
                 month.mtimes[entry.path] = entry.mtime.timestamp()
-            if isinstance(context, tuple) and context[0] == "list":
-                finder = month.finders.get(context[1])
-                if finder is not None and not any(f not in month.listed for f in finder.folders):
-                    month.found(context[1])
             if listing is not None:
                 month.listed.add(listing.path)
                 for finder_id, finder in month.finders.items():
@@ -198,10 +195,10 @@ class ScriptedPolicy:
             matches = data_of(info, SearchMatches)
             if finder is not None and finder.searches:
                 kinds = (*DATA_KINDS, *DOC_KINDS)
-                finder.hits += [m for m in (matches.matches if matches else []) if m.rsplit(".", 1)[-1].lower() in kinds
+                finder.hits += [m for m in (matches.matches if matches else []) if ospath.extension(m) in kinds
                                 and m not in finder.hits]
                 finder.searches.pop(0)
-                finder.folders = list(dict.fromkeys(parent(h) for h in finder.hits))
+                finder.folders = list(dict.fromkeys(ospath.folder(h) for h in finder.hits))
                 if not finder.searches and all(f in month.listed for f in finder.folders):
                     month.found(context[1])
 
@@ -311,7 +308,7 @@ class ScriptedPolicy:
 
     def _look_first(self, path: str) -> dict[str, Any] | None:
         """"check-paths": list a file's folder before the first read or write there."""
-        folder = parent(path)
+        folder = ospath.folder(path)
         if "check-paths" not in self.practices or folder in self.month.listed or not self._once(f"look-{folder}"):
             return None
         self.month.listed.add(folder)  # a folder that does not exist yet is not listed twice
