@@ -7,7 +7,8 @@ answer on later days and sign off a version: the day the worker's cumulative rew
 first reaches 90% of its final score is the measure of the horizon (the baseline is day
 2, what the same worker reached before the world gated the work). Targets (issue "A month
 that takes a month"): thorough final >= 0.7, that day >= 12 (median), >= 200 turns a
-month, random <= 0.1. Then Table 3 of the paper beside the worker's own figures.
+month, random <= 0.1. Then Table 3 of the paper beside the worker's own figures, the
+file counts from each computer's tree before and after its month.
 
 ``python -m bench.bench_horizon --computers 5 --write`` runs it with another count and
 writes its section into BENCHMARKS.md (``make bench`` runs the defaults).
@@ -24,6 +25,7 @@ from pathlib import Path
 from synthcomp.computer.stats import PAPER_TABLE3
 from synthcomp.env.milestones import on_time
 from synthcomp.fleet.batch import CreateRequest, create_computers
+from synthcomp.sim.outcome import tree_growth
 from synthcomp.sim.playthrough import Played, play_month
 from synthcomp.workspace import computer_dirs
 
@@ -57,8 +59,9 @@ def run(computers: int = COMPUTERS) -> str:
                                                 personas=None, workers=2))
         dirs = list(computer_dirs(root / "ws"))
         started = time.perf_counter()
-        worked = [play_month(c, "thorough", DAYS, root / f"thorough-{i}") for i, c in enumerate(dirs)]
+        worked = [play_month(c, "thorough", DAYS, root / f"thorough-{i}", keep_files=True) for i, c in enumerate(dirs)]
         month_s = (time.perf_counter() - started) / len(dirs)
+        growth = [tree_growth(c / "files", p.files) for c, p in zip(dirs, worked) if p.files is not None]
         floor = [play_month(c, "random", DAYS, root / f"random-{i}").score for i, c in enumerate(dirs)]
     reach = [d if (d := p.day_reaching(0.9)) is not None else DAYS for p in worked]
     scores = [p.score for p in worked]
@@ -84,13 +87,18 @@ def run(computers: int = COMPUTERS) -> str:
         _row("collaborators", [float(len(p.state.collaborators)) for p in worked], PAPER_TABLE3["collaborators"]),
         _row("communications (sent + received)", [float(_communications(p)) for p in worked],
              PAPER_TABLE3["communications"], digits=0),
+        _row("files before", [float(g.files_start) for g in growth], PAPER_TABLE3["files_start"], digits=0),
+        _row("files after", [float(g.files_end) for g in growth], PAPER_TABLE3["files_end"], digits=0),
+        _row("  created (outputs, and files colleagues shared)", [float(g.created) for g in growth], digits=0),
+        _row("  revised (files that existed before)", [float(g.revised) for g in growth], digits=0),
+        _row("new folders", [float(g.new_folders) for g in growth], PAPER_TABLE3["new_folders"]),
         _row("milestones met on time (share)", [_on_time(p) for p in worked], digits=2),
         _row("random final score", floor, digits=3),
         "",
         f"Baseline: before the world gated the work the same worker reached 90% on day {BASELINE_DAY}; now on day "
         f"{statistics.median(reach):g} (median), {statistics.median(reach) / BASELINE_DAY:.1f}x later. "
-        "Files created and revised and new folders come from a real simulation (`synthcomp stats WS --post`; "
-        "the fake sandbox keeps no tree).",
+        "The file counts compare each computer's tree as created with its tree at the month's end "
+        "(`synthcomp stats WS --post` gives the same for real simulations).",
         "",
         "Targets: " + ", ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks.items()) + ".",
     ])

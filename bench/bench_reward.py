@@ -6,7 +6,8 @@ its rewards. The policies that try not to work see only the observation and ``in
 (``synthcomp/policies/gamers.py``): random tool calls, lorem filler, the keyword stuffer
 that pastes everything it saw, the careful template writer that quotes every column's
 sum *and* mean, and last month's report re-saved. The parrot does half the work: it asks
-the holders and reports what they say, but computes nothing and writes generic prose. The baseline is the scripted worker out of the box; "thorough"
+the holders, reports what they say and sums the ledger rows they say to sum, but never totals
+a data file and writes generic prose. The baseline is the scripted worker out of the box; "thorough"
 is the same worker with every practice a skill can teach. Then the distribution of the
 thorough worker's score over ``DISTRIBUTION`` computers. Targets (issue "Reward
 integrity"): every faker <= 0.35 mean over >= 5 computers, the worker that does the work
@@ -39,7 +40,8 @@ FAKERS = {
     "template": "generic prose with labels dropped in; each column's sum and mean",
     "copy": "the project's most similar document re-saved",
 }
-PARTIAL = {"parrot": "half the work: asks the holders and reports what they say; computes nothing; generic prose"}
+PARTIAL = {"parrot": "half the work: asks the holders, reports what they say, sums the ledger rows they name; "
+                     "never totals a data file; generic prose"}
 """Policies that do part of the work: their score should sit between the fakers' and the worker's."""
 WORKERS = {"scripted": "the scripted worker out of the box", "thorough": "the scripted worker with every practice"}
 

@@ -72,6 +72,8 @@ class Availability:
 
     facts: list[str]
     pending: list[PendingFact]
+    files: list[str] = field(default_factory=list)
+    """The private files the facts given refer to (the ledgers to compute figures from)."""
 
 
 def question_back(collaborator: Collaborator, project_names: list[str]) -> str:
@@ -94,7 +96,8 @@ def availability(collaborator: Collaborator, truth_now: truth.Truth, titles: dic
     their value that day), the deadlines they hold as they stand that day, and what they
     know without figures; the rest is pending. ``date_of`` dates a workday. A colleague
     who is not fully reliable gives half of their figures on a first answer."""
-    facts, pending = [], []
+    given: list[tuple[Figure, str]] = []
+    pending = []
     for project in truth_now.projects:
         if not set(project.deliverables) & set(titles):
             continue  # work the user has not been given yet is not theirs to discuss
@@ -102,27 +105,29 @@ def availability(collaborator: Collaborator, truth_now: truth.Truth, titles: dic
             if figure.holder != collaborator.name or (figure.deliverable and figure.deliverable not in titles):
                 continue
             if figure.available_day <= day:
-                facts.append(truth.fact(figure, project.name))
+                given.append((figure, project.name))
             else:
                 pending.append(PendingFact(what=f"the {figure.name.lower()} for {project.name} (it exists once "
                                                 f"{figure.event})", day=figure.available_day,
                                            date=date_of(figure.available_day)))
-    if first_answer and collaborator.reliability < 1 and len(facts) >= 2:
+    if first_answer and collaborator.reliability < 1 and len(given) >= 2:
         later = day + CONFIRM_DAYS
-        kept, facts = facts[:len(facts) // 2], facts[len(facts) // 2:]
-        pending += [PendingFact(what=f"still confirming: {f.split(' is ')[0].removeprefix('The ').strip()}",
-                                day=later, date=date_of(later)) for f in facts]
-        facts = kept
+        pending += [PendingFact(what=f"still confirming: the {figure.name.lower()} for {name}", day=later,
+                                date=date_of(later)) for figure, name in given[len(given) // 2:]]
+        given = given[:len(given) // 2]
+    facts = [truth.statement(figure, name, day) for figure, name in given]
+    files = [figure.ledger.file for figure, _ in given if figure.ledger is not None and not figure.revised_by(day)]
     facts += [truth.deadline_fact(d, titles[d.deliverable], day) for d in truth_now.deadlines
               if d.holder == collaborator.name and d.deliverable in titles]
-    facts += [k for k in collaborator.knowledge if not any(ch.isdigit() for ch in k)]
-    return Availability(facts=facts, pending=sorted(pending, key=lambda p: p.day))
+    facts += [k for k in collaborator.knowledge if not any(ch.isdigit() for ch in k) and " is the total of " not in k]
+    return Availability(facts=facts, pending=sorted(pending, key=lambda p: p.day), files=files)
 
 
 def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure], project: ProjectTruth,
-                   first: bool = False) -> list[RequestedChange]:
-    """What a reviewer asks of a draft: each section they prefer that it does not cover with
-    substance, each figure they hold that it does not report right (as the judge reads it).
+                   day: int, first: bool = False) -> list[RequestedChange]:
+    """What a reviewer asks of a draft on workday ``day``: each section they prefer that it
+    does not cover with substance, each figure they hold that it does not report right (as
+    the judge reads it), said as they say it (how to compute it from their ledger, not its total).
     A first reading always finds something: when nothing of theirs is missing, the first
     section the draft does not yet cover with substance."""
     changes = []
@@ -142,7 +147,7 @@ def review_changes(draft: Reading, collaborator: Collaborator, held: list[Figure
     reported = {p.figure.id for p in figures.findings(draft, project.figures, project.names()) if p.right}
     for figure in held:
         if figure.id not in reported:
-            what = truth.fact(figure, project.name)
+            what = truth.statement(figure, project.name, day)
             changes.append(RequestedChange(kind="figure", target=figure.id, text=f"include this figure: {what}", what=what))
     if first and prose and not changes:
         changes += [ask(t) for t in list(dict.fromkeys(PREFERENCE_TOPICS.values()))[:5] if missing(t)][:1]

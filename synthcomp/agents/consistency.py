@@ -9,8 +9,8 @@ agent, as a simulation would) and lists each contradiction it finds:
 - a document quoting a total of the workbook it was derived from with another value;
 - two collaborators stating different values for one figure, a stated figure the truth
   does not hold, a deadline stated by two people or by nobody;
-- two private files with one name, or a private workbook whose rows are not its holder's
-  figures;
+- two private files with one name, or a holder's ledger whose counted rows do not total
+  the figure it keeps;
 - a mid-month change that moves a deadline into the past.
 
 A world without contradictions returns an empty list.
@@ -27,7 +27,7 @@ from pathlib import Path
 import openpyxl
 
 from synthcomp import measures
-from synthcomp.agents import truth
+from synthcomp.agents import ledgers, truth
 from synthcomp.agents.criteria.reading import read_deliverable
 from synthcomp.agents.setup import SetupPlan, procedural_setup, write_private_files
 from synthcomp.agents.truth import Reader
@@ -36,7 +36,7 @@ from synthcomp.models import Computer
 from synthcomp.ospath import tree_reader
 
 _FORMULA = re.compile(r"^=(SUM|AVERAGE)\(", re.I)
-_STATED = re.compile(r"^The (?P<name>.+?) for (?P<project>.+) is (?P<value>.+)\.$")
+_STATED = re.compile(r"^The (?P<name>.+?) for (?P<project>.+?) is (?P<value>.+)\.$")
 
 
 @dataclass(frozen=True)
@@ -132,20 +132,18 @@ def _documents(computer: Computer, read: Reader) -> list[Contradiction]:
 
 def _collaborators(setup: SetupPlan) -> list[Contradiction]:
     found = []
-    figures = {(p.name, f.name.lower()): f for p in setup.truth.projects for f in p.figures}
+    said = {truth.statement(f, p.name, 0): (p.name, f.name.lower()) for p in setup.truth.projects for f in p.figures}
     stated: dict[tuple[str, str], set[str]] = {}
     for c in setup.collaborators:
         for fact in c.knowledge:
+            if fact in said:
+                stated.setdefault(said[fact], set()).add(fact)
+                continue
             match = _STATED.match(fact)
-            if match is None or not any(ch.isdigit() for ch in fact):
+            if match is None or not any(ch.isdigit() for ch in fact) or match.group("name").startswith("final version"):
                 continue
-            key = (match.group("project"), match.group("name").lower())
-            if key[1].startswith("final version"):
-                continue
-            stated.setdefault(key, set()).add(match.group("value"))
-            figure = figures.get(key)
-            if figure is None or figure.quoted != match.group("value"):
-                found.append(Contradiction(c.name, f"states '{fact}', which the truth does not hold"))
+            stated.setdefault((match.group("project"), match.group("name").lower()), set()).add(fact)
+            found.append(Contradiction(c.name, f"states '{fact}', which the truth does not hold"))
     found += [Contradiction(f"{project}: {name}", f"stated as {sorted(values)} by different people")
               for (project, name), values in stated.items() if len(values) > 1]
     titles = {d.id: d.title for d in setup.deliverables}
@@ -177,10 +175,10 @@ def _private_files(setup: SetupPlan, private: Path) -> list[Contradiction]:
     found += [Contradiction(n, "two private files share this name") for n in sorted({n for n in names if names.count(n) > 1})]
     figures = {f.id: f for f in setup.truth.figures()}
     for item in setup.private_files:
-        if item.artifact_type != "xlsx":
-            continue
-        rows = list(openpyxl.load_workbook(private / item.name).worksheets[0].iter_rows(min_row=2, values_only=True))
-        held = {figures[x].name: figures[x].value for x in item.figures if x in figures}
-        if {r[0]: r[1] for r in rows} != held or any(figures[x].holder != item.collaborator for x in item.figures):
-            found.append(Contradiction(item.name, f"its rows are not {item.collaborator}'s figures"))
+        for figure in (figures[x] for x in item.figures if x in figures):
+            if figure.holder != item.collaborator or figure.ledger is None or figure.ledger.file != item.name:
+                found.append(Contradiction(item.name, f"it is not {item.collaborator}'s ledger of {figure.name}"))
+            elif (total := ledgers.total(openpyxl.load_workbook(private / item.name), figure.ledger)) != figure.value:
+                found.append(Contradiction(item.name, f"its {figure.ledger.status} rows total {total}, "
+                                                      f"not {figure.quoted}"))
     return found

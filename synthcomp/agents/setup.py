@@ -3,8 +3,8 @@
 Deliverables are drawn from the user's live projects and point at the files already on
 the computer that they must build on. Collaborators (5-8, as in the paper's Table 3)
 hold what the user lacks: figures and deadlines, each held by one person, and private
-reference files (real XLSX/DOCX written here, named per holder and kept outside the
-sandbox until shared), plus preferences the judge later checks. All of it is derived
+reference files (the ledgers held figures are computed from: real XLSX written here,
+named per holder and kept outside the sandbox until shared), plus preferences the judge later checks. All of it is derived
 from the project truth (``agents/truth.py``) by :func:`ground`. Beyond the paper, one
 or two of them change their mind mid-month, never about the past.
 """
@@ -18,13 +18,12 @@ from pathlib import Path
 from pydantic import model_validator
 
 from synthcomp import ospath
-from synthcomp.agents import truth
+from synthcomp.agents import ledgers, truth
 from synthcomp.agents.truth import Deadline, Figure, ProjectTruth, Reader, Truth
 from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.artifacts import render_artifact
 from synthcomp.models import (
-    Collaborator, Column, Computer, Contact, Deliverable, DocumentContent, OutputArtifact, Project, Section, Sheet,
-    SimEvent, Strict, WorkbookContent,
+    Collaborator, Computer, Contact, Deliverable, OutputArtifact, Project, SimEvent, Strict,
 )
 
 ROLES = ["manager", "peer", "client", "compliance officer", "external partner", "finance partner", "domain expert"]
@@ -48,7 +47,7 @@ class PrivateFile(Strict):
     deliverable: str
     facts: list[str]
     figures: list[str] = []
-    """Ids of the truth's figures it lists (its rows)."""
+    """Ids of the truth's figures it is the ledger of."""
 
 
 class SetupPlan(Strict):
@@ -149,7 +148,7 @@ def ground(plan: SetupPlan, computer: Computer, files: Reader, seed: int, days: 
         figures = [f.model_copy(update={"id": f"F{next_id + i}"}) for i, f in enumerate(figures)]
         next_id += len(figures)
         start = (len(projects) * truth.HELD_PER_PROJECT) % len(others)
-        held = truth.held_figures(code, profile.currency, others[start:] + others[:start], rng, next_id)
+        held = truth.held_figures(code, project.name, profile.currency, others[start:] + others[:start], rng, next_id)
         next_id += len(held)
         entities = [e for source in sources for e in truth.file_entities(files, source)]
         projects.append(ProjectTruth(code=code, name=project.name, client=project.client, currency=profile.currency,
@@ -248,17 +247,16 @@ def _derive(plan: SetupPlan, computer: Computer, days: int) -> SetupPlan:
         for f in p.figures:
             if f.deliverable and f.deliverable in contacts:
                 contacts[f.deliverable].add(f.holder)
-        for holder in dict.fromkeys(f.holder for f in p.figures if f.holder and not f.deliverable):
-            held = [f for f in p.figures if f.holder == holder and not f.deliverable]
-            facts = [truth.fact(f, p.name) for f in held]
-            knowledge[holder] += facts
-            kind = "xlsx" if len(private) % 2 == 0 else "docx"
-            stem = "_".join(p.name.split()[:3])
-            private.append(PrivateFile(
-                collaborator=holder, name=f"{stem}_{'figures' if kind == 'xlsx' else 'notes'}_{holder.replace(' ', '_')}.{kind}",
-                artifact_type=kind, deliverable=served[0].id if served else "", facts=facts, figures=[f.id for f in held]))
+        for f in p.figures:
+            if not f.holder or f.deliverable:
+                continue
+            said = truth.statement(f, p.name, 0)
+            knowledge[f.holder].append(said)
+            if f.ledger is not None:
+                private.append(PrivateFile(collaborator=f.holder, name=f.ledger.file, artifact_type="xlsx",
+                                           deliverable=served[0].id if served else "", facts=[said], figures=[f.id]))
             for d in served:
-                contacts[d.id].add(holder)
+                contacts[d.id].add(f.holder)
     for deadline in established.deadlines:
         knowledge[deadline.holder].append(truth.deadline_fact(deadline, titles[deadline.deliverable]))
         contacts[deadline.deliverable].add(deadline.holder)
@@ -327,21 +325,15 @@ def need(os_name: str, path: str, project: str) -> str:
 
 
 def write_private_files(setup: SetupPlan, computer: Computer, private_dir: Path) -> None:
-    """Write every collaborator's reference files (real office documents) under ``private_dir``:
-    a workbook lists the holder's figures as typed rows, a document states them."""
+    """Write every collaborator's reference files (real workbooks) under ``private_dir``:
+    the ledger each held figure is computed from (:mod:`synthcomp.agents.ledgers`)."""
     when = datetime.combine(computer.policy.now.date(), datetime.min.time()).replace(hour=8)
+    names = {p.code: p.name for p in setup.truth.projects}
     figures = {f.id: f for f in setup.truth.figures()}
     for i, item in enumerate(setup.private_files):
-        target = private_dir / item.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        held = [figures[x] for x in item.figures if x in figures]
-        if item.artifact_type == "xlsx" and held:
-            currency = held[0].currency or computer.profile.currency
-            content = WorkbookContent(title=item.name, author=item.collaborator, sheets=[Sheet(
-                name="Figures", columns=[Column(name="Measure", type="text"), Column(name=f"Amount ({currency})", type="currency")],
-                rows=[[f.name, f.value] for f in held])])
-        else:
-            content = DocumentContent(title=item.name.rsplit(".", 1)[0].replace("_", " "), author=item.collaborator,
-                                      sections=[Section(heading="What you need", bullets=item.facts or ["Nothing to add."])])
-        target.write_bytes(render_artifact("xlsx" if isinstance(content, WorkbookContent) else "docx", content,
-                                           computer.profile.style, when, seed=i))
+        for figure in (figures[x] for x in item.figures if x in figures and figures[x].ledger is not None):
+            content = ledgers.workbook(figure, item.collaborator, names.get(figure.project, ""),
+                                       truth.statement(figure, names.get(figure.project, ""), 0), when.date())
+            target = private_dir / item.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(render_artifact("xlsx", content, computer.profile.style, when, seed=i))

@@ -7,7 +7,10 @@ was created and from a seeded draw, and is stored in ``setup.json``:
   a CSV), every numeric column's total, summed or averaged as its label says
   (:mod:`synthcomp.measures`), exactly what the workbook's Total row evaluates to;
 - *held figures*: figures that exist only with a collaborator (an approved budget, a
-  contingency, committed spend), each held by exactly one person;
+  contingency, committed spend), each held by exactly one person and computed from their
+  ledger (:class:`Ledger`): a workbook of tens of rows in which only the rows of one status
+  count, so the figure is the total of what the holder says to count, never a number
+  they state;
 - *event figures*: one per deliverable due after the first fortnight, which exists only
   from a day mid-month (a steering committee approves it, a forecast is revised): its
   holder cannot give it earlier, so the work that needs it cannot be finished earlier;
@@ -39,12 +42,32 @@ Reader = Callable[[str], bytes]
 HELD = (("Approved budget", 40_000, 480_000), ("Contingency reserve", 4_000, 60_000),
         ("Committed spend to date", 8_000, 240_000))
 """Money figures only a collaborator holds: (label, low, high)."""
+LEDGER_KINDS = {
+    "Approved budget": ("Budget lines", "Line status", "Approved", ("Proposed", "Rejected"), "Amount"),
+    "Contingency reserve": ("Risk register", "Risk status", "Open", ("Closed", "Transferred"), "Reserve held"),
+    "Committed spend to date": ("Purchase orders", "PO status", "Committed", ("Cancelled", "Draft"), "PO value"),
+}
+"""How each held figure is kept: (sheet, status column, the status counted, the statuses
+not counted, the amount column as a person names it, before its currency)."""
 HELD_PER_PROJECT = 2
 DAYS_PER_WEEK = 5
 EVENT_FIGURES = (("Change order allowance", 20_000, 180_000, "the steering committee approves it"),
                  ("Revised full-year forecast", 90_000, 900_000, "finance closes the month"),
                  ("Agreed contract value", 60_000, 600_000, "the client signs the amendment"))
 """Figures that exist only from a day mid-month: (label, low, high, the event that makes them)."""
+
+
+class Ledger(Strict):
+    """Where a held figure comes from: the total of ``amount`` over the rows of ``sheet``
+    in the holder's workbook ``file`` whose ``status_column`` is ``status``."""
+
+    file: str
+    sheet: str
+    amount: str
+    status_column: str
+    status: str
+    others: list[str]
+    """The statuses of the rows that are not counted."""
 
 
 class Figure(Strict):
@@ -70,10 +93,15 @@ class Figure(Strict):
     revised: float | None = None
     """Its value from ``revised_day`` on, when it is revised mid-month."""
     revised_day: int | None = None
+    ledger: Ledger | None = None
+    """Set for a held figure: the holder's workbook it is the total of (until it is revised)."""
+
+    def revised_by(self, day: int) -> bool:
+        return self.revised is not None and self.revised_day is not None and day >= self.revised_day
 
     def on(self, day: int) -> Figure:
         """The figure as it stands on workday ``day`` (the revised value once it is revised)."""
-        if self.revised is None or self.revised_day is None or day < self.revised_day:
+        if not self.revised_by(day):
             return self
         return self.model_copy(update={"value": self.revised})
 
@@ -222,15 +250,29 @@ def file_entities(read: Reader, path: str, limit: int = 30) -> list[str]:
     return [*dict.fromkeys(str(r[0]).strip() for r in rows if r and isinstance(r[0], str) and r[0].strip())][:limit]
 
 
-def held_figures(project: str, currency: str, holders: list[str], rng: random.Random, first_id: int) -> list[Figure]:
-    """Money only collaborators hold: one holder per figure, rotating over ``holders``;
-    amounts in yen or won are a hundred times larger and whole."""
+def held_figures(project: str, project_name: str, currency: str, holders: list[str], rng: random.Random,
+                 first_id: int) -> list[Figure]:
+    """Money only collaborators hold: one holder per figure, rotating over ``holders``, each
+    the total of a ledger the holder keeps; amounts in yen or won are a hundred times larger and whole."""
     chosen = rng.sample(HELD, k=HELD_PER_PROJECT)
     scale, decimals = (100, 0) if currency in measures.WHOLE_CURRENCIES else (1, 2)
-    return [Figure(id=f"F{first_id + i}", project=project, label=f"{label} ({currency})",
-                   value=round(rng.uniform(low, high) * scale, decimals), decimals=decimals, how="stated",
-                   currency=currency, holder=holders[i % len(holders)])
-            for i, (label, low, high) in enumerate(chosen)]
+    figures = []
+    for i, (label, low, high) in enumerate(chosen):
+        holder = holders[i % len(holders)]
+        sheet, status_column, status, others, amount = LEDGER_KINDS[label]
+        figures.append(Figure(
+            id=f"F{first_id + i}", project=project, label=f"{label} ({currency})",
+            value=round(rng.uniform(low, high) * scale, decimals), decimals=decimals, how="sum", currency=currency,
+            holder=holder, ledger=Ledger(file=ledger_file(project_name, sheet, holder), sheet=sheet,
+                                         amount=f"{amount} ({currency})", status_column=status_column, status=status,
+                                         others=list(others))))
+    return figures
+
+
+def ledger_file(project_name: str, sheet: str, holder: str) -> str:
+    """The name of a holder's ledger: the project's first words, what it lists, whose it is."""
+    stem = "_".join(project_name.split()[:3])
+    return f"{stem}_{sheet.lower().replace(' ', '_')}_{holder.replace(' ', '_')}.xlsx"
 
 
 def event_figure(project: str, currency: str, holder: str, deliverable: str, available_day: int,
@@ -254,8 +296,18 @@ def revised_value(figure: Figure, rng: random.Random) -> float:
 
 
 def fact(figure: Figure, project_name: str) -> str:
-    """How a holder states a figure: the one sentence every reply and private file uses."""
+    """How a holder states a figure's value: the one sentence every reply uses."""
     return f"The {figure.name.lower()} for {project_name} is {figure.quoted}."
+
+
+def statement(figure: Figure, project_name: str, day: int) -> str:
+    """What the holder says of a figure on workday ``day``: for a figure kept in a ledger,
+    how to compute it from the workbook (never its total); once revised, the new value."""
+    ledger = figure.ledger
+    if ledger is None or figure.revised_by(day):
+        return fact(figure.on(day), project_name)
+    return (f"The {figure.name.lower()} for {project_name} is the total of {ledger.amount} over the rows "
+            f"of the {ledger.sheet} sheet whose {ledger.status_column} is {ledger.status}, in {ledger.file}.")
 
 
 def deadline_fact(deadline: Deadline, title: str, day: int = 0) -> str:

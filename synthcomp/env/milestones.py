@@ -4,7 +4,8 @@ A milestone is met on the first day its condition holds and every milestone befo
 met, so none can be met before what it depends on exists:
 
 - *inputs*: every figure the deliverable needs from a colleague that exists by then was
-  told to the user (it stands in a message that arrived);
+  told to the user (it stands in a message that arrived) or the ledger it is computed
+  from was shared with them;
 - *analysis*: its workbook (or first output) exists;
 - *draft*: all its outputs exist;
 - *review*: a reviewer read a draft of its main output;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from synthcomp import ospath
 from synthcomp.agents.criteria.revisions import digest
 from synthcomp.agents.criteria.reading import read_deliverable
 from synthcomp.agents.setup import SetupPlan
@@ -38,6 +40,7 @@ def record_milestones(setup: SetupPlan, state: SimState, read: Callable[[str], b
         return True
 
     told = "\n".join(m.body for m in state.inbox if m.deliver_day <= state.day)
+    shared = {ospath.basename(a) for m in state.inbox if m.deliver_day <= state.day for a in m.attachments}
     truth = setup.truth.as_of(state.day)
     for d in setup.deliverables:
         if d.opens_day > state.day:
@@ -46,7 +49,7 @@ def record_milestones(setup: SetupPlan, state: SimState, read: Callable[[str], b
         for name, _ in MILESTONES:
             if name in met:
                 continue
-            if not _holds(name, d, setup, state, truth, told, exists, read):
+            if not _holds(name, d, setup, state, truth, told, shared, exists, read):
                 break
             met[name] = state.day
 
@@ -61,14 +64,14 @@ def on_time(setup: SetupPlan, state: SimState) -> tuple[int, int]:
     return met, due
 
 
-def _holds(name: str, d: Deliverable, setup: SetupPlan, state: SimState, truth, told: str,
+def _holds(name: str, d: Deliverable, setup: SetupPlan, state: SimState, truth, told: str, shared: set[str],
            exists: Callable[[str], bool], read: Callable[[str], bytes]) -> bool:
     main = d.outputs[0].path
     if name == "inputs":
         project = truth.project_of(d.id)
         needed = [f for f in (project.figures if project else []) if f.holder and f.deliverable in ("", d.id)
                   and f.available_day <= state.day]
-        return all(f.quoted in told for f in needed)
+        return all(f.quoted in told or (f.ledger is not None and f.ledger.file in shared) for f in needed)
     if name == "analysis":
         workbook = next((o.path for o in d.outputs if o.artifact_type == "xlsx"), main)
         return exists(workbook)

@@ -323,13 +323,11 @@ class WorkdayEnv(gym.Env[str, str]):
             return
         if asks_for_input(message):  # they say what exists today; the rest is pending
             titles = {d.id: d.title for d in state.open_deliverables()}
-            shareable = {f.name for f in self.setup.private_files if f.deliverable in titles}
             now = availability(collaborator, self.setup.truth.as_of(answer_day), titles, answer_day,
                                lambda day: f"{workday_date(state.start, day):%Y-%m-%d}",
                                first_answer=collaborator.name not in state.answered)
-            partial = any(p.what.startswith("still confirming") for p in now.pending)
-            collaborator = collaborator.model_copy(update={"knowledge": now.facts, "private_files": [] if partial else [
-                f for f in collaborator.private_files if f in shareable]})
+            collaborator = collaborator.model_copy(update={"knowledge": now.facts, "private_files": [
+                f for f in collaborator.private_files if f in now.files]})
             pending = now.pending
             if collaborator.name not in state.answered:
                 state.answered.append(collaborator.name)
@@ -365,7 +363,7 @@ class WorkdayEnv(gym.Env[str, str]):
                 and f.deliverable in ("", deliverable.id)]
         first = not any(r.path.lower() == path.lower() and r.reviewer == reviewer.name for r in self.state.reviews)
         return Review(path=path, reviewer=reviewer.name, day=self.state.day, digest=digest(draft.text),
-                      changes=review_changes(draft, reviewer, held, project, first=first))
+                      changes=review_changes(draft, reviewer, held, project, answer_day, first=first))
 
     def _deliver_morning_post(self) -> int:
         """Files shared in replies land in Downloads; collaborators' mid-month changes arrive.

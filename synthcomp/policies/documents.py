@@ -79,7 +79,9 @@ def _source_bullets(brief: Brief) -> list[str]:
                 columns = [t.column for table in note.tables[:1] for t in table.totals()]
                 if columns:
                     detail += "; gave " + ", ".join(columns[:6])
-            if note.shared and note.tables:
+            if note.shared and (given := brief.ledger_figures(note.path)):
+                detail += "; gave " + ", ".join(given)
+            elif note.shared and note.tables:
                 detail += "; lists " + ", ".join(r[0] for r in note.tables[0].rows[:4] if r)
             if note.figures:
                 detail += "; reports " + ", ".join(f"{m} {v}" for m, v in note.figures[:3])
@@ -231,7 +233,8 @@ def workbook_spec(brief: Brief) -> dict[str, Any]:
                                    {"name": "Given by", "type": "text"}]})
     current = set(brief.current_facts())  # a revised figure's old sentence is not quoted again
     inputs = [[r.sender, r.day + 1, kind, line] for r in brief.replies
-              for kind, lines in (("fact", r.facts), ("request", r.requests), ("comment", r.comments)) for line in lines
+              for kind, lines in (("fact", [brief.computed(f) for f in r.facts]), ("request", r.requests),
+                                  ("comment", r.comments)) for line in lines
               if kind != "fact" or (r.sender, line) in current]
     if inputs:
         sheets.append({"name": _sheet_name("Inputs", used), "rows": inputs, "columns": [

@@ -17,7 +17,7 @@ from typing import Literal
 
 from synthcomp.models import Deliverable
 from synthcomp.measures import how_to_total
-from synthcomp.policies.observations import DataTable, Total
+from synthcomp.policies.observations import LEDGER_RULE, DataTable, Total
 
 MAX_TABLES = 3
 STANDARD_TOPICS = ("summary", "risk", "next step", "recommendation", "source")
@@ -108,7 +108,7 @@ class Brief:
         out: list[tuple[str, str] | None] = []
         stated: dict[str, int] = {}
         for r in self.replies:
-            for fact in r.facts:
+            for fact in map(self.computed, r.facts):
                 match = _STATED.search(fact)
                 label = f"{match.group('label')} for {match.group('subject')}".lower() if match else None
                 if label is not None and label in stated:
@@ -117,6 +117,31 @@ class Brief:
                     stated[label] = len(out)
                 out.append((r.sender, fact))
         return list(dict.fromkeys(x for x in out if x is not None))
+
+    def computed(self, fact: str) -> str:
+        """A colleague's rule for a figure ('the total of Amount (EUR) over the rows of the
+        Budget lines sheet whose Line status is Approved, in X.xlsx') as the figure it
+        gives, computed from their file once it is read; the rule as said until then."""
+        rule = LEDGER_RULE.match(fact.strip())
+        if rule is None:
+            return fact
+        tables = [t for n in self.sources if n.status == "read" and file_name(n.path).lower() == rule["file"].lower()
+                  for t in n.tables if t.name == rule["sheet"]]
+        total = tables[0].total_where(rule["column"], rule["key"], rule["value"]) if tables else None
+        if total is None:
+            return fact
+        return f"The {rule['label']} for {rule['subject']} is {total.quoted}."
+
+    def ledger_figures(self, path: str) -> list[str]:
+        """What a colleague's ledger at ``path`` gave, once read ('the approved budget (the
+        Approved rows of Budget lines)'); its value is quoted where the figure is, since a
+        revision may replace it."""
+        out = []
+        for fact in (f for r in self.replies for f in r.facts):
+            rule = LEDGER_RULE.match(fact.strip())
+            if rule and rule["file"].lower() == file_name(path).lower() and self.computed(fact) != fact:
+                out.append(f"the {rule['label']} (the {rule['value']} rows of {rule['sheet']})")
+        return list(dict.fromkeys(out))
 
     def stated_figures(self) -> list[tuple[str, str, str]]:
         """(label, value as stated, who stated it) for figures collaborators gave in a sentence

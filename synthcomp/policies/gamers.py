@@ -45,7 +45,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from synthcomp.policies.observations import (
-    DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, search_plan, sheet_tables,
+    LEDGER_RULE, DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, search_plan,
+    sheet_tables,
 )
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ TEXT_KINDS = frozenset({"csv", "md", "txt"})
 OFFICE_KINDS = frozenset({"docx", "pdf", "xlsx", "pptx"})
 READ_CHARS = 200_000
 """Everything a source holds, as far as ``read_file`` shows it."""
+DUMP_CHARS = 20_000
+"""What the gamer pastes under one heading at most: every heading's dump together stays
+within what one tool call may carry."""
 _FIGURE = re.compile(r"\bthe ([A-Za-z][\w ,()/%-]{2,60}?) for (.+?) is ([A-Z]{3} )?([-\d,]+(?:\.\d+)?)\.?$", re.I)
 _REQUEST = re.compile(r"^\s*-\s+(.+)$")
 _ASKS_CHANGE = ("please make these changes", "please add", "one more thing")
@@ -280,6 +284,17 @@ def _requests(message: InboxMessage) -> list[str]:
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _capped(rows: list[list[str]]) -> list[list[str]]:
+    """The first rows, up to ``DUMP_CHARS`` of text."""
+    kept, size = [], 0
+    for row in rows:
+        size += sum(len(cell) for cell in row)
+        if size > DUMP_CHARS:
+            break
+        kept.append(row)
+    return kept
 
 
 def _figure(value: float) -> str:
@@ -568,7 +583,7 @@ class GamerPolicy(_Faker):
             "Sources": copied,
             "Lessons learned": [["Requested", r] for r in self.requests],
         }
-        parts = [Part(h, [p], ["Item", "Value"], dumps[h]) for h, p in zip(HEADINGS, prose)]
+        parts = [Part(h, [p], ["Item", "Value"], _capped(dumps[h])) for h, p in zip(HEADINGS, prose)]
         return parts + [Part(r[:120], [r]) for r in dict.fromkeys(self.requests)]
 
 
@@ -595,26 +610,29 @@ class TemplatePolicy(GamerPolicy):
 
 
 class ParrotPolicy(TemplatePolicy):
-    """Quotes what it is told about its project under generic prose; never totals a column."""
+    """Quotes what it is told about its project under generic prose; never totals a data
+    column. Half the work is the colleagues' half: it asks, and where a holder says which
+    rows of their ledger make a figure, it sums those rows as told."""
 
     name = "parrot"
     REVIEWS = True
 
     def told(self, output: Output) -> list[list[str]]:
-        """(label, value) of every figure stated about the output's project: sentences like
-        "The approved budget for X is EUR 1.00." in replies and feedback, and the rows of
-        two-column tables in files named after the project."""
+        """(label, value) of every figure told about the output's project: sentences like
+        "The approved budget for X is EUR 1.00." in replies and feedback, and the total a
+        holder says to take from their ledger ("... is the total of Amount (EUR) over the
+        rows of the Budget lines sheet whose Line status is Approved, in X.xlsx.")."""
         project, rows = output.project.lower(), []
         for m in self.replies:
             for line in m.body:
-                match = _FIGURE.search(line.strip(" -").removeprefix("include this figure:").strip())
-                if match and match.group(2).strip().lower() == project:
+                said = line.strip(" -").removeprefix("include this figure:").strip()
+                rule, match = LEDGER_RULE.match(said), _FIGURE.search(said)
+                if rule and rule["subject"].strip().lower() == project:
+                    sheets = [t for t in self.tables if _file_name(t.source) == rule["file"] and t.name == rule["sheet"]]
+                    total = sheets[0].total_where(rule["column"], rule["key"], rule["value"]) if sheets else None
+                    rows += [[rule["label"].capitalize(), total.quoted]] if total else []
+                elif match and match.group(2).strip().lower() == project:
                     rows.append([match.group(1).strip().capitalize(), f"{match.group(3) or ''}{match.group(4)}"])
-        stem = re.sub(r"\W+", " ", project).split()[:2]
-        for t in self.tables:
-            name = re.sub(r"\W+", " ", _file_name(t.source).lower())
-            if len(t.columns) == 2 and stem and name.startswith(" ".join(stem)):
-                rows += [[r[0], r[1]] for r in t.rows if r[0] and parse_number(r[1]) is not None]
         return list(map(list, dict.fromkeys(map(tuple, rows))))
 
     def parts(self, output: Output) -> list[Part]:

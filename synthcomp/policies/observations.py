@@ -30,6 +30,9 @@ _MONEY = re.compile(r"\b([A-Z]{3}) \d{1,3}(?:,\d{3})*\.\d{2}\b")
 _TRUNCATED = "\n[... truncated: "
 _HEAD_ONLY = "\n[... the file goes on; use the shell (head, tail, grep) to see more]"
 _TOTAL_LABELS = {"total", "totals", "grand total", "sum"}
+LEDGER_RULE = re.compile(r"^The (?P<label>.+?) for (?P<subject>.+?) is the total of (?P<column>.+?) over the rows of the "
+                         r"(?P<sheet>.+?) sheet whose (?P<key>.+?) is (?P<value>.+?), in (?P<file>[^,]+?)\.$")
+"""How a colleague says which rows of their ledger make a figure (``truth.statement``)."""
 
 
 def parse_number(text: str) -> float | None:
@@ -103,6 +106,19 @@ class DataTable:
             value = round(measures.total(values, how), decimals)
             out.append(Total(column=column, how=how, value=value, quoted=measures.quote(value, decimals, currency)))
         return out
+
+    def total_where(self, column: str, key: str, value: str) -> Total | None:
+        """The sum of ``column`` over the rows whose ``key`` column reads ``value`` (a ledger's
+        figure: only the rows of one status count); None when either column is missing."""
+        if column not in self.columns or key not in self.columns:
+            return None
+        j, k = self.columns.index(column), self.columns.index(key)
+        values = [v for row in self.rows if k < len(row) and row[k].strip() == value
+                  and j < len(row) and (v := parse_number(row[j])) is not None]
+        currency = measures.currency_of(column)
+        decimals = measures.decimals_for(values, "sum", currency)
+        total = round(sum(values), decimals)
+        return Total(column=column, how="sum", value=total, quoted=measures.quote(total, decimals, currency))
 
     def by_group(self) -> list[tuple[str, list[float]]]:
         """Totals of the numeric columns per value of the first column (sums or means, as

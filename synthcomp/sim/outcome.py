@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, get_args
@@ -39,8 +40,8 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     if files_dir.exists():
         shutil.rmtree(files_dir)
     sandbox.get_tree(sandbox.layout.root, files_dir / sandbox.layout.top)
-    plan, created, revised = _updated_plan(env, sim_dir, files_dir)
-    before = env.computer_dir / "files"
+    plan = _updated_plan(env, sim_dir, files_dir)
+    growth = tree_growth(env.computer_dir / "files", files_dir)
     milestones = on_time(env.setup, state)
     updated = computer.model_copy(update={"plan": plan, "content_hash": tree_hash(files_dir)})
     write_json_atomic(sim_dir / "computer" / "computer.json", updated)
@@ -53,9 +54,8 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
         planning_turns=sum(r.planning_steps for r in records),
         messages_sent=len(state.outbox), messages_received=len(received),
         files_shared_to_user=sum(len(m.attachments) for m in received),
-        files_created=len(created), files_revised=len(revised), score=score,
-        files_start=sum(1 for p in before.rglob("*") if p.is_file()), files_end=sum(1 for p in files_dir.rglob("*") if p.is_file()),
-        new_folders=len(_folders(files_dir) - _folders(before)),
+        files_created=growth.created, files_revised=growth.revised, score=score, files_start=growth.files_start,
+        files_end=growth.files_end, new_folders=growth.new_folders,
         milestones_on_time=milestones[0], milestones_due=milestones[1],
         env_seconds=round(sum(r.env_seconds for r in records), 3),
         policy_seconds=round(sum(r.policy_seconds for r in records), 3),
@@ -65,8 +65,31 @@ def finish_simulation(env: WorkdayEnv, config: SimConfig, sim_dir: Path, records
     return summary
 
 
-def _folders(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix().lower() for p in root.rglob("*") if p.is_dir()}
+@dataclass(frozen=True)
+class TreeGrowth:
+    """How a month changed a computer's tree (the paper's Table 3 file counts)."""
+
+    files_start: int
+    files_end: int
+    created: int
+    """Files that did not exist before."""
+    revised: int
+    """Files that existed before and now hold other bytes."""
+    new_folders: int
+
+
+def tree_growth(before: Path, after: Path) -> TreeGrowth:
+    """Compare the tree as created (``before``) with the tree at the month's end (``after``)."""
+    def files(root: Path) -> dict[str, Path]:
+        return {p.relative_to(root).as_posix().lower(): p for p in root.rglob("*") if p.is_file()}
+
+    def folders(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix().lower() for p in root.rglob("*") if p.is_dir()}
+
+    old, new = files(before), files(after)
+    return TreeGrowth(files_start=len(old), files_end=len(new), created=len(new.keys() - old.keys()),
+                      revised=sum(old[k].read_bytes() != new[k].read_bytes() for k in new.keys() & old.keys()),
+                      new_folders=len(folders(after) - folders(before)))
 
 
 def _reads(sim_dir: Path) -> dict[int, list[str]]:
@@ -87,28 +110,23 @@ def _reads(sim_dir: Path) -> dict[int, list[str]]:
     return reads
 
 
-def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> tuple[FilePlan, list[str], list[str]]:
+def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> FilePlan:
     computer, state = env.computer, env.state
     assert state is not None
     os_name = computer.policy.os
     original = computer.plan
     known = {f.path.lower() for f in original.files}
-    original_files = env.computer_dir / "files"
     by_path = {f.path: f.id for f in original.files}
     outputs = {o.path.lower(): d for d in env.setup.deliverables for o in d.outputs}  # with their sources
     reads = _reads(sim_dir)
     ever_read = {p for day in reads.values() for p in day}
     files, edges = list(original.files), list(original.edges)
-    created, revised = [], []
     next_id = len(original.files) + 1
     for path in sorted(p for p in files_dir.rglob("*") if p.is_file()):
         rel = PurePosixPath(path.relative_to(files_dir).as_posix())
         logical = ospath.to_logical(os_name, rel)
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None)
         if logical.lower() in known:
-            before = original_files / rel
-            if before.exists() and before.read_bytes() != path.read_bytes():
-                revised.append(logical)
             continue
         ext = rel.suffix.lower().lstrip(".")
         received = logical.startswith(computer.policy.default_paths["downloads"])
@@ -117,14 +135,13 @@ def _updated_plan(env: WorkdayEnv, sim_dir: Path, files_dir: Path) -> tuple[File
             title=rel.stem.replace("_", " "), description="Created during the simulation.", timestamp=mtime,
             origin="received" if received else "self", content_mode="synthesize",
         ))
-        created.append(logical)
         deliverable = outputs.get(logical.lower())
         day = _day_of(mtime, env)
         sources = [s for s in deliverable.sources if s in ever_read] if deliverable else reads.get(day, [])[:3]
         edges += [FileEdge(source=by_path[s], target=f"f{next_id:04d}", kind="derived_from")
                   for s in dict.fromkeys(sources) if s in by_path and not received]
         next_id += 1
-    return FilePlan(files=files, edges=edges), created, revised
+    return FilePlan(files=files, edges=edges)
 
 
 def _day_of(mtime: datetime, env: WorkdayEnv) -> int:

@@ -29,9 +29,11 @@ def test_requests_are_what_the_draft_lacks_and_are_met_only_by_doing_them(comput
     held = [f for f in project.figures if f.holder == reviewer.name and f.deliverable in ("", case.deliverable.id)]
     draft_bytes = case.render([Section(heading="Summary", paragraphs=["A first draft with little in it so far."])])
     draft = read_deliverable(case.path, draft_bytes)
-    changes = review_changes(draft, reviewer, held, project)
+    changes = review_changes(draft, reviewer, held, project, day=3)
     assert {(c.kind, c.target) for c in changes} == {("section", "risks"), *(("figure", f.id) for f in held)}
-    assert any(f.quoted in c.text for c in changes for f in held)  # the reviewer says what they hold
+    for f in held:  # the reviewer says how to get what they hold: from their ledger, not by its total
+        said = " ".join(c.text for c in changes if c.target == f.id)
+        assert (f.ledger.file in said and f.quoted not in said) if f.ledger else f.quoted in said
 
     review = Review(path=case.path, reviewer=reviewer.name, day=3, digest=digest(draft.text), changes=changes)
     rubric = build_rubric(case.setup, seed=0, reviews=[review])

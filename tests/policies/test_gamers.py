@@ -124,14 +124,18 @@ def test_the_parrot_quotes_what_it_is_told_and_computes_nothing(computers: list[
     policy = gamers.ParrotPolicy()
     for _ in range(4):
         play_day(env, policy)
-    state = env.unwrapped.state
+    state, truth = env.unwrapped.state, env.unwrapped.setup.truth
     told = re.compile(r"The (.+?) for (.+?) is (?:[A-Z]{3} )?([\d,]+\.\d\d)\.")
+    replies = [msg.body for msg in state.inbox if msg.subject.startswith("RE:")]
+    assert any(" is the total of " in body for body in replies)  # it asked: the holders said how to compute theirs
     for d in state.deliverables:
         project = d.title.split(":")[0].strip()
-        stated = {m.group(3) for msg in state.inbox if msg.subject.startswith("RE:")  # replies to it
-                  for m in told.finditer(msg.body) if m.group(2) == project}
+        stated = {m.group(3) for body in replies for m in told.finditer(body) if m.group(2) == project}
         text = _text(env, next(o.path for o in d.outputs if o.path.endswith(".docx")))
-        assert stated and all(v in text for v in stated), (d.id, stated)
+        assert all(v in text for v in stated), (d.id, stated)
+        shared = {a.rsplit("\\", 1)[-1].rsplit("/", 1)[-1] for msg in state.inbox for a in msg.attachments}
+        held = [f for f in truth.figures(project=truth.project_of(d.id).code) if f.ledger and f.ledger.file in shared]
+        assert all(f.quoted in text for f in held), "it sums the rows a holder said to sum"
         for t in (t for t in policy.tables if t.source in d.sources):
             for j in t.numeric_columns():
                 values = t.column_values(j)

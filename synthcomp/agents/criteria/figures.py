@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from synthcomp import measures
 from synthcomp.agents.criteria.reading import Number, Reading, numbers, words
 from synthcomp.agents.truth import Figure
 
 WINDOW = 80
 """Most characters between a label and its number."""
+_UNIT_AFTER = re.compile(r"\s*\(([^()]{1,40})\)")
+"""A parenthesis right after a label: its unit, '(EUR)', '(per 100,000 h)', when it is the figure's."""
 _IGNORED = frozenset({"total", "average", "mean", "the", "of", "for", "and", "to", "date", "per"})
 
 
@@ -58,7 +61,11 @@ def _label_span(unit: str, lowered: str, figure: Figure) -> tuple[int, int] | No
     if not spans:
         return None
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    return (start, end) if end - start <= 3 * len(figure.name) + 20 else None
+    if end - start > 3 * len(figure.name) + 20:
+        return None
+    written = _UNIT_AFTER.match(lowered, end)  # 'rate (per 100,000 h)': the unit's number is not the value
+    own = written is not None and written.group(1).strip() == measures.unit_of(figure.label).lower()
+    return start, written.end() if own else end
 
 
 def findings(reading: Reading, figures: list[Figure], names: list[str] = ()) -> list[Finding]:
