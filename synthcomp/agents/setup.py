@@ -4,9 +4,10 @@ Deliverables are drawn from the user's live projects and point at the files alre
 the computer that they must build on. Collaborators (5-8, as in the paper's Table 3)
 hold what the user lacks: figures and deadlines, each held by one person, and private
 reference files (the ledgers held figures are computed from: real XLSX written here,
-named per holder and kept outside the sandbox until shared), plus preferences the judge later checks. All of it is derived
-from the project truth (``agents/truth.py``) by :func:`ground`. Beyond the paper, one
-or two of them change their mind mid-month, never about the past.
+named per holder and kept outside the sandbox until shared), plus preferences the judge
+later checks. All of it is derived from the project truth (``agents/truth.py``) by
+:func:`ground`. Beyond the paper, one or two of them change their mind mid-month, never
+about the past.
 """
 
 from __future__ import annotations
@@ -331,9 +332,10 @@ def write_private_files(setup: SetupPlan, computer: Computer, private_dir: Path)
     names = {p.code: p.name for p in setup.truth.projects}
     figures = {f.id: f for f in setup.truth.figures()}
     for i, item in enumerate(setup.private_files):
-        for figure in (figures[x] for x in item.figures if x in figures and figures[x].ledger is not None):
-            content = ledgers.workbook(figure, item.collaborator, names.get(figure.project, ""),
-                                       truth.statement(figure, names.get(figure.project, ""), 0), when.date())
+        kept = [figures[x] for x in item.figures if x in figures and figures[x].ledger is not None]
+        if kept and item.facts:  # one ledger per held figure, with what its holder says of it
+            content = ledgers.workbook(kept[0], item.collaborator, names.get(kept[0].project, ""), item.facts[0],
+                                       when.date())
             target = private_dir / item.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(render_artifact("xlsx", content, computer.profile.style, when, seed=i))

@@ -17,7 +17,7 @@ from typing import Literal
 
 from synthcomp.models import Deliverable
 from synthcomp.measures import how_to_total
-from synthcomp.policies.observations import LEDGER_RULE, DataTable, Total
+from synthcomp.policies.observations import DataTable, Total, ledger_total
 
 MAX_TABLES = 3
 STANDARD_TOPICS = ("summary", "risk", "next step", "recommendation", "source")
@@ -122,26 +122,17 @@ class Brief:
         """A colleague's rule for a figure ('the total of Amount (EUR) over the rows of the
         Budget lines sheet whose Line status is Approved, in X.xlsx') as the figure it
         gives, computed from their file once it is read; the rule as said until then."""
-        rule = LEDGER_RULE.match(fact.strip())
-        if rule is None:
-            return fact
-        tables = [t for n in self.sources if n.status == "read" and file_name(n.path).lower() == rule["file"].lower()
-                  for t in n.tables if t.name == rule["sheet"]]
-        total = tables[0].total_where(rule["column"], rule["key"], rule["value"]) if tables else None
-        if total is None:
-            return fact
-        return f"The {rule['label']} for {rule['subject']} is {total.quoted}."
+        found = ledger_total(fact, [t for n in self.sources for t in n.tables])
+        return fact if found is None else f"The {found[0]['label']} for {found[0]['subject']} is {found[1].quoted}."
 
     def ledger_figures(self, path: str) -> list[str]:
         """What a colleague's ledger at ``path`` gave, once read ('the approved budget (the
         Approved rows of Budget lines)'); its value is quoted where the figure is, since a
         revision may replace it."""
-        out = []
-        for fact in (f for r in self.replies for f in r.facts):
-            rule = LEDGER_RULE.match(fact.strip())
-            if rule and rule["file"].lower() == file_name(path).lower() and self.computed(fact) != fact:
-                out.append(f"the {rule['label']} (the {rule['value']} rows of {rule['sheet']})")
-        return list(dict.fromkeys(out))
+        tables = [t for n in self.sources if n.path == path for t in n.tables]
+        return list(dict.fromkeys(f"the {rule['label']} (the {rule['value']} rows of {rule['sheet']})"
+                                  for r in self.replies for fact in r.facts
+                                  if (found := ledger_total(fact, tables)) is not None for rule in found[:1]))
 
     def stated_figures(self) -> list[tuple[str, str, str]]:
         """(label, value as stated, who stated it) for figures collaborators gave in a sentence

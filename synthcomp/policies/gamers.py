@@ -45,8 +45,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from synthcomp.policies.observations import (
-    LEDGER_RULE, DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, search_plan,
-    sheet_tables,
+    DataTable, InboxMessage, csv_table, parse_inbox, parse_number, parse_read, pipe_tables, search_plan,
+    ledger_total, sheet_tables,
 )
 
 log = logging.getLogger(__name__)
@@ -626,11 +626,9 @@ class ParrotPolicy(TemplatePolicy):
         for m in self.replies:
             for line in m.body:
                 said = line.strip(" -").removeprefix("include this figure:").strip()
-                rule, match = LEDGER_RULE.match(said), _FIGURE.search(said)
-                if rule and rule["subject"].strip().lower() == project:
-                    sheets = [t for t in self.tables if _file_name(t.source) == rule["file"] and t.name == rule["sheet"]]
-                    total = sheets[0].total_where(rule["column"], rule["key"], rule["value"]) if sheets else None
-                    rows += [[rule["label"].capitalize(), total.quoted]] if total else []
+                computed, match = ledger_total(said, self.tables), _FIGURE.search(said)
+                if computed and computed[0]["subject"].strip().lower() == project:
+                    rows.append([computed[0]["label"].capitalize(), computed[1].quoted])
                 elif match and match.group(2).strip().lower() == project:
                     rows.append([match.group(1).strip().capitalize(), f"{match.group(3) or ''}{match.group(4)}"])
         return list(map(list, dict.fromkeys(map(tuple, rows))))

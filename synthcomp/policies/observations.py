@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from synthcomp import measures
+from synthcomp import measures, ospath
 from synthcomp.models import PendingFact
 from synthcomp.toolresults import Briefing as BriefingData, ChangeAsked, data_of
 
@@ -135,6 +135,17 @@ class DataTable:
                     acc[i].append(v)
         return [(key, [round(measures.total(v, how), 6) for v, how in zip(values, hows)])
                 for key, values in sorted(groups.items())]
+
+
+def ledger_total(said: str, tables: list[DataTable]) -> tuple[re.Match[str], Total] | None:
+    """A colleague's rule for a figure (``LEDGER_RULE``) and the total it gives over the
+    sheets read (``tables``); None when ``said`` is no such rule or its sheet was not read."""
+    rule = LEDGER_RULE.match(said.strip())
+    if rule is None:
+        return None
+    sheets = [t for t in tables if ospath.basename(t.source).lower() == rule["file"].lower() and t.name == rule["sheet"]]
+    total = sheets[0].total_where(rule["column"], rule["key"], rule["value"]) if sheets else None
+    return (rule, total) if total is not None else None
 
 
 def format_total(kind: ColumnKind, value: float, currency: str = "") -> str:
