@@ -156,7 +156,8 @@ def _print_usage(usage) -> None:
     """One line of model cost, when any model was called."""
     if usage.requests or usage.cached:
         console.print(f"model usage: {usage.requests} request(s), {usage.cached} cached, "
-                      f"{usage.input_tokens:,} tokens in / {usage.output_tokens:,} out, ${usage.usd:.4f}")
+                      f"{usage.prompt_tokens:,} tokens in ({usage.cache_read_share:.0%} read from the prompt cache) / "
+                      f"{usage.output_tokens:,} out, ${usage.usd:.4f}")
 
 
 @app.command()

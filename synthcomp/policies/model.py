@@ -3,7 +3,10 @@
 Each workday is one conversation: the morning briefing (which restores context from the
 activity log and the inbox) opens it, every env observation comes back as the result of
 the model's last tool call, and the day ends when the model calls ``end_day``; its
-summary is the compacted context the next morning's briefing carries. Tool definitions
+summary is the compacted context the next morning's briefing carries. Within a day, the
+conversation is kept inside the model's context by ``brains.model.context`` (old tool
+results cleared; a "prompt is too long" refusal lowers the budget and the turn is
+retried), so a day is never lost to its length. Tool definitions
 are generated from the env's registry, so they cannot drift from what the env accepts.
 SKILL.md files, if given, are appended to the system prompt (``env.prompt``, which the
 SFT export writes too).
@@ -14,9 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from synthcomp.brains.model.client import ModelClient
+from synthcomp.brains.model.client import ModelClient, PromptTooLong
+from synthcomp.brains.model.context import ContextKeeper, estimate_tokens
 from synthcomp.env.prompt import system_prompt
 from synthcomp.env.tools import tool_definitions
+
+
+REFUSALS = 4
+"""Requests refused for length before the day is ended early."""
 
 
 class ModelPolicy:
@@ -28,6 +36,9 @@ class ModelPolicy:
         self.client = client
         self.name = name
         self.system = system_prompt([p.read_text(encoding="utf-8") for p in skills or []])
+        self.tools = tool_definitions()
+        self.fixed_tokens = estimate_tokens(self.system) + estimate_tokens(self.tools)
+        self.context = ContextKeeper(client.config.context_budget)
         self.messages: list[dict[str, Any]] = []
         self.pending: str | None = None
 
@@ -41,7 +52,10 @@ class ModelPolicy:
             self.messages.append({"role": "user", "content": [{
                 "type": "tool_result", "tool_use_id": self.pending, "content": observation,
                 "is_error": bool(info.get("tool_error"))}]})
-        reply = self.client.create("work", system=self.system, messages=self.messages, tools=tool_definitions())
+        reply = self._ask()
+        if reply is None:
+            self.pending = None
+            return {"tool": "end_day", "args": {"summary": self._decisions()}}
         content = reply.get("content") or [{"type": "text", "text": "(no reply)"}]
         self.messages.append({"role": "assistant", "content": content})
         call = next((b for b in content if b.get("type") == "tool_use"), None)
@@ -51,3 +65,22 @@ class ModelPolicy:
             return {"tool": "end_day", "args": {"summary": text[:2000] or "(ended without a summary)"}}
         self.pending = call["id"]
         return {"tool": call["name"], "args": call.get("input") or {}}
+
+    def _ask(self) -> dict[str, Any] | None:
+        """The model's next turn, the conversation fitted to the context first; a refusal for
+        length is answered by clearing harder and asking again. None: even the cleared
+        conversation does not fit (the day ends with what the model decided so far)."""
+        for _ in range(REFUSALS):
+            self.messages = self.context.fit(self.fixed_tokens, self.messages)
+            try:
+                return self.client.create("work", system=self.system, messages=self.messages, tools=self.tools)
+            except PromptTooLong as exc:
+                self.context.refused(self.fixed_tokens + estimate_tokens(self.messages), exc.limit, exc.count)
+        return None
+
+    def _decisions(self) -> str:
+        """An end-of-day summary from the model's own words today, for a day cut short by length."""
+        said = [b.get("text", "") for m in self.messages if m["role"] == "assistant" and isinstance(m["content"], list)
+                for b in m["content"] if b.get("type") == "text"]
+        text = " ".join(t.strip() for t in said if t.strip())
+        return "The day's conversation outgrew the model's context and was ended early. " + text[-1800:]

@@ -25,6 +25,8 @@ def summary_table(summary: FinishedSim) -> Table:
     usage = summary.usage
     if usage.get("requests") or usage.get("cached"):
         table.add_row("model requests (cached)", f"{usage['requests']} ({usage['cached']})")
-        table.add_row("model tokens in / out", f"{usage['input_tokens']:,} / {usage['output_tokens']:,}")
+        prompt = usage["input_tokens"] + usage.get("cache_write_tokens", 0) + usage.get("cache_read_tokens", 0)
+        table.add_row("model tokens in / out", f"{prompt:,} / {usage['output_tokens']:,}")
+        table.add_row("input read from the prompt cache", f"{usage.get('cache_read_share', 0.0):.1%}")
         table.add_row("model cost (USD)", f"{usage['usd']:.4f}")
     return table

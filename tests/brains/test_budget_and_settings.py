@@ -15,8 +15,9 @@ from tests.brains.fake_anthropic import FakeAnthropic
 from tests.brains.test_claude_judge import rubric_model
 from tests.brains.test_claude_policy import work_model
 
+FIXED_USAGE = {"input_tokens": 1000, "output_tokens": 200}
 PER_REQUEST_USD = (1000 * 3.0 + 200 * 15.0) / 1_000_000
-"""What one fake Sonnet reply (1000 tokens in, 200 out) costs."""
+"""What one fake Sonnet reply billed ``FIXED_USAGE`` costs."""
 
 
 @pytest.mark.bwrap
@@ -25,7 +26,7 @@ def test_a_spent_budget_stops_at_the_last_finished_day_and_resumes(tmp_path: Pat
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=12, os_name="windows", personas=None, workers=1))
     computer = computer_dir(tmp_path, made[0].id)
-    fake_api.default = work_model
+    fake_api.default, fake_api.fixed_usage = work_model, FIXED_USAGE
     command = ["simulate", str(computer), "--policy", "claude", "--days", "2", "--sandbox", "local",
                "--base-url", fake_api.base_url]
     budget = 5 * PER_REQUEST_USD  # day 1 takes four requests; the budget runs out early on day 2

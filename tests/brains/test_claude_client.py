@@ -75,6 +75,7 @@ def test_the_cache_makes_a_second_run_free(fake_api: FakeAnthropic, tmp_path: Pa
 
 def test_tokens_and_dollars_are_counted_and_the_budget_stops_the_run(fake_api: FakeAnthropic) -> None:
     fake_api.replies += [tool_use(GOOD), tool_use(GOOD)]
+    fake_api.fixed_usage = {"input_tokens": 1000, "output_tokens": 200}
     client, _ = _client(fake_api, budget_usd=0.001)
     client.structured("creation", Persona, system="s", prompt="p1")
     assert client.usage.input_tokens == 1000 and client.usage.output_tokens == 200

@@ -12,7 +12,7 @@ from synthcomp.cli import app
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.pool.manifest import read_manifest
 from tests.brains.fake_anthropic import FakeAnthropic
-from tests.brains.test_budget_and_settings import PER_REQUEST_USD
+from tests.brains.test_budget_and_settings import FIXED_USAGE, PER_REQUEST_USD
 from tests.brains.test_claude_policy import work_model
 
 KEY = "fleet-secret-key-1234"
@@ -22,7 +22,7 @@ KEY = "fleet-secret-key-1234"
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeAnthropic) -> Path:
     """Two computers, the key in the environment and the fake model playing the work agent."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    fake_api.default = work_model
+    fake_api.default, fake_api.fixed_usage = work_model, FIXED_USAGE
     create_computers(CreateRequest.from_cli(out=tmp_path, n=2, seed=12, os_name="mixed", personas=None, workers=1))
     return tmp_path
 

@@ -80,7 +80,7 @@ def test_messages_requests_translate_to_chat_and_back() -> None:
         "usage": {"prompt_tokens": 7, "completion_tokens": 3}})
     assert reply["content"] == [{"type": "tool_use", "id": "c1", "name": "read_file",
                                  "input": {"_unparsed_arguments": "{not json"}}]
-    assert reply["usage"] == {"input_tokens": 7, "output_tokens": 3}
+    assert reply["usage"] == {"input_tokens": 7, "cache_read_input_tokens": 0, "output_tokens": 3}
 
 
 def test_openai_brain_without_key_or_server_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

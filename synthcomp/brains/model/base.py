@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -23,12 +24,31 @@ if TYPE_CHECKING:
     from synthcomp.brains.model.client import ModelClient, Usage
 
 PRICES_PER_MTOK = {"opus": (15.0, 75.0), "sonnet": (3.0, 15.0), "haiku": (0.8, 4.0)}
-"""USD per million (input, output) tokens by model family; override with ``ModelBrainConfig.prices``."""
+"""USD per million (input, output) tokens by model family; override with ``ModelBrainConfig.prices``.
+Prompt-cache writes and reads are priced as multiples of the input price (each provider's
+``cache_write_rate`` and ``cache_read_rate``)."""
 
 DEFAULT_MODELS = {"work": "claude-sonnet-4-6", "creation": "claude-sonnet-4-6", "setup": "claude-opus-4-6",
                   "collaborator": "claude-sonnet-4-6", "rubric": "claude-opus-4-6", "judge": "claude-opus-4-6",
                   "retrospect": "claude-opus-4-6"}
 """Model per role (paper 4.1: Sonnet works and creates, Opus sets up and judges)."""
+
+
+@dataclass(frozen=True)
+class Billed:
+    """The tokens of one reply as its provider bills them."""
+
+    input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    output_tokens: int = 0
+
+    @classmethod
+    def of(cls, reply: dict[str, Any]) -> Billed:
+        """Read from a Messages-shaped reply's ``usage``."""
+        usage = reply.get("usage") or {}
+        return cls(int(usage.get("input_tokens") or 0), int(usage.get("cache_creation_input_tokens") or 0),
+                   int(usage.get("cache_read_input_tokens") or 0), int(usage.get("output_tokens") or 0))
 
 
 class TransportError(Exception):
@@ -83,6 +103,14 @@ class ModelBrainConfig(BaseModel):
     """The environment variable the CLI reads this provider's key from."""
     key_optional_with_base_url: ClassVar[bool] = False
     """A self-hosted server at ``base_url`` may check no key."""
+    cache_breakpoints: ClassVar[bool] = True
+    """The provider caches only what requests mark (Anthropic); False: it caches prefixes by itself."""
+    cache_write_rate: ClassVar[float] = 1.25
+    """A token written to the prompt cache costs this many input tokens (Anthropic: 1.25, 5-minute cache)."""
+    cache_read_rate: ClassVar[float] = 0.1
+    """A token read from the prompt cache costs this many input tokens (Anthropic: 0.1)."""
+    context_window: ClassVar[int] = 200_000
+    """The provider's usual context window in tokens: the default ``context_tokens``."""
 
     api_key: SecretStr | None = Field(None, exclude=True)
     """The provider's API key (or any token the gateway at ``base_url`` accepts); None in a
@@ -104,6 +132,12 @@ class ModelBrainConfig(BaseModel):
     cache_dir: Path | None = Field(None, exclude=True)
     """On-disk response cache keyed by the request's hash; None = no cache."""
     prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(PRICES_PER_MTOK))
+    prompt_caching: bool = True
+    """Mark the stable prefix (tools, system) and the growing conversation for the prompt
+    cache, so each turn reads what it sent before (providers that cache by themselves ignore it)."""
+    context_tokens: int | None = Field(None, ge=2_000)
+    """The most input tokens one request may carry (None: the provider's ``context_window``);
+    the work agent clears old tool results before a day's conversation outgrows it."""
 
     @property
     def label(self) -> str:
@@ -136,3 +170,18 @@ class ModelBrainConfig(BaseModel):
 
     def model_for(self, role: str) -> str:
         return self.models.get(role) or self.models["work"]
+
+    @property
+    def context_budget(self) -> int:
+        """The input tokens a request may carry."""
+        return self.context_tokens or self.context_window
+
+    def usd(self, model: str, billed: Billed) -> float:
+        """What ``billed`` costs on ``model`` (0 for a model no price names: a self-hosted one)."""
+        family = next((f for f in self.prices if f in model), None)
+        if family is None:
+            return 0.0
+        per_in, per_out = self.prices[family]
+        fresh = (billed.input_tokens + billed.cache_write_tokens * self.cache_write_rate
+                 + billed.cache_read_tokens * self.cache_read_rate)
+        return (fresh * per_in + billed.output_tokens * per_out) / 1_000_000

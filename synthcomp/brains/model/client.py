@@ -13,65 +13,150 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from synthcomp.brains.model.base import ModelBrainConfig, TransportError
+from synthcomp.brains.model.base import Billed, ModelBrainConfig, TransportError
 from synthcomp.errors import BrainError
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+Check = Callable[[M], list[str]]
+"""The problems of a schema-valid value, each in words the model can act on (none: it is good)."""
+Degrade = Callable[[M | None], tuple[M, str]]
+"""A safe value from the last schema-valid one (None if none was), and what was done to get it."""
+
 RETRY_STATUS = {429, 500, 502, 503, 504, 529}
 """Rate limited, server errors and 'overloaded': worth another try after a pause."""
+
+TOO_LONG = re.compile(r"prompt is too long|maximum context length|context_length_exceeded|context window", re.I)
+"""How providers word a request that does not fit the model's context (Anthropic, OpenAI, vLLM)."""
+
 
 class BudgetExceeded(BrainError):
     """The run's dollar budget is spent; stop cleanly (the caller checkpoints)."""
 
 
+class PromptTooLong(BrainError):
+    """The provider refused a request for its length. ``limit`` and ``count`` are the
+    maximum and the request's tokens as the provider stated them (None where it did not)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.limit, self.count = _stated(r">\s*([\d,]+)\s*maximum|maximum context length is\s*([\d,]+)", message), \
+            _stated(r"too long:\s*([\d,]+)\s*tokens|resulted in\s*([\d,]+)\s*tokens", message)
+
+
+def _stated(pattern: str, message: str) -> int | None:
+    found = re.search(pattern, message)
+    return None if found is None else int(next(g for g in found.groups() if g).replace(",", ""))
+
+
+CACHE_MARK = {"type": "ephemeral"}
+
+
+def with_cache_breakpoints(request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` with prompt-cache breakpoints on its stable prefix (the last tool, the
+    system prompt) and on the last block of the conversation, so the next turn, which
+    repeats all of it, reads it back from the cache. The caller's lists are not changed."""
+    out = dict(request)
+    if out.get("tools"):
+        out["tools"] = [*out["tools"][:-1], {**out["tools"][-1], "cache_control": CACHE_MARK}]
+    out["system"] = [{"type": "text", "text": request["system"], "cache_control": CACHE_MARK}]
+    messages = list(request["messages"])
+    if messages:
+        last = messages[-1]
+        content = last["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+        if blocks:
+            blocks[-1] = {**blocks[-1], "cache_control": CACHE_MARK}
+            messages[-1] = {**last, "content": blocks}
+    out["messages"] = messages
+    return out
+
+
+ROLE_KEYS = ("requests", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens", "usd")
+
+
 @dataclass
 class Usage:
-    """Tokens and dollars, per role and in total; part of every summary."""
+    """Tokens and dollars, per role and in total, and what was degraded; part of every summary.
+
+    Input is billed in three parts, as the providers bill it: ``input_tokens`` (read
+    fresh), ``cache_write_tokens`` (written to the prompt cache, at a premium) and
+    ``cache_read_tokens`` (read from it, at a fraction). ``cached`` counts whole replies
+    replayed from the on-disk response cache, which cost nothing.
+    """
 
     requests: int = 0
     cached: int = 0
     input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
     output_tokens: int = 0
     usd: float = 0.0
     by_role: dict[str, dict[str, float]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """Each degradation of a model's answer (what was wrong, what was done instead)."""
 
-    def add(self, role: str, input_tokens: int, output_tokens: int, usd: float) -> None:
+    def add(self, role: str, billed: Billed, usd: float) -> None:
         self.requests += 1
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
+        self.input_tokens += billed.input_tokens
+        self.cache_write_tokens += billed.cache_write_tokens
+        self.cache_read_tokens += billed.cache_read_tokens
+        self.output_tokens += billed.output_tokens
         self.usd += usd
-        entry = self.by_role.setdefault(role, {"requests": 0, "input_tokens": 0, "output_tokens": 0, "usd": 0.0})
-        entry["requests"] += 1
-        entry["input_tokens"] += input_tokens
-        entry["output_tokens"] += output_tokens
-        entry["usd"] += usd
+        entry = self.by_role.setdefault(role, dict.fromkeys(ROLE_KEYS, 0))
+        for key, value in (("requests", 1), ("input_tokens", billed.input_tokens),
+                           ("cache_write_tokens", billed.cache_write_tokens),
+                           ("cache_read_tokens", billed.cache_read_tokens),
+                           ("output_tokens", billed.output_tokens), ("usd", usd)):
+            entry[key] = entry.get(key, 0) + value
+
+    def warn(self, message: str) -> None:
+        """Record a degradation (and log it): the run goes on, the summary says what changed."""
+        log.warning("%s", message)
+        self.warnings.append(message)
 
     def merge(self, other: Usage) -> None:
         """Add another ledger (e.g. a worker process's) to this one."""
         self.requests += other.requests
         self.cached += other.cached
         self.input_tokens += other.input_tokens
+        self.cache_write_tokens += other.cache_write_tokens
+        self.cache_read_tokens += other.cache_read_tokens
         self.output_tokens += other.output_tokens
         self.usd += other.usd
+        self.warnings += other.warnings
         for role, entry in other.by_role.items():
-            mine = self.by_role.setdefault(role, {key: 0 for key in entry})
+            mine = self.by_role.setdefault(role, dict.fromkeys(ROLE_KEYS, 0))
             for key, value in entry.items():
-                mine[key] += value
+                mine[key] = mine.get(key, 0) + value
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Every input token sent, however billed."""
+        return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    @property
+    def cache_read_share(self) -> float:
+        """The share of input tokens read from the prompt cache."""
+        return self.cache_read_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """What summaries and JSON output carry."""
         return {"requests": self.requests, "cached": self.cached, "input_tokens": self.input_tokens,
-                "output_tokens": self.output_tokens, "usd": round(self.usd, 4), "by_role": self.by_role}
+                "cache_write_tokens": self.cache_write_tokens, "cache_read_tokens": self.cache_read_tokens,
+                "cache_read_share": round(self.cache_read_share, 4), "output_tokens": self.output_tokens,
+                "usd": round(self.usd, 4), "by_role": self.by_role, "warnings": self.warnings}
 
 
 class ModelClient:
@@ -101,6 +186,8 @@ class ModelClient:
             request["tools"] = tools
         if tool_choice:
             request["tool_choice"] = tool_choice
+        if self.config.prompt_caching and self.config.cache_breakpoints:
+            request = with_cache_breakpoints(request)
         cached = self._cache_get(request)
         if cached is not None:
             self.usage.cached += 1
@@ -109,9 +196,8 @@ class ModelClient:
             raise BudgetExceeded(f"the model budget of ${self.config.budget_usd:.2f} is spent "
                                  f"(${self.usage.usd:.2f} over {self.usage.requests} requests)")
         reply = self._with_retries(role, request)
-        usage = reply.get("usage", {})
-        tokens_in, tokens_out = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
-        self.usage.add(role, tokens_in, tokens_out, self._price(request["model"], tokens_in, tokens_out))
+        billed = Billed.of(reply)
+        self.usage.add(role, billed, self.config.usd(request["model"], billed))
         self._cache_put(request, reply)
         return reply
 
@@ -129,6 +215,8 @@ class ModelClient:
                 return self._transport.send(request)
             except TransportError as exc:
                 last = attempt == self.config.retries
+                if exc.status == 400 and TOO_LONG.search(str(exc)):
+                    raise PromptTooLong(f"{self.label} ({role}): {exc}") from None
                 if exc.status is not None and (exc.status not in RETRY_STATUS or last):
                     raise BrainError(f"{self.label} ({role}, {request['model']}) answered HTTP {exc.status}: "
                                      f"{exc}") from None
@@ -139,13 +227,6 @@ class ModelClient:
             log.warning("%s (%s): attempt %d failed; retrying in %.1f s", self.label, role, attempt + 1, pause)
             self._sleep(pause + self._jitter.uniform(0, pause / 2))
         raise AssertionError("unreachable")
-
-    def _price(self, model: str, tokens_in: int, tokens_out: int) -> float:
-        family = next((f for f in self.config.prices if f in model), None)
-        if family is None:
-            return 0.0
-        per_in, per_out = self.config.prices[family]
-        return (tokens_in * per_in + tokens_out * per_out) / 1_000_000
 
     # ------------------------------------------------------------------ cache
     def _cache_path(self, request: dict[str, Any]) -> Path | None:
@@ -173,18 +254,27 @@ class ModelClient:
         tmp.replace(path)
 
     # ------------------------------------------------------------------ structured output
-    def structured(self, role: str, model: type[M], *, system: str, prompt: str | list[dict[str, Any]]) -> M:
-        """Ask for one ``model`` instance via a forced tool call; invalid replies are sent back.
+    def structured(self, role: str, model: type[M], *, system: str, prompt: str | list[dict[str, Any]],
+                   check: Check[M] | None = None, degrade: Degrade[M] | None = None) -> M:
+        """Ask for one ``model`` instance via a forced tool call. A reply that fails the
+        schema, or whose value ``check`` finds problems in (rules the schema cannot state:
+        an edge to a file the plan lacks, a cycle), goes back to the model naming each
+        problem, up to ``repairs`` times.
+
+        After that, ``degrade`` (given the last schema-valid value, or None) makes a safe
+        substitute and says what it did; the run's usage records it as a warning and the
+        run goes on. Without ``degrade`` the failure is an error.
 
         ``prompt`` is text, or content blocks (text and images) for a multimodal request.
 
         Raises:
-            BrainError: still invalid after ``repairs`` rounds (the message says why).
+            BrainError: still invalid after the repairs, and nothing to degrade to.
         """
         tool = {"name": "submit", "description": f"Submit the {model.__name__}.",
                 "input_schema": model.model_json_schema()}
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         problem = ""
+        usable: M | None = None
         for _ in range(self.config.repairs + 1):
             reply = self.create(role, system=system, messages=messages, tools=[tool],
                                 tool_choice={"type": "tool", "name": "submit"})
@@ -195,15 +285,24 @@ class ModelClient:
                              {"role": "user", "content": f"Call the submit tool with the {model.__name__}."}]
                 continue
             try:
-                return model.model_validate(call["input"])
+                value = model.model_validate(call["input"])
             except ValidationError as exc:
                 problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:8])
-                log.info("%s (%s): invalid %s, asking for a repair: %s", self.label, role, model.__name__, problem)
-                messages += [{"role": "assistant", "content": reply["content"]},
-                             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"],
-                                                           "is_error": True,
-                                                           "content": f"Invalid {model.__name__}: {problem}. "
-                                                                      "Call submit again with a corrected input."}]}]
-        raise BrainError(f"{self.label} ({role}) did not produce a valid {model.__name__} after "
-                         f"{self.config.repairs + 1} attempts: {problem}")
-
+                verdict = f"Invalid {model.__name__}: {problem}."
+            else:
+                problems = check(value) if check is not None else []
+                if not problems:
+                    return value
+                usable, problem = value, "; ".join(problems[:12])
+                verdict = f"The {model.__name__} breaks these rules: {problem}."
+            log.info("%s (%s): %s asking for a repair", self.label, role, verdict)
+            messages += [{"role": "assistant", "content": reply["content"]},
+                         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "is_error": True,
+                                                       "content": f"{verdict} Call submit again with a corrected input."}]}]
+        failure = (f"{self.label} ({role}) did not produce a valid {model.__name__} after "
+                   f"{self.config.repairs + 1} attempts: {problem}")
+        if degrade is None:
+            raise BrainError(failure)
+        value, done = degrade(usable)
+        self.usage.warn(f"{failure}; degraded: {done}")
+        return value

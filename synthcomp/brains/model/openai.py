@@ -22,6 +22,12 @@ class OpenAIBrainConfig(ModelBrainConfig):
     type: Literal["openai"] = "openai"
     key_variable: ClassVar[str] = "OPENAI_API_KEY"
     key_optional_with_base_url: ClassVar[bool] = True
+    cache_breakpoints: ClassVar[bool] = False
+    cache_write_rate: ClassVar[float] = 1.0
+    """OpenAI caches prompt prefixes by itself: writing costs nothing extra."""
+    cache_read_rate: ClassVar[float] = 0.5
+    """Cached input at half price, OpenAI's rate for its GPT-4o family (a gateway may differ)."""
+    context_window: ClassVar[int] = 128_000
 
     @property
     def label(self) -> str:
@@ -55,7 +61,7 @@ def openai_tool(definition: dict[str, Any]) -> dict[str, Any]:
 
 def to_chat_request(request: dict[str, Any]) -> dict[str, Any]:
     """A Messages request as Chat Completions keyword arguments."""
-    messages: list[dict[str, Any]] = [{"role": "system", "content": request["system"]}]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": _text_of(request["system"])}]
     for turn in request["messages"]:
         messages += _assistant(turn["content"]) if turn["role"] == "assistant" else _user(turn["content"])
     chat: dict[str, Any] = {"model": request["model"], "max_tokens": request["max_tokens"], "messages": messages}
@@ -86,7 +92,9 @@ def _user(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
                           "image_url": {"url": f"data:{source['media_type']};base64,{source['data']}"}})
         else:
             parts.append({"type": "text", "text": block.get("text", "")})
-    if parts:
+    if parts and all(p["type"] == "text" for p in parts):
+        out.append({"role": "user", "content": "\n\n".join(p["text"] for p in parts)})
+    elif parts:
         out.append({"role": "user", "content": parts})
     return out
 
@@ -131,6 +139,9 @@ def from_chat_reply(completion: dict[str, Any]) -> dict[str, Any]:
             arguments = {"_unparsed_arguments": raw}
         content.append({"type": "tool_use", "id": call["id"], "name": call["function"]["name"], "input": arguments})
     usage = completion.get("usage") or {}
+    prompt = int(usage.get("prompt_tokens") or 0)
+    cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
     return {"id": completion.get("id"), "type": "message", "role": "assistant", "model": completion.get("model"),
             "content": content, "stop_reason": "tool_use" if message.get("tool_calls") else "end_turn",
-            "usage": {"input_tokens": usage.get("prompt_tokens", 0), "output_tokens": usage.get("completion_tokens", 0)}}
+            "usage": {"input_tokens": prompt - cached, "cache_read_input_tokens": cached,
+                      "output_tokens": usage.get("completion_tokens", 0)}}

@@ -5,6 +5,8 @@
     base_url = "http://127.0.0.1:8000/v1"
     budget_usd = 25.0
     max_tokens = 8192
+    prompt_caching = true           # cache breakpoints on the stable prefix and the conversation
+    context_tokens = 200000         # a request's input budget (default: the provider's window)
 
     [models]                        # per role; the paper: Sonnet works and creates, Opus sets up and judges
     work = "claude-sonnet-4-6"
@@ -46,6 +48,8 @@ class ModelSettings(BaseModel):
     retries: int | None = Field(None, ge=0)
     repairs: int | None = Field(None, ge=0)
     timeout_s: float | None = Field(None, gt=0)
+    prompt_caching: bool | None = None
+    context_tokens: int | None = Field(None, ge=2_000)
 
 
 def load_settings(path: Path | None) -> ModelSettings:
