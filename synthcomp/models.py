@@ -204,7 +204,7 @@ class FilesystemPolicy(Strict):
     default_paths: dict[str, str] = Field(
         description="documents, desktop, downloads, pictures, trash, (onedrive) -> OS-style path."
     )
-    work_root: str = Field(description="Where project work lives, e.g. D:\\Projects or ~/Documents/Work.")
+    work_root: str = Field(description="Where project work lives, e.g. D:\\Projects or /Users/ana/Documents/Work.")
     organization_style: OrganizationStyle
     naming_style: str
     storage_patterns: list[str]
@@ -553,16 +553,22 @@ class Computer(Strict):
     policy: FilesystemPolicy
     plan: FilePlan
     content_hash: str = Field(description="sha256 over the materialized tree (paths, bytes, mtimes).")
+    warnings: list[str] = Field(default_factory=list, description=(
+        "What was degraded while creating it: a model's answer that stayed invalid, and what was used instead."))
 
 
 # --------------------------------------------------------------------------- simulation
+
+
+OutputType = Literal["docx", "xlsx", "pptx", "pdf", "csv", "md"]
+"""What a deliverable's outputs may be: the types the work agent can write and the judge can read."""
 
 
 class OutputArtifact(Strict):
     """A file a deliverable must produce, at a path in the user's tree (OS style)."""
 
     path: str
-    artifact_type: Literal["docx", "xlsx", "pptx", "pdf", "csv", "md"]
+    artifact_type: OutputType
     description: str = ""
 
 
@@ -653,12 +659,15 @@ class Message(Strict):
     question: str = Field("", description="A question the sender needs answered before they can help.")
 
 
+EventKind = Literal["new_requirement", "moved_deadline", "revised_figure"]
+
+
 class SimEvent(Strict):
     """A collaborator changing their mind mid-month (beyond the paper): seeded and recorded."""
 
     day: int = Field(ge=0)
     collaborator: str
-    kind: Literal["new_requirement", "moved_deadline", "revised_figure"]
+    kind: EventKind
     deliverable: str
     text: str
 

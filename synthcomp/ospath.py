@@ -44,6 +44,32 @@ def to_physical(os_name: str, logical: str) -> PurePosixPath:
     return PurePosixPath(*components)
 
 
+MAX_NAME_BYTES = 255
+"""The longest file or folder name the disk under ``files/`` stores (ext4, APFS, NTFS alike)."""
+
+
+def unholdable(os_name: str, logical: str) -> str | None:
+    """Why a computer cannot hold a file at ``logical`` (None: it can), in words a model can
+    act on: not absolute in the OS's style, no file name, a ``.``/``..`` step (it would land
+    elsewhere, or outside the tree), a NUL byte, a name too long for a disk, or on macOS a
+    path outside /Users (the only part of a Mac the sandbox shows)."""
+    if "\0" in logical:
+        return "it holds a NUL byte"
+    try:
+        _, components = parts(os_name, logical)
+    except InputError as exc:
+        return str(exc)
+    if not components:
+        return "it names a drive or volume, not a file"
+    if any(c in {".", ".."} for c in components):
+        return "it has a '.' or '..' step; write the folders out"
+    if any(len(c.encode()) > MAX_NAME_BYTES for c in components):
+        return f"a name in it is longer than {MAX_NAME_BYTES} bytes"
+    if os_name == "macos" and components[0] != "Users":
+        return "on macOS every file lives under /Users"
+    return None
+
+
 def to_logical(os_name: str, physical: PurePosixPath | str) -> str:
     """Inverse of :func:`to_physical`."""
     components = PurePosixPath(physical).parts

@@ -32,8 +32,8 @@ proportion to the file's figures) and the weighted score is computed as
 Every reply is validated (exactly the criteria asked, scores in [0, 1], integrity 0 or
 1) and a problem goes back to the model in the client's repair turn. A batch that stays
 invalid, or whose request fails, keeps what it scored validly; a criterion no batch
-scored takes the procedural score (a warning says so). The judgement is never lost;
-only a spent budget (``BudgetExceeded``) stops it.
+scored takes the procedural score (a warning in the run's usage says so). The judgement
+is never lost; only a spent budget (``BudgetExceeded``) stops it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ import base64
 import json
 import math
 import re
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,7 @@ from pydantic import Field, ValidationError
 from synthcomp import ospath
 from synthcomp.agents.criteria.reading import read_deliverable
 from synthcomp.agents.judge import gated
-from synthcomp.agents.rubric_claude import checked_model
+from synthcomp.agents.rubric_claude import recording
 from synthcomp.agents.setup import SetupPlan
 from synthcomp.agents.truth import Reader
 from synthcomp.brains.model.client import BudgetExceeded, ModelClient
@@ -256,18 +255,18 @@ class ClaudeJudge:
              content: list[dict[str, Any]]) -> tuple[dict[str, CriterionScore], str]:
         """One batch's validated scores (by id) and summary; a reply that stays invalid keeps
         what it scored validly, a failed request nothing (a warning says which)."""
-        model, seen = checked_model(ClaudeScores, "criteria", lambda scores: _reply_problems(scores, asked))
+        model, seen = recording(ClaudeScores)
+        name = ospath.basename(path)
         try:
-            reply = self.client.structured("judge", model, system=SYSTEM, prompt=content)
+            reply = self.client.structured("judge", model, system=SYSTEM, prompt=content,
+                                           check=lambda got: _reply_problems(got.criteria, asked),
+                                           degrade=lambda _: _salvaged(seen, asked, name, where))
         except BudgetExceeded:
             raise
-        except BrainError as exc:
-            got = _salvage(seen[-1], asked) if seen else {}
-            missing = sorted(set(asked) - set(got))
-            warnings.warn(f"the Claude judge's reply on {ospath.basename(path)} ({where}) stayed invalid or failed "
-                          f"({str(exc)[:300]}); kept {len(got)} score(s), no score for {missing}", stacklevel=3)
-            summary = seen[-1].get("summary", "") if seen and isinstance(seen[-1], dict) else ""
-            return got, summary if isinstance(summary, str) else ""
+        except BrainError as exc:  # the request failed: what the model did answer still counts
+            reply, done = _salvaged(seen, asked, name, where)
+            self.client.usage.warn(f"{self.client.label} (judge) failed on {name} ({where}): {str(exc)[:300]}; "
+                                   f"degraded: {done}")
         return {s.id: s for s in reply.criteria}, reply.summary
 
     def _combined(self, c: Criterion, scores: list[tuple[str, CriterionScore]], batches: int,
@@ -401,15 +400,21 @@ def _reply_problems(scores: list[CriterionScore], asked: dict[str, Criterion]) -
     return problems
 
 
-def _salvage(raw: Any, asked: dict[str, Criterion]) -> dict[str, CriterionScore]:
-    """The valid scores of asked criteria in a reply that failed validation (first of each id)."""
-    items = raw.get("criteria") if isinstance(raw, dict) else None
+def _salvaged(seen: list[Any], asked: dict[str, Criterion], name: str, where: str) -> tuple[ClaudeScores, str]:
+    """The valid scores of asked criteria in the last reply (first of each id; an integrity
+    score must be 0 or 1), and which criteria keep the procedural score."""
+    raw = seen[-1] if seen and isinstance(seen[-1], dict) else {}
+    items = raw.get("criteria")
     got: dict[str, CriterionScore] = {}
     for item in items if isinstance(items, list) else []:
         try:
             score = CriterionScore.model_validate(item)
         except ValidationError:
             continue
-        if score.id in asked and score.id not in got:
+        gate = score.id in asked and asked[score.id].kind == "integrity"
+        if score.id in asked and score.id not in got and not (gate and score.score not in (0, 1)):
             got[score.id] = score
-    return got
+    summary = raw.get("summary")
+    missing = sorted(set(asked) - set(got))
+    return (ClaudeScores(criteria=list(got.values()), summary=summary if isinstance(summary, str) else ""),
+            f"on {name} ({where}) kept {len(got)} score(s), no score for {missing} (the procedural score stands)")

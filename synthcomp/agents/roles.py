@@ -42,7 +42,7 @@ class Roles:
         """The month's deliverables, collaborators, private files and events."""
         if self.client is None:
             return procedural_setup(computer, original, seed, days=days)
-        return ground(claude_setup(computer, self.client, days=days), computer, original, seed, days)
+        return ground(claude_setup(computer, self.client, seed=seed, days=days), computer, original, seed, days)
 
     def collaborators(self) -> Responder:
         """Who answers the work agent's messages."""

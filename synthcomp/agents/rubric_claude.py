@@ -13,11 +13,12 @@ Claude rubric and both score the same one:
   ``before`` = the digest of the version that reviewer saw;
 - ``visual``: ``low``/``high`` pages or slides.
 
-A draft is checked against the setup as part of its validation (:func:`checked_model`),
-so a criterion on a file that is not an output of its deliverable, an unknown figure
-id, a topic nobody asked for or a revision no review asked for goes back to the model
-in :meth:`ModelClient.structured`'s repair turn. When the repairs run out, the last
-reply is salvaged: its bad criteria are dropped with a warning (never the whole
+A draft is checked against the setup as part of its validation (``check``), so a
+criterion on a file that is not an output of its deliverable, an unknown figure id, a
+topic nobody asked for or a revision no review asked for goes back to the model in
+:meth:`ModelClient.structured`'s repair turn. When the repairs run out, the last reply is
+degraded: its bad criteria are dropped, even where its schema failed (:func:`recording`
+keeps the raw reply), and the run's usage records a warning (never the whole
 judgement). Weights are set by kind (``rubric.WEIGHTS``), never by the model, so the two
 judges weigh alike. Drafts are merged exactly as offline (``rubric.merge_rubrics``), and
 every output keeps an integrity gate (the procedural one is added where none was drafted).
@@ -26,12 +27,10 @@ every output keeps an integrity gate (the procedural one is added where none was
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from synthcomp import ospath
 from synthcomp.agents.rubric import WEIGHTS, build_rubric, expected_figures, merge_rubrics, required_topics
@@ -43,8 +42,6 @@ from synthcomp.models import Criterion, CriterionKind, Deliverable, Review, Rubr
 
 SYSTEM = ("You are an expert reviewer writing the rubric a month of a professional's work will be judged by. "
           "Write concrete, checkable criteria, each tied to one output file and grounded in the facts given.")
-MAX_PROBLEMS = 12
-"""Problems listed in one repair turn; more are summarized by their count."""
 _CHANGE = re.compile(r"^(section|figure):(.+)$")
 
 M = TypeVar("M", bound=BaseModel)
@@ -69,18 +66,13 @@ class RubricDraft(Strict):
     criteria: list[DraftCriterion] = Field(min_length=1)
 
 
-def checked_model(base: type[M], field: str, check: Callable[[Any], list[str]]) -> tuple[type[M], list[Any]]:
-    """A subclass of ``base`` for one structured call, and the raw inputs it has seen.
-
-    Its validation also runs ``check`` on the parsed ``field``: any problem it lists
-    becomes a validation error at that field, which ``ModelClient.structured`` sends back
-    to the model in its repair turn. Every raw input is kept (newest last), so the caller
-    can salvage the last reply when the repairs run out. The tool schema is the base's,
-    title included.
-    """
+def recording(base: type[M]) -> tuple[type[M], list[Any]]:
+    """A subclass of ``base`` for one structured call, and the raw inputs it has been asked
+    to validate (newest last): a degrade can then salvage the valid items of a reply whose
+    schema failed as a whole. The tool schema is the base's, title included."""
     seen: list[Any] = []
 
-    class Checked(base):  # type: ignore[valid-type, misc]
+    class Recorded(base):  # type: ignore[valid-type, misc]
         model_config = ConfigDict(title=base.__name__)
 
         @model_validator(mode="before")
@@ -89,18 +81,8 @@ def checked_model(base: type[M], field: str, check: Callable[[Any], list[str]]) 
             seen.append(data)
             return data
 
-        @field_validator(field, mode="after")
-        @classmethod
-        def _check(cls, value: Any) -> Any:
-            problems = check(value)
-            if problems:
-                more = len(problems) - MAX_PROBLEMS
-                listed = "; ".join(problems[:MAX_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
-                raise PydanticCustomError("ungrounded", "{problems}", {"problems": listed})
-            return value
-
-    Checked.__name__ = Checked.__qualname__ = base.__name__
-    return Checked, seen
+    Recorded.__name__ = Recorded.__qualname__ = base.__name__
+    return Recorded, seen
 
 
 class Grounds:
@@ -226,11 +208,12 @@ def _key(c: Criterion) -> tuple:
     return (c.kind, c.deliverable, c.path.lower(), tuple(sorted(c.expect)), c.low, c.high, c.before)
 
 
-def salvage(raw: Any, grounds: Grounds) -> tuple[Rubric | None, list[str]]:
-    """The valid criteria of a reply that failed validation, and why the others were dropped."""
-    items = raw.get("criteria") if isinstance(raw, dict) else None
+def salvage(seen: list[Any], grounds: Grounds, run: int) -> tuple[RubricDraft, str]:
+    """The criteria of the last reply that parse (a draft that may hold none, or fail the
+    draft's rules: the caller keeps those ``grounds.rubric`` accepts), and what was dropped."""
+    items = seen[-1].get("criteria") if seen and isinstance(seen[-1], dict) else None
     if not isinstance(items, list):
-        return None, ["the reply holds no list of criteria"]
+        return RubricDraft.model_construct(criteria=[]), f"rubric draft {run}: the reply holds no list of criteria"
     parsed, dropped = [], []
     for i, item in enumerate(items):
         try:
@@ -238,7 +221,10 @@ def salvage(raw: Any, grounds: Grounds) -> tuple[Rubric | None, list[str]]:
         except ValidationError as exc:
             dropped.append(f"criteria.{i}: {exc.errors()[0]['msg']}")
     rubric, more = grounds.rubric(parsed)
-    return rubric, dropped + more
+    dropped += more
+    kept = len(rubric.criteria) if rubric else 0
+    return (RubricDraft.model_construct(criteria=parsed),
+            f"rubric draft {run}: kept {kept} criteria, dropped {len(dropped)}: {'; '.join(dropped[:5])}")
 
 
 def facts(setup: SetupPlan, grounds: Grounds) -> dict[str, Any]:
@@ -298,29 +284,28 @@ def claude_rubric(client: ModelClient, setup: SetupPlan, runs: int = 5, reviews:
     people = block("Collaborators", {"collaborators": [
         {"name": c.name, "role": c.role, "preferences": c.preferences} for c in setup.collaborators]})
     drafts: list[Rubric] = []
-    for run in range(runs):
-        model, seen = checked_model(RubricDraft, "criteria", grounds.draft_problems)
-        prompt = (f"Draft {run + 1} of {runs} of the rubric for the outputs below.\n\n{INSTRUCTIONS}\n\n"
+    for run in range(1, runs + 1):
+        model, seen = recording(RubricDraft)
+        prompt = (f"Draft {run} of {runs} of the rubric for the outputs below.\n\n{INSTRUCTIONS}\n\n"
                   f"{prompt_facts}\n\n{people}")
         try:
-            draft = client.structured("rubric", model, system=SYSTEM, prompt=prompt)
+            draft = client.structured("rubric", model, system=SYSTEM, prompt=prompt,
+                                      check=lambda got: grounds.draft_problems(got.criteria),
+                                      degrade=lambda _, seen=seen, run=run: salvage(seen, grounds, run))
         except BudgetExceeded:
             raise
-        except BrainError as exc:
+        except BrainError as exc:  # a repair request failed: what the model did answer still counts
             if not seen:
                 raise
-            rubric, dropped = salvage(seen[-1], grounds)
-            kept = len(rubric.criteria) if rubric else 0
-            warnings.warn(f"rubric draft {run + 1} stayed invalid ({exc}); kept {kept} criteria, dropped "
-                          f"{len(dropped)}: {'; '.join(dropped[:5])}", stacklevel=2)
-        else:
-            rubric, _ = grounds.rubric(draft.criteria)
+            draft, done = salvage(seen, grounds, run)
+            client.usage.warn(f"{client.label} (rubric) failed mid-draft ({exc}); degraded: {done}")
+        rubric, _ = grounds.rubric(draft.criteria)
         if rubric is None or all(c.kind == "integrity" for c in rubric.criteria):
-            warnings.warn(f"rubric draft {run + 1} has no criterion left to score; it is not counted", stacklevel=2)
+            client.usage.warn(f"rubric draft {run} has no criterion left to score; it is not counted")
             continue
         drafts.append(rubric)
     if not drafts:
-        warnings.warn(f"none of the {runs} Claude rubric drafts was usable; using the procedural rubric", stacklevel=2)
+        client.usage.warn(f"none of the {runs} {client.label} rubric drafts was usable; using the procedural rubric")
         return build_rubric(setup, seed=0, runs=runs, reviews=reviews)
     return with_integrity(merge_rubrics(drafts), setup)
 

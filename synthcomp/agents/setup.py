@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 
@@ -44,7 +45,8 @@ class PrivateFile(Strict):
 
     collaborator: str
     name: str
-    artifact_type: str
+    artifact_type: Literal["xlsx"] = "xlsx"
+    """What :func:`write_private_files` writes: a ledger workbook."""
     deliverable: str
     facts: list[str]
     figures: list[str] = []
@@ -84,6 +86,12 @@ def check_names(collaborators: list[Collaborator], private_files: list[PrivateFi
 def procedural_setup(computer: Computer, files: Reader, seed: int, days: int = 20) -> SetupPlan:
     """Deliverables for the live projects and 5-8 collaborators, grounded in one truth
     (:func:`ground`); ``files`` reads the computer as created."""
+    return ground(procedural_draft(computer, seed, days), computer, files, seed, days)
+
+
+def procedural_draft(computer: Computer, seed: int, days: int = 20) -> SetupPlan:
+    """The plan :func:`procedural_setup` grounds: deliverables, collaborators and events,
+    before the truth (also what a model-backed setup falls back on)."""
     rng = rng_for(seed, "setup", computer.id)
     profile = computer.profile
     live = [p for p in profile.active_projects if p.status != "archived"] or profile.active_projects
@@ -116,8 +124,7 @@ def procedural_setup(computer: Computer, files: Reader, seed: int, days: int = 2
                        collaborator=rng.choice(collaborators).name, kind=kind,  # type: ignore[arg-type]
                        deliverable=rng.choice(deliverables).id, text="")
               for kind in kinds]
-    plan = SetupPlan(deliverables=deliverables, collaborators=collaborators, events=events)
-    return ground(plan, computer, files, seed, days)
+    return SetupPlan(deliverables=deliverables, collaborators=collaborators, events=events)
 
 
 def ground(plan: SetupPlan, computer: Computer, files: Reader, seed: int, days: int) -> SetupPlan:
@@ -336,6 +343,5 @@ def write_private_files(setup: SetupPlan, computer: Computer, private_dir: Path)
         if kept and item.facts:  # one ledger per held figure, with what its holder says of it
             content = ledgers.workbook(kept[0], item.collaborator, names.get(kept[0].project, ""), item.facts[0],
                                        when.date())
-            target = private_dir / item.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(render_artifact("xlsx", content, computer.profile.style, when, seed=i))
+            private_dir.mkdir(parents=True, exist_ok=True)
+            (private_dir / item.name).write_bytes(render_artifact("xlsx", content, computer.profile.style, when, seed=i))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from typing import Callable, Literal
 
 import openpyxl
@@ -270,8 +271,9 @@ def held_figures(project: str, project_name: str, currency: str, holders: list[s
 
 
 def ledger_file(project_name: str, sheet: str, holder: str) -> str:
-    """The name of a holder's ledger: the project's first words, what it lists, whose it is."""
-    stem = "_".join(project_name.split()[:3])
+    """The name of a holder's ledger: the project's first words, what it lists, whose it is.
+    Only word characters are kept, so a name like "Autumn/winter range" stays one file name."""
+    stem = "_".join(re.findall(r"[\w-]+", project_name)[:3])
     return f"{stem}_{sheet.lower().replace(' ', '_')}_{holder.replace(' ', '_')}.xlsx"
 
 

@@ -17,6 +17,7 @@ from synthcomp.brains.procedural.rng import rng_for
 from synthcomp.computer.hashing import tree_hash
 from synthcomp.computer.materialize import epoch, materialize
 from synthcomp.computer.personas import match_occupation
+from synthcomp.brains.model.client import Usage
 from synthcomp.brains.model.config import BrainConfig, ProceduralBrainConfig
 from synthcomp.workspace import computer_dir
 from synthcomp.models import Catalog, Computer, OSName, Persona
@@ -63,8 +64,10 @@ def with_coordinates(persona: Persona, catalog: Catalog, seed: int) -> Persona:
     })
 
 
-def create_computer(job: ComputerJob, brain: CreationBrain, catalog: Catalog) -> Computer:
-    """Create one computer under ``job.out/computers/<shard>/<id>/`` and return its model."""
+def create_computer(job: ComputerJob, brain: CreationBrain, catalog: Catalog, usage: Usage | None = None) -> Computer:
+    """Create one computer under ``job.out/computers/<shard>/<id>/`` and return its model;
+    ``usage`` is the ledger of the brain's model calls, whose warnings (what was degraded)
+    the computer records."""
     seed = job.computer_seed
     persona = with_coordinates(job.persona, catalog, seed)
     profile = brain.user_profile(persona)
@@ -77,7 +80,7 @@ def create_computer(job: ComputerJob, brain: CreationBrain, catalog: Catalog) ->
         materialize(plan, profile, policy, brain, partial / FILES_DIR, seed)
         computer = Computer(
             id=job.computer_id, seed=seed, brain=brain.name, persona=persona, profile=profile, policy=policy,
-            plan=plan, content_hash=tree_hash(partial / FILES_DIR),
+            plan=plan, content_hash=tree_hash(partial / FILES_DIR), warnings=list(usage.warnings) if usage else [],
         )
         meta = partial / COMPUTER_FILE
         meta.write_text(computer.model_dump_json(indent=1) + "\n")

@@ -9,6 +9,7 @@ newest mtime below them, so the tree's hash depends on the seed alone.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import os
 import shutil
 from datetime import datetime
@@ -61,7 +62,12 @@ def materialize(
 
 
 def _file_seed(seed: int, file_id: str) -> int:
-    return seed * 100_003 + int(file_id.lstrip("f") or 0)
+    """A file's render seed: from its number for the ``f0001`` ids the procedural brain
+    writes, else from a hash of the id (a model may name its files otherwise)."""
+    digits = file_id.lstrip("f")
+    if digits.isascii() and digits.isdigit() or not digits:
+        return seed * 100_003 + int(digits or 0)
+    return seed * 100_003 + int.from_bytes(hashlib.sha256(file_id.encode()).digest()[:6], "big")
 
 
 def _stamp_directories(root: Path) -> None:

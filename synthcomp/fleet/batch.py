@@ -91,7 +91,7 @@ def computer_record(workspace: Path, computer: Computer, outcome: Outcome) -> di
             "errors": outcome.errors, "path": str(directory.relative_to(workspace)), "os": computer.policy.os,
             "occupation": computer.profile.occupation, "industry": computer.persona.industry, "brain": computer.brain,
             "files": n_files, "dirs": n_dirs, "avg_depth": round(avg_depth, 3), "max_depth": max_depth,
-            "bytes": sum(size for _, size in sizes)}
+            "bytes": sum(size for _, size in sizes), "warnings": computer.warnings}
 
 
 def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
@@ -109,7 +109,7 @@ def run_job(job: ComputerJob) -> tuple[Computer, Usage]:
         brain: CreationBrain = ModelCreationBrain(client, catalog, job.computer_seed)
     else:
         brain = ProceduralCreationBrain(catalog, job.computer_seed)
-    return create_computer(job, brain, catalog), usage
+    return create_computer(job, brain, catalog, usage), usage
 
 
 def create_computers(request: CreateRequest, console: Console | None = None, usage: Usage | None = None,

@@ -115,3 +115,8 @@ def test_a_number_in_a_figures_own_unit_is_not_its_value() -> None:
     assert [f.right for f in figures.findings(right, [rate])] == [True]
     inside = read_deliverable("r.md", b"The accident frequency rate (0.25) held.\n")
     assert [f.number.value for f in figures.findings(inside, [rate])] == [0.25]  # another parenthesis is read
+
+
+def test_a_project_name_with_a_slash_still_names_one_flat_ledger_file() -> None:
+    name = truth.ledger_file("Autumn/winter range planning", "Budget lines", "Ana Lopez")
+    assert name == "Autumn_winter_range_budget_lines_Ana_Lopez.xlsx" and "/" not in name and "\\" not in name

@@ -122,8 +122,11 @@ def test_an_unknown_figure_id_is_sent_back_and_repaired(fake_api: FakeAnthropic)
 
 def test_an_unknown_figure_id_that_persists_is_dropped_with_a_warning(fake_api: FakeAnthropic) -> None:
     fake_api.default = tool_use(good_draft(["F1", "F99"]))
-    with pytest.warns(UserWarning, match=r"rubric draft 1 stayed invalid.*kept 4 criteria, dropped 1.*F99"):
-        rubric = claude_rubric(client_for(fake_api), make_setup(), runs=1, reviews=REVIEWS)
+    client = client_for(fake_api)
+    rubric = claude_rubric(client, make_setup(), runs=1, reviews=REVIEWS)
+    (warning,) = client.usage.warnings
+    assert re.search(r"valid RubricDraft after 3 attempts.*degraded: rubric draft 1: kept 4 criteria, dropped 1.*F99",
+                     warning)
     assert len(fake_api.requests) == 3  # the first reply and two repair turns
     assert {c.kind for c in rubric.criteria} == {"coverage", "integrity", "revisions", "visual"}
     assert {c.path for c in rubric.criteria if c.kind == "integrity"} == {REPORT, MEMO}
@@ -148,9 +151,9 @@ def test_criteria_that_name_what_is_not_there_go_back_to_the_model(fake_api: Fak
 def test_without_any_usable_draft_the_procedural_rubric_is_used(fake_api: FakeAnthropic) -> None:
     fake_api.default = tool_use({"criteria": [{"kind": "figures", "deliverable": "D1", "path": REPORT, "text": "x",
                                                "expect": ["F99"]}]})
-    with pytest.warns(UserWarning) as caught:
-        rubric = claude_rubric(client_for(fake_api), make_setup(), runs=2, reviews=REVIEWS)
-    assert "using the procedural rubric" in str(caught[-1].message)
+    client = client_for(fake_api)
+    rubric = claude_rubric(client, make_setup(), runs=2, reviews=REVIEWS)
+    assert "using the procedural rubric" in client.usage.warnings[-1]
     assert rubric.drafts == 2 and {c.kind for c in rubric.criteria} >= {"figures", "integrity"}
 
 
@@ -287,8 +290,9 @@ def test_a_reply_missing_a_criterion_is_repaired(fake_api: FakeAnthropic, tmp_pa
 
 def test_a_persistent_mismatch_keeps_the_procedural_score(fake_api: FakeAnthropic, tmp_path: Path) -> None:
     fake_api.default = scorer({"c01": 1.0, "c03": 1, "c04": 1.0})  # never scores c02
-    with pytest.warns(UserWarning, match=r"stayed invalid.*no score for \['c02'\]"):
-        judgement, _ = judge_with(fake_api, tmp_path, pages=1)
+    judgement, judge = judge_with(fake_api, tmp_path, pages=1)
+    (warning,) = judge.client.usage.warnings
+    assert re.search(r"valid ClaudeScores after 3 attempts.*no score for \['c02'\]", warning)
     assert len(fake_api.requests) == 3
     c02 = {r.id: r for r in judgement.criteria}["c02"]
     assert c02.score == 0.5 and c02.evidence == "procedural: 'Risks' is generic"  # ungated, gated again by our gates
@@ -297,8 +301,8 @@ def test_a_persistent_mismatch_keeps_the_procedural_score(fake_api: FakeAnthropi
 
 def test_a_failing_request_never_loses_the_judgement(fake_api: FakeAnthropic, tmp_path: Path) -> None:
     fake_api.default = 400
-    with pytest.warns(UserWarning, match="no score for"):
-        judgement, _ = judge_with(fake_api, tmp_path, pages=3)
+    judgement, judge = judge_with(fake_api, tmp_path, pages=3)
+    assert "no score for" in judge.client.usage.warnings[0]
     assert {r.id: r.score for r in judgement.criteria} == {"c01": 1.0, "c02": 0.5, "c03": 1.0, "c04": 1.0, "c05": 0.0}
 
 

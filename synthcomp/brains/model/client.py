@@ -63,16 +63,18 @@ def _stated(pattern: str, message: str) -> int | None:
 CACHE_MARK = {"type": "ephemeral"}
 
 
-def with_cache_breakpoints(request: dict[str, Any]) -> dict[str, Any]:
+def with_cache_breakpoints(request: dict[str, Any], conversation: bool = True) -> dict[str, Any]:
     """``request`` with prompt-cache breakpoints on its stable prefix (the last tool, the
-    system prompt) and on the last block of the conversation, so the next turn, which
-    repeats all of it, reads it back from the cache. The caller's lists are not changed."""
+    system prompt) and, for a ``conversation`` that goes on, on its last block, so the next
+    turn, which repeats all of it, reads it back from the cache. A one-off question leaves
+    its prompt unmarked: writing it to the cache costs a quarter more and nothing reads it.
+    The caller's lists are not changed."""
     out = dict(request)
     if out.get("tools"):
         out["tools"] = [*out["tools"][:-1], {**out["tools"][-1], "cache_control": CACHE_MARK}]
     out["system"] = [{"type": "text", "text": request["system"], "cache_control": CACHE_MARK}]
     messages = list(request["messages"])
-    if messages:
+    if messages and conversation:
         last = messages[-1]
         content = last["content"]
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
@@ -173,8 +175,10 @@ class ModelClient:
 
     # ------------------------------------------------------------------ raw calls
     def create(self, role: str, *, system: str, messages: list[dict[str, Any]],
-               tools: list[dict[str, Any]] | None = None, tool_choice: dict[str, Any] | None = None) -> dict[str, Any]:
+               tools: list[dict[str, Any]] | None = None, tool_choice: dict[str, Any] | None = None,
+               conversation: bool = True) -> dict[str, Any]:
         """One Messages API call (cached, retried, accounted); returns the reply as a dict.
+        ``conversation``: more turns will repeat this one (its prompt is marked for the cache).
 
         Raises:
             BudgetExceeded: the budget is spent.
@@ -187,7 +191,7 @@ class ModelClient:
         if tool_choice:
             request["tool_choice"] = tool_choice
         if self.config.prompt_caching and self.config.cache_breakpoints:
-            request = with_cache_breakpoints(request)
+            request = with_cache_breakpoints(request, conversation)
         cached = self._cache_get(request)
         if cached is not None:
             self.usage.cached += 1
@@ -270,36 +274,37 @@ class ModelClient:
         Raises:
             BrainError: still invalid after the repairs, and nothing to degrade to.
         """
-        tool = {"name": "submit", "description": f"Submit the {model.__name__}.",
-                "input_schema": model.model_json_schema()}
+        schema = model.model_json_schema()
+        name = schema.get("title", model.__name__)  # a draft model keeps the title of what it drafts
+        tool = {"name": "submit", "description": f"Submit the {name}.", "input_schema": schema}
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         problem = ""
         usable: M | None = None
         for _ in range(self.config.repairs + 1):
             reply = self.create(role, system=system, messages=messages, tools=[tool],
-                                tool_choice={"type": "tool", "name": "submit"})
+                                tool_choice={"type": "tool", "name": "submit"}, conversation=len(messages) > 1)
             call = next((b for b in reply.get("content", []) if b.get("type") == "tool_use"), None)
             if call is None:
                 problem = "the reply held no tool call"
                 messages += [{"role": "assistant", "content": reply.get("content") or [{"type": "text", "text": "(empty)"}]},
-                             {"role": "user", "content": f"Call the submit tool with the {model.__name__}."}]
+                             {"role": "user", "content": f"Call the submit tool with the {name}."}]
                 continue
             try:
                 value = model.model_validate(call["input"])
             except ValidationError as exc:
                 problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:8])
-                verdict = f"Invalid {model.__name__}: {problem}."
+                verdict = f"Invalid {name}: {problem}."
             else:
                 problems = check(value) if check is not None else []
                 if not problems:
                     return value
                 usable, problem = value, "; ".join(problems[:12])
-                verdict = f"The {model.__name__} breaks these rules: {problem}."
+                verdict = f"The {name} breaks these rules: {problem}."
             log.info("%s (%s): %s asking for a repair", self.label, role, verdict)
             messages += [{"role": "assistant", "content": reply["content"]},
                          {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "is_error": True,
                                                        "content": f"{verdict} Call submit again with a corrected input."}]}]
-        failure = (f"{self.label} ({role}) did not produce a valid {model.__name__} after "
+        failure = (f"{self.label} ({role}) did not produce a valid {name} after "
                    f"{self.config.repairs + 1} attempts: {problem}")
         if degrade is None:
             raise BrainError(failure)
