@@ -54,6 +54,7 @@ SKILL_HELP = ("A SKILL.md or skill directory the policy loads, or a skills direc
               "computer's skill); repeatable.")
 SANDBOX_CONFIG_HELP = "A TOML file of the sandbox's limits (memory_mb, disk_mb, pids, cpus, ...; see docs/DESIGN.md)."
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
+DRY_RUN_HELP = "Print the model cost estimate, per role, and exit: no model is called, nothing is written."
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -79,12 +80,14 @@ def create(
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_creation: str | None = typer.Option(None, "--model-creation", help="The creation model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Create N synthetic computers: persona -> profile -> policy -> plan -> files.
 
     Re-running skips computers that exist; each one gets a line in OUT/manifest.jsonl."""
     from synthcomp.brains.model.client import Usage
     from synthcomp.fleet.batch import CreateRequest, create_computers
+    from synthcomp.fleet.costs import create_estimate
     from synthcomp.pool.executor import make_executor
     from synthcomp.pool.manifest import FleetError
 
@@ -92,7 +95,9 @@ def create(
     try:
         request = CreateRequest.from_cli(out=out, n=n, seed=seed, os_name=os_name, personas=personas, workers=workers,
                                          brain=_brain(brain, base_url, model_config, {"creation": model_creation},
-                                                      budget_usd, out / ".claude-cache"))
+                                                      budget_usd, out / ".claude-cache", dry_run))
+        if _estimated(create_estimate(request), dry_run):
+            return
         fleet = make_executor(executor, workers, attempts=attempts, ray_address=ray_address)
         created = create_computers(request, console=console, usage=usage,
                                    executor=None if executor == "local" and workers == 1 else fleet)
@@ -105,17 +110,18 @@ def create(
 
 
 def _brain(name: str, base_url: str | None, model_config: Path | None, models: dict[str, str | None],
-           budget_usd: float | None, cache: Path):
-    """The ``--brain`` (or a model policy's) config, its key read here; raises InputError."""
+           budget_usd: float | None, cache: Path, dry_run: bool = False):
+    """The ``--brain`` (or a model policy's) config, its key read here (a dry run, which
+    calls no model, needs none); raises InputError."""
     from synthcomp.brains.model.settings import brain_config
 
     return brain_config(name, settings_file=model_config, base_url=base_url, models=models,
-                        budget_usd=budget_usd, cache_dir=cache)
+                        budget_usd=budget_usd, cache_dir=cache, key_required=not dry_run)
 
 
 def _settings(*, policy: str, sandbox: str, sandbox_config: Path | None, brain: str, days: int, seed: int,
               steps: int, skills: list[Path], base_url: str | None, model_config: Path | None,
-              models: dict[str, str | None], budget_usd: float | None, cache: Path):
+              models: dict[str, str | None], budget_usd: float | None, cache: Path, dry_run: bool = False):
     """The one ``SimSettings`` a simulating command builds from its flags; raises InputError
     (or ValidationError for a rejected option). A model policy is named after its provider."""
     from synthcomp.brains.model.config import PROVIDERS
@@ -123,9 +129,10 @@ def _settings(*, policy: str, sandbox: str, sandbox_config: Path | None, brain: 
     from synthcomp.sandbox.config import sandbox_config as sandbox_from
     from synthcomp.sim.config import SimSettings
 
-    work = {"brain": _brain(policy, base_url, model_config, models, budget_usd, cache)} if policy in PROVIDERS else {}
+    work = {"brain": _brain(policy, base_url, model_config, models, budget_usd, cache, dry_run)} \
+        if policy in PROVIDERS else {}
     return SimSettings(policy=policy_config(policy, seed, **work), sandbox=sandbox_from(sandbox, sandbox_config),
-                       brain=_brain(brain, base_url, model_config, models, budget_usd, cache),
+                       brain=_brain(brain, base_url, model_config, models, budget_usd, cache, dry_run),
                        days=days, seed=seed, step_budget=steps, skills=skills)
 
 
@@ -152,12 +159,40 @@ def _exit_on_errors() -> Iterator[None]:
         _fail(str(exc))
 
 
+def _estimated(estimate, dry_run: bool) -> bool:
+    """Print the run's model cost estimate (per role too on a dry run); True: a dry run, stop."""
+    if estimate is not None:
+        console.print(estimate.line(), markup=False, highlight=False, soft_wrap=True)
+    if dry_run:
+        for line in estimate.breakdown() if estimate is not None else ["estimate: no model is called, $0"]:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    return dry_run
+
+
 def _print_usage(usage) -> None:
     """One line of model cost, when any model was called."""
     if usage.requests or usage.cached:
         console.print(f"model usage: {usage.requests} request(s), {usage.cached} cached, "
                       f"{usage.prompt_tokens:,} tokens in ({usage.cache_read_share:.0%} read from the prompt cache) / "
                       f"{usage.output_tokens:,} out, ${usage.usd:.4f}")
+    _print_warnings(usage.warnings)
+
+
+WARNINGS_SHOWN = 10
+"""Degradation warnings printed after a run; all of them are in its summary or manifest."""
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    """How many model answers were degraded, and the first few of what was done: the run
+    went on, but its output is not all the model's."""
+    if not warnings:
+        return
+    err_console.print(f"{len(warnings)} warning(s): model answers that stayed invalid were degraded "
+                      "(all are in the summary / manifest):", markup=False, highlight=False)
+    for line in warnings[:WARNINGS_SHOWN]:
+        err_console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    if len(warnings) > WARNINGS_SHOWN:
+        err_console.print(f"  ... and {len(warnings) - WARNINGS_SHOWN} more", markup=False, highlight=False)
 
 
 @app.command()
@@ -238,10 +273,12 @@ def simulate(
     brain: str = typer.Option("procedural", "--brain", help="Setup agent and collaborators: " + BRAIN_HELP),
     model_setup: str | None = typer.Option(None, "--model-setup", help="The setup agent's model."),
     model_collaborator: str | None = typer.Option(None, "--model-collaborator", help="The collaborators' model."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Run (or resume) a month-long simulation: setup, weekly plans, daily episodes, judgement.
 
     Exits 3 when the model budget stops the run; re-running resumes from the last finished day."""
+    from synthcomp.fleet.costs import simulation_estimate
     from synthcomp.models import StoppedSim
     from synthcomp.sim.runner import run_simulation
     from synthcomp.sim.summary import summary_table
@@ -250,7 +287,9 @@ def simulate(
         settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain=brain, days=days,
                              seed=seed, steps=steps, skills=skill, base_url=base_url, model_config=model_config,
                              models={"work": model_work, "setup": model_setup, "collaborator": model_collaborator},
-                             budget_usd=budget_usd, cache=workspace_of(computer) / ".claude-cache")
+                             budget_usd=budget_usd, cache=workspace_of(computer) / ".claude-cache", dry_run=dry_run)
+        if _estimated(simulation_estimate(settings, [computer]), dry_run):
+            return
     try:
         summary = run_simulation(settings.on(computer), restart_from_day=restart_from_day, console=console)
     except SynthcompError as exc:  # bad input, or a model backend that kept failing (resumable)
@@ -262,6 +301,7 @@ def simulate(
                           markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=3)
     console.print(summary_table(summary))
+    _print_warnings(summary.usage.get("warnings", []))
 
 
 @app.command("simulate-many")
@@ -284,17 +324,23 @@ def simulate_many_command(
     model_config: Path | None = typer.Option(None, "--model-config", help=MODEL_CONFIG_HELP),
     model_work: str | None = typer.Option(None, "--model-work", help="The work agent's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=FLEET_BUDGET_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Simulate every computer of a workspace (or one side of its split); re-running skips
     finished simulations and resumes unfinished ones. Each gets a line in WS/manifest.jsonl.
     Exits 1 if any failed, 3 if a model budget stopped any (and none failed): re-run to resume."""
     from synthcomp.pool.executor import make_executor
+    from synthcomp.fleet.costs import simulation_estimate
     from synthcomp.fleet.simulations import simulate_many
+    from synthcomp.fleet.split import select_computers
 
     with _exit_on_errors():
         settings = _settings(policy=policy, sandbox=sandbox, sandbox_config=sandbox_config, brain=brain, days=days,
                              seed=seed, steps=steps, skills=[], base_url=base_url, model_config=model_config,
-                             models={"work": model_work}, budget_usd=budget_usd, cache=workspace / ".claude-cache")
+                             models={"work": model_work}, budget_usd=budget_usd, cache=workspace / ".claude-cache",
+                             dry_run=dry_run)
+        if _estimated(simulation_estimate(settings, select_computers(workspace, computers)[:limit]), dry_run):
+            return
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         report = simulate_many(workspace, fleet, settings, limit=limit, computers=computers, console=console)
     console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
@@ -523,10 +569,12 @@ def judge(
     model_judge: str | None = typer.Option(None, "--model-judge", help="The judge's model."),
     model_rubric: str | None = typer.Option(None, "--model-rubric", help="The rubric drafter's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
     from synthcomp.agents.roles import Roles
     from synthcomp.brains.model.client import Usage
+    from synthcomp.fleet.costs import judge_estimate
     from synthcomp.sim.judging import judge_simulation
     from synthcomp.sim.rendering import page_renderer
 
@@ -534,7 +582,9 @@ def judge(
     try:
         seed = json.loads((sim / "sim.json").read_text())["seed"] if (sim / "sim.json").is_file() else 0
         config = _brain(brain, base_url, model_config, {"judge": model_judge, "rubric": model_rubric},
-                        budget_usd, workspace_of(sim) / ".claude-cache")
+                        budget_usd, workspace_of(sim) / ".claude-cache", dry_run)
+        if _estimated(judge_estimate(sim, config, seed, render), dry_run):
+            return
         roles = Roles(config.client(seed=seed, usage=usage))
         if render:
             with page_renderer(sim / "renders") as render_pages:

@@ -34,6 +34,8 @@ from synthcomp.errors import InputError, did_you_mean
 Role = Literal["work", "creation", "setup", "collaborator", "rubric", "judge", "retrospect"]
 SELF_HOSTED_KEY = "not-needed"
 """What the openai SDK is given for a self-hosted server that checks no key."""
+NO_KEY = "none-dry-run"
+"""The key of a config that only estimates (``--dry-run``): it never reaches a provider."""
 
 
 class ModelSettings(BaseModel):
@@ -64,8 +66,10 @@ def load_settings(path: Path | None) -> ModelSettings:
 def brain_config(
     brain: str, *, settings_file: Path | None = None, base_url: str | None = None,
     models: dict[str, str | None] | None = None, budget_usd: float | None = None, cache_dir: Path | None = None,
+    key_required: bool = True,
 ) -> ProceduralBrainConfig | ModelBrainConfig:
-    """The config of ``brain`` (a name from ``BRAIN_NAMES``), its key read from the environment.
+    """The config of ``brain`` (a name from ``BRAIN_NAMES``), its key read from the environment
+    (``key_required`` False: a config to estimate with, which may have none).
 
     Raises:
         InputError: an unknown brain, a bad settings file, or no key for the provider.
@@ -79,6 +83,8 @@ def brain_config(
     base_url = base_url or settings.base_url
     key = os.environ.get(provider.key_variable) or (
         SELF_HOSTED_KEY if provider.key_optional_with_base_url and base_url else None)
+    if not key and not key_required:
+        key = NO_KEY
     if not key:
         hint = " (or --base-url for a self-hosted server)" if provider.key_optional_with_base_url else " (and --base-url for a gateway)"
         raise InputError(f"the {brain} backend needs an API key: set {provider.key_variable}{hint}")
