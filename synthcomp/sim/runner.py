@@ -58,6 +58,10 @@ from synthcomp.sim.outcome import finish_simulation
 log = logging.getLogger(__name__)
 
 
+SETUP_WARNINGS = "setup-warnings.json"
+"""What was degraded while the setup was made (a model's plan that stayed invalid)."""
+
+
 class Checkpoint(Strict):
     last_finished_day: int
     checkpoint: SnapshotRef
@@ -88,10 +92,14 @@ def sim_dir_for(config: SimConfig) -> Path:
     return sim_dir(workspace_of(config.computer), config.sim_id)
 
 
-def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, roles: Roles) -> SetupPlan:
-    """setup.json if it exists (resume), else a fresh setup written atomically."""
+def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, roles: Roles, usage: Usage) -> SetupPlan:
+    """setup.json if it exists (resume), else a fresh setup written atomically. What was
+    degraded while setting up is kept beside it (``SETUP_WARNINGS``) and put back in
+    ``usage`` on resume, so the final summary names it whichever process finishes."""
     path = sim_dir / "setup.json"
     if path.exists():
+        warned = sim_dir / SETUP_WARNINGS
+        usage.warnings[:0] = json.loads(warned.read_text()) if warned.is_file() else []
         try:
             return SetupPlan.model_validate_json(path.read_text())
         except ValidationError as exc:
@@ -101,6 +109,7 @@ def _load_setup(sim_dir: Path, config: SimConfig, computer: Computer, roles: Rol
     original = tree_reader(config.computer / "files", computer.policy.os)
     setup = roles.setup(computer, original, config.seed, config.days)
     write_private_files(setup, computer, sim_dir / "private")
+    write_json_atomic(sim_dir / SETUP_WARNINGS, usage.warnings)
     write_json_atomic(path, setup)
     return setup
 
@@ -147,11 +156,11 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None,
     check_settings(config)
     write_json_atomic(sim_dir / "sim.json", config.model_dump(mode="json"))
     try:
-        setup = _load_setup(sim_dir, config, computer, roles)
+        setup = _load_setup(sim_dir, config, computer, roles, usage)
     except BudgetExceeded as exc:
         return _stopped(config, sim_dir, None, usage, exc)
     progress = _resume_point(sim_dir, restart_from_day)
-    records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress)]
+    records: list[DayRecord] = [DayRecord(**r) for r in _load_records(sim_dir, progress, usage)]
     # checkpoints live in the simulation's own directory (deleted with it)
     sandbox = config.sandbox.model_copy(update={"snapshot_dir": sim_dir / "snapshots"})
     env = WorkdayEnv(config.computer, sandbox=sandbox, days=config.days, step_budget=config.step_budget,
@@ -185,7 +194,7 @@ def run_simulation(config: SimConfig, *, restart_from_day: int | None = None,
                     warnings.warn(f"day {day}: no checkpoint ({exc}); a crash resumes from the last one",
                                   RuntimeWarning, stacklevel=2)
                 else:
-                    _checkpoint(sim_dir, day, ref, policy, env, records)
+                    _checkpoint(sim_dir, day, ref, policy, env, records, usage)
                 bar.advance(task)
         return finish_simulation(env, config, sim_dir, records, usage)
     finally:
@@ -211,7 +220,7 @@ def _run_day(env: WorkdayEnv, policy: Policy, *, seed: int | None = None,
 
 
 def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: WorkdayEnv,
-                records: list[DayRecord]) -> None:
+                records: list[DayRecord], usage: Usage) -> None:
     """Write the day's checkpoint, then (atomically) move progress.json forward to it."""
     checkpoints = sim_dir / "checkpoints"
     checkpoints.mkdir(exist_ok=True)
@@ -227,7 +236,8 @@ def _checkpoint(sim_dir: Path, day: int, ref: SnapshotRef, policy: Policy, env: 
         log.info("day %d: the policy cannot be checkpointed (%s); a resume starts it fresh", day, exc)
     assert env.state is not None
     write_json_atomic(checkpoints / f"day-{day:02d}.json", {"snapshot": ref.model_dump(mode="json"),
-                                                       "records": [r.__dict__ for r in records]})
+                                                       "records": [r.__dict__ for r in records],
+                                                       "warnings": usage.warnings})
     write_json_atomic(sim_dir / "state.json", env.state.model_dump(mode="json"))
     write_json_atomic(sim_dir / "progress.json", {"last_finished_day": day, "checkpoint": ref.model_dump(mode="json")})
 
@@ -254,11 +264,17 @@ def _resume_point(sim_dir: Path, restart_from_day: int | None) -> Checkpoint | N
         raise InputError(f"{path} is corrupt; use --restart-from-day to replay from a checkpoint") from None
 
 
-def _load_records(sim_dir: Path, progress: Checkpoint | None) -> list[dict[str, Any]]:
+def _load_records(sim_dir: Path, progress: Checkpoint | None, usage: Usage) -> list[dict[str, Any]]:
+    """The finished days' records as of the checkpoint resumed from; the warnings recorded
+    up to it replace ``usage``'s (they include the setup's)."""
     if progress is None:
         return []
     checkpoint = sim_dir / "checkpoints" / f"day-{progress.last_finished_day:02d}.json"
-    return json.loads(checkpoint.read_text())["records"] if checkpoint.exists() else []
+    if not checkpoint.exists():
+        return []
+    saved = json.loads(checkpoint.read_text())
+    usage.warnings[:] = saved.get("warnings", usage.warnings)
+    return saved["records"]
 
 
 def _load_policy(sim_dir: Path, day: int) -> Policy | None:

@@ -305,6 +305,13 @@ def test_a_simulation_starts_on_a_degraded_setup(computer: Path, monkeypatch: py
     assert len(warnings) > 1 and all("dropped files they do not hold" in w for w in warnings[1:])  # only what they hold
     assert f"{len(warnings)} warning(s)" in result.output
 
+    replayed = CliRunner().invoke(app, ["simulate", str(computer), "--brain", "claude", "--policy", "scripted",
+                                        "--days", "2", "--sandbox", "local", "--base-url", fake_api.base_url,
+                                        "--restart-from-day", "1"])
+    assert replayed.exit_code == 0, replayed.output  # another process finishes it: the setup's warning stays
+    again = json.loads((sim / "summary.json").read_text())["usage"]["warnings"]
+    assert "degraded: kept the setup" in again[0] and again[:2] == warnings[:2]
+
 
 # --------------------------------------------------------------------------- collaborators, retrospectives
 
