@@ -64,6 +64,14 @@ def splice(section: str) -> Path:
     return out
 
 
+def publish(section: str, write: bool) -> None:
+    """A benchmark run alone: splice its section into BENCHMARKS.md (``--write``) or print it."""
+    if write:
+        print(f"wrote {splice(section)}")
+    else:
+        print(section)
+
+
 def _cpu_reference_ms() -> float:
     """One core's speed at Python, so absolute times from different machines can be compared.
 

@@ -109,13 +109,9 @@ def main() -> None:
     parser.add_argument("--computers", type=int, default=COMPUTERS)
     parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
     args = parser.parse_args()
-    section = run(args.computers)
-    if args.write:
-        from bench.__main__ import splice
+    from bench.__main__ import publish
 
-        print(f"wrote {splice(section)}")
-    else:
-        print(section)
+    publish(run(args.computers), args.write)
 
 
 if __name__ == "__main__":

@@ -100,13 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
     args = parser.parse_args()
-    section = run()
-    if args.write:
-        from bench.__main__ import splice
+    from bench.__main__ import publish
 
-        print(f"wrote {splice(section)}")
-    else:
-        print(section)
+    publish(run(), args.write)
 
 
 if __name__ == "__main__":

@@ -253,6 +253,17 @@ class FilePlan(Strict):
                 raise ValueError(f"edge {edge.source}->{edge.target} names an unknown file")
         return self
 
+    def links(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
+        """Each file's sources (id, edge kind) and each archive's members, by id: what
+        writing a file in dependency order hands it."""
+        incoming: dict[str, list[tuple[str, str]]] = {}
+        members: dict[str, list[str]] = {}
+        for edge in self.edges:
+            incoming.setdefault(edge.target, []).append((edge.source, edge.kind))
+            if edge.kind == "extracted_from":
+                members.setdefault(edge.source, []).append(edge.target)
+        return incoming, members
+
 
 # --------------------------------------------------------------------------- content
 #

@@ -17,6 +17,9 @@ procedural setup agent plans the month instead, with a warning in the run's usag
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from pydantic import ConfigDict, Field
 
 from synthcomp import ospath
@@ -120,24 +123,28 @@ def review(draft: SetupDraft, computer: Computer, days: int) -> tuple[SetupDraft
 
 def _unique_people(people: list[Collaborator], found: list[Finding]) -> list[Collaborator]:
     """One person per name: replies are told apart by it."""
-    kept: dict[str, Collaborator] = {}
-    for c in people:
-        if c.name in kept:
-            found.append(Finding(f"two collaborators share the name {c.name!r}, so their replies cannot be told apart",
-                                 f"dropped the second {c.name!r}"))
-        else:
-            kept[c.name] = c
-    return list(kept.values())
+    return _first_of_each(people, lambda c: c.name, found, lambda name: Finding(
+        f"two collaborators share the name {name!r}, so their replies cannot be told apart",
+        f"dropped the second {name!r}"))
 
 
 def _unique_deliverables(deliverables: list[DeliverableDraft], found: list[Finding]) -> list[DeliverableDraft]:
-    kept: dict[str, DeliverableDraft] = {}
-    for d in deliverables:
-        if d.id in kept:
-            found.append(Finding(f"two deliverables have the id {d.id!r}; ids are unique",
-                                 f"dropped the second deliverable {d.id}"))
+    return _first_of_each(deliverables, lambda d: d.id, found, lambda ident: Finding(
+        f"two deliverables have the id {ident!r}; ids are unique", f"dropped the second deliverable {ident}"))
+
+
+T = TypeVar("T")
+
+
+def _first_of_each(items: list[T], key: Callable[[T], str], found: list[Finding],
+                   finding: Callable[[str], Finding]) -> list[T]:
+    """The first item of each key, a finding for each later one."""
+    kept: dict[str, T] = {}
+    for item in items:
+        if key(item) in kept:
+            found.append(finding(key(item)))
         else:
-            kept[d.id] = d
+            kept[key(item)] = item
     return list(kept.values())
 
 

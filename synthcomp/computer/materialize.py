@@ -33,12 +33,7 @@ def materialize(
     """Write every planned file under ``files_dir`` with its planned mtime."""
     contents: dict[str, ArtifactContent] = {}
     by_id = {f.id: f for f in plan.files}
-    incoming: dict[str, list[tuple[str, str]]] = {}
-    members: dict[str, list[str]] = {}
-    for edge in plan.edges:
-        incoming.setdefault(edge.target, []).append((edge.source, edge.kind))
-        if edge.kind == "extracted_from":
-            members.setdefault(edge.source, []).append(edge.target)
+    incoming, members = plan.links()
     for file in creation_order(plan):
         dest = files_dir / ospath.to_physical(policy.os, file.path)
         dest.parent.mkdir(parents=True, exist_ok=True)

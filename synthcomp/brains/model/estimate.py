@@ -254,7 +254,7 @@ def creation_requests(persona: Persona, os_name: OSName, seed: int, catalog: Cat
                 ask([block("User profile", profile), block("Filesystem policy", policy)], plan)]
     contents = procedural_contents(brain, ArtifactContext(profile=profile, policy=policy), plan)
     by_id = {f.id: f for f in plan.files}
-    incoming, members = _edges(plan)
+    incoming, members = plan.links()
     author = block("Author profile", profile)
     for file in plan.files:
         if file.content_mode in {"system", "copy", "extract"}:
@@ -267,23 +267,12 @@ def creation_requests(persona: Persona, os_name: OSName, seed: int, catalog: Cat
     return requests
 
 
-def _edges(plan: FilePlan) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
-    """Each file's sources (id, edge kind) and each archive's members, by id."""
-    incoming: dict[str, list[tuple[str, str]]] = {}
-    members: dict[str, list[str]] = {}
-    for edge in plan.edges:
-        incoming.setdefault(edge.target, []).append((edge.source, edge.kind))
-        if edge.kind == "extracted_from":
-            members.setdefault(edge.source, []).append(edge.target)
-    return incoming, members
-
-
 def procedural_contents(brain: ProceduralCreationBrain, base: ArtifactContext,
                         plan: FilePlan) -> dict[str, ArtifactContent]:
     """Every file's procedural content by id, each written after what it depends on and given
     it, as ``computer.materialize`` gives it (nothing is rendered)."""
     by_id = {f.id: f for f in plan.files}
-    incoming, members = _edges(plan)
+    incoming, members = plan.links()
     contents: dict[str, ArtifactContent] = {}
 
     def content(file_id: str) -> ArtifactContent:
