@@ -9,6 +9,7 @@ import gymnasium as gym
 
 import synthcomp.env  # noqa: F401 - registers synthcomp/Workday-v1
 from synthcomp.sim.episode import run_episode
+from synthcomp.brains.model.anthropic import AnthropicBrainConfig
 from synthcomp.env.export import run_conversations
 from synthcomp.env.prompt import system_prompt
 from synthcomp.policies.model import ModelPolicy
@@ -19,6 +20,7 @@ class _Model:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.config = AnthropicBrainConfig(api_key="unused")  # the policy reads its context budget
 
     def create(self, role: str, *, system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict:
         self.requests.append({"system": system, "first": messages[0]["content"]})
