@@ -25,6 +25,8 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# openenv-core's client for the serve tests, without its declared deps (gradio and more: 475 MB)
+	$(BIN)/pip install -q --no-deps 'openenv-core==0.3.0'
 	touch $@
 
 sysdeps:

@@ -667,6 +667,46 @@ def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even 
     console.print(f"image ready: {tag}")
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@app.command()
+def serve(
+    workspace: Path = typer.Argument(..., help="A workspace of computers (the --out of create)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; beyond loopback a --token is required."),
+    port: int = typer.Option(8765, "--port"),
+    token: str | None = typer.Option(None, "--token", envvar="SYNTHCOMP_TOKEN",
+                                     help="Bearer token every request but /health must carry (env SYNTHCOMP_TOKEN)."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
+    max_sessions: int = typer.Option(16, "--max-sessions", min=1, help="Live sessions at most; more get HTTP 503."),
+    idle_timeout: float = typer.Option(900.0, "--idle-timeout", min=1.0, help="Seconds before an unused session closes."),
+    steps: int = typer.Option(150, "--steps", min=1, help="Step budget per workday."),
+    computer: str | None = typer.Option(None, "--computer", help="The computer an MCP session opens when its URL names none."),
+) -> None:
+    """Serve the workspace's computers over HTTP: MCP at /mcp, OpenEnv at /openenv/ws, JSON at /sessions.
+
+    Each session is one computer in its own sandbox; see README "Serve computers over HTTP"."""
+    import uvicorn
+
+    from synthcomp.sandbox.config import sandbox_config as sandbox_from
+    from synthcomp.serve.app import build_app
+    from synthcomp.serve.sessions import OpenRequest, SessionManager
+
+    if host not in LOOPBACK and not token:
+        _fail(f"--host {host} is reachable beyond this machine: give --token (or SYNTHCOMP_TOKEN)")
+    if not any(workspace.glob("computers/*/*/computer.json")):
+        _fail(f"{workspace} holds no computers (create some with `synthcomp create --out {workspace}`)")
+    with _exit_on_errors():
+        manager = SessionManager(workspace, sandbox_from(sandbox, sandbox_config), max_sessions=max_sessions,
+                                 idle_timeout_s=idle_timeout, step_budget=steps)
+    default = OpenRequest(computer_id=computer) if computer else None
+    err_console.print(f"serving {len(manager.computers())} computer(s) of {workspace} on http://{host}:{port} "
+                      f"(MCP /mcp, OpenEnv /openenv/ws, JSON /sessions){'' if token else ', no token (loopback)'}",
+                      markup=False, highlight=False, soft_wrap=True)
+    uvicorn.run(build_app(manager, token, default), host=host, port=port, log_level="warning")
+
+
 @app.command()
 def gc(
     sim: list[Path] = typer.Option([], "--sim", help="Also delete this simulation's checkpoints (repeatable)."),
@@ -687,6 +727,35 @@ def gc(
     console.print(report)
     for path, count in removed.items():
         console.print(f"{path}: removed {count} checkpoint snapshot(s)")
+
+
+@app.command("mcp")
+def mcp_command(
+    computer: Path = typer.Argument(..., help="A computer directory (WS/computers/<shard>/<id>)."),
+    sandbox: str = typer.Option("docker", "--sandbox", help="docker or local (bubblewrap)."),
+    sandbox_config: Path | None = typer.Option(None, "--sandbox-config", help=SANDBOX_CONFIG_HELP),
+    seed: int = typer.Option(0, "--seed"),
+    days: int = typer.Option(20, "--days", help="Workdays in the simulated month."),
+    steps: int = typer.Option(150, "--steps", help="Step budget per workday."),
+) -> None:
+    """Serve one computer to an MCP client over stdio (e.g. `claude mcp add synthcomp -- synthcomp mcp DIR`).
+
+    stdout carries the protocol only; the computer's sandbox closes when the client does."""
+    from synthcomp.sandbox.config import sandbox_config as sandbox_from
+    from synthcomp.serve.mcp_tools import run_stdio
+    from synthcomp.serve.sessions import OpenRequest, SessionManager
+    from synthcomp.workspace import computer_dir
+
+    with _exit_on_errors():
+        workspace = workspace_of(computer)
+        if not (computer / "computer.json").is_file() or \
+                computer_dir(workspace, computer.resolve().name).resolve() != computer.resolve():
+            raise InputError(f"{computer} is not a computer directory (WS/computers/<shard>/<id>/computer.json)")
+        if steps < 1:
+            raise InputError(f"--steps must be at least 1, got {steps}")
+        request = OpenRequest(computer_id=computer.resolve().name, seed=seed, days=days)
+        manager = SessionManager(workspace, sandbox_from(sandbox, sandbox_config), max_sessions=1, step_budget=steps)
+    run_stdio(manager, request)
 
 
 if __name__ == "__main__":

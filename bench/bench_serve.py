@@ -1,0 +1,188 @@
+"""Serving over HTTP: what a remote step costs beside the same step in-process.
+
+``SESSIONS`` sessions step ``STEPS`` tool calls each, all at once, on the local
+(bubblewrap) and the Docker sandbox. In-process (the baseline, in the same run): one
+``SessionManager`` stepped from ``SESSIONS`` threads. Over HTTP: ``synthcomp serve``'s app
+on loopback (uvicorn in this process, as ``synthcomp serve`` runs it), stepped through
+openenv-core's own client, one WebSocket per session, and through the JSON API
+(``POST /sessions/<id>/step``). The step is ``list_dir .`` (a cheap tool, so the transport
+is what differs). Target (issue "Serve synthetic computers"): HTTP overhead <= 2 ms at p50,
+no errors, nothing left behind: every session closed, no sandbox process or container
+of this process alive afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from bench.bench_env import _docker_available
+from synthcomp.fleet.batch import CreateRequest, create_computers
+from synthcomp.sandbox.config import sandbox_config
+from synthcomp.serve.sessions import OpenRequest, SessionManager
+from synthcomp.workspace import computer_dirs
+from tests.serve.conftest import serving
+
+SESSIONS = 16
+STEPS = 200
+ACTION = {"tool": "list_dir", "args": {"path": "."}}
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+
+def _in_threads(count: int, work: Callable[[int], list[float]]) -> list[float]:
+    """``work(i)`` on ``count`` threads at once; every latency they measured."""
+    results: list[list[float]] = [[] for _ in range(count)]
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            results[i] = work(i)
+        except BaseException as exc:  # noqa: BLE001 - reported after the join
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [x for r in results for x in r]
+
+
+def _in_process(manager: SessionManager, computers: list[str]) -> list[float]:
+    def work(i: int) -> list[float]:
+        session, _, _ = manager.open(OpenRequest(computer_id=computers[i % len(computers)], days=1))
+        try:
+            out = []
+            for _ in range(STEPS):
+                started = time.perf_counter()
+                manager.step(session.id, ACTION)
+                out.append(time.perf_counter() - started)
+            return out
+        finally:
+            manager.close(session.id)
+    return _in_threads(SESSIONS, work)
+
+
+def _json_api(url: str, computers: list[str]) -> list[float]:
+    def work(i: int) -> list[float]:
+        with httpx2.Client(base_url=url, timeout=120) as http:
+            opened = http.post("/sessions", json={"computer_id": computers[i % len(computers)], "days": 1})
+            opened.raise_for_status()
+            sid = opened.json()["session_id"]
+            out = []
+            for _ in range(STEPS):
+                started = time.perf_counter()
+                http.post(f"/sessions/{sid}/step", json=ACTION).raise_for_status()
+                out.append(time.perf_counter() - started)
+            http.delete(f"/sessions/{sid}").raise_for_status()
+            return out
+    return _in_threads(SESSIONS, work)
+
+
+def _openenv(url: str, computers: list[str]) -> list[float]:
+    from openenv.core import GenericEnvClient
+
+    async def one(i: int) -> list[float]:
+        async with GenericEnvClient(base_url=f"{url}/openenv", message_timeout_s=120) as env:
+            await env.reset(computer_id=computers[i % len(computers)], days=1)
+            out = []
+            for _ in range(STEPS):
+                started = time.perf_counter()
+                await env.step(ACTION)
+                out.append(time.perf_counter() - started)
+            return out
+
+    async def all_of_them() -> list[list[float]]:
+        return await asyncio.gather(*(one(i) for i in range(SESSIONS)))
+
+    return [x for r in asyncio.run(all_of_them()) for x in r]
+
+
+def _row(backend: str, label: str, samples: list[float], base: tuple[float, float] | None) -> str:
+    p50, p99 = _percentiles(samples)
+    overhead = "-" if base is None else f"{p50 - base[0]:+.2f}"
+    return f"| {backend} | {label} | {len(samples)} | {p50:.2f} | {p99:.2f} | {overhead} |"
+
+
+def _leftovers(backend: str) -> str:
+    """What this process left alive: bubblewrap jails, or labelled containers of its pid."""
+    import os
+
+    if backend == "docker":
+        from synthcomp.sandbox.gc import OWNER
+        from synthcomp.sandbox.image import connect
+
+        mine = connect().containers.list(all=True, filters={"label": f"{OWNER}={os.getpid()}"})
+        return f"{len(mine)} container(s)"
+    jails = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_child_jail(p)]
+    return f"{len(jails)} jail process(es)"
+
+
+def _is_child_jail(proc: Path) -> bool:
+    import os
+
+    try:
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]) == os.getpid() and (proc / "comm").read_text().strip() == "bwrap"
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def run() -> str:
+    """The BENCHMARKS.md section."""
+    backends = ["local"] + (["docker"] if _docker_available() is None else [])
+    rows, notes = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        create_computers(CreateRequest.from_cli(out=root, n=4, seed=31, os_name="mixed", personas=None, workers=2))
+        computers = [d.name for d in computer_dirs(root)]
+        for backend in backends:
+            manager = SessionManager(root, sandbox_config(backend), max_sessions=SESSIONS)
+            base = _in_process(manager, computers)
+            baseline = _percentiles(base)
+            rows.append(_row(backend, "in-process (baseline)", base, None))
+            with serving(manager, token=None) as url:
+                rows.append(_row(backend, "OpenEnv WebSocket", _openenv(url, computers), baseline))
+                rows.append(_row(backend, "JSON API", _json_api(url, computers), baseline))
+            notes.append(f"{backend}: {manager.live()} session(s) and {_leftovers(backend)} left afterwards")
+    return "\n".join([
+        "## Serving over HTTP: step latency beside in-process",
+        "",
+        f"{SESSIONS} sessions at once, {STEPS} `list_dir` steps each, on loopback; the server is `synthcomp serve`'s "
+        "app under uvicorn in the benchmark's process. Latency in ms; overhead is the p50 minus the in-process p50 "
+        "of the same backend (target <= 2 ms).",
+        "",
+        "| sandbox | path | steps | p50 | p99 | overhead at p50 |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "No errors (a failed step stops the benchmark). " + "; ".join(notes) + ".",
+    ])
+
+
+def main() -> None:
+    import argparse
+
+    from bench.__main__ import publish
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
+    publish(run(), parser.parse_args().write)
+
+
+if __name__ == "__main__":
+    main()
