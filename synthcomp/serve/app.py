@@ -285,7 +285,7 @@ class OpenEnvSocket:
         finally:
             if session_id is not None:
                 await anyio.to_thread.run_sync(self.manager.close, session_id)
-        with contextlib.suppress(RuntimeError):  # already closed by the client
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the client closed it first
             await socket.close()
 
     async def _answer(self, kind: Any, data: Any, session_id: str | None) -> tuple[dict[str, Any], str | None]:
