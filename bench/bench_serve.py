@@ -33,7 +33,7 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sandbox.config import sandbox_config
 from synthcomp.serve.sessions import OpenRequest, SessionManager
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import free_port
+from tests.serve.conftest import descendants, free_port
 
 SESSIONS = 16
 STEPS = 200
@@ -155,22 +155,6 @@ def _server(root: Path, backend: str) -> Iterator[tuple[str, subprocess.Popen]]:
         server.wait(timeout=120)
 
 
-def _descendants(root: int) -> set[int]:
-    """Every live process below ``root`` (the server's jails)."""
-    parents: dict[int, int] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def _containers_of(pid: int) -> int:
     from synthcomp.sandbox.gc import OWNER
     from synthcomp.sandbox.image import connect
@@ -193,7 +177,7 @@ def run() -> str:
                 remote = {(path, n): _timed(lambda m=measure, n=n: m(url, computers, n))
                           for path, measure in (("OpenEnv WebSocket", _openenv), ("JSON API", _json_api))
                           for n in (1, SESSIONS)}
-                jails = _descendants(server.pid)
+                jails = descendants(server.pid)
             for n in (1, SESSIONS):
                 baseline = _percentiles(bases[n][0])
                 rows.append(_row(backend, "in-process (baseline)", n, bases[n], None))

@@ -56,5 +56,21 @@ def serving(manager: SessionManager, token: str | None = TOKEN,
         thread.join(timeout=30)
 
 
+def descendants(root: int) -> set[int]:
+    """Every live process below ``root``."""
+    parents: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def local_manager(workspace: Path, **bounds) -> SessionManager:
     return SessionManager(workspace, sandbox_config("local"), **bounds)

@@ -17,23 +17,7 @@ from typer.testing import CliRunner
 from synthcomp.cli import app
 from synthcomp.sandbox.gc import OWNER
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import free_port
-
-
-def _descendants(root: int) -> set[int]:
-    """Every live process below ``root``."""
-    parents: dict[int, int] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+from tests.serve.conftest import descendants, free_port
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -80,7 +64,7 @@ def test_a_killed_server_leaves_nothing_after_gc(workspace: Path, backend: str) 
         for w in workers:
             w.start()
         time.sleep(1.0)
-        below = _descendants(server.pid)  # bubblewrap jails; a Docker sandbox runs under the daemon
+        below = descendants(server.pid)  # bubblewrap jails; a Docker sandbox runs under the daemon
         if backend == "docker":
             assert len(_containers_of(server.pid)) == 3
         else:
