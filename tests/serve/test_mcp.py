@@ -248,3 +248,40 @@ def test_http_refuses_a_bad_url_and_reports_a_reaped_session(two_computers: list
 
     with Served(manager) as url:
         anyio.run(main, url)
+
+
+def test_http_every_env_tool_answers_through_the_whole_app(two_computers: list[Path], manager: SessionManager) -> None:
+    calls = [
+        ("shell", {"command": "echo hello from mcp"}, "hello from mcp"),
+        ("list_dir", {"path": "."}, "Documents"),
+        ("write_file", {"path": "Documents/draft.md", "content": "# Draft\n\nFirst lines."}, "draft.md"),
+        ("read_file", {"path": "Documents/draft.md"}, "First lines."),
+        ("search_files", {"query": "draft"}, "draft.md"),
+        ("create_document", {"path": "Documents/report.docx", "kind": "docx", "spec": {
+            "title": "Status report", "sections": [{"heading": "Summary", "paragraphs": ["On track."]}]}}, "report.docx"),
+        ("move", {"src": "Documents/draft.md", "dst": "Documents/draft-v2.md"}, "draft-v2.md"),
+        ("delete", {"path": "Documents/draft-v2.md"}, "draft-v2.md"),
+        ("check_inbox", {}, ""),
+        ("submit_week_plan", {"plan": {"goals": ["Draft the report"], "activities": [
+            {"day": 0, "kind": "deep_work", "description": "Write the report", "files": ["Documents/report.docx"]}]}},
+         "week"),
+        ("end_day", {"summary": "Drafted the report."}, "day ended"),
+    ]
+
+    async def main(url: str) -> None:
+        async with mcp_client(f"{url}?computer={two_computers[0].name}") as client:
+            briefing = text(await client.call_tool("start_day", {}))
+            person = next(line for line in briefing.splitlines() if "@" in line and line.startswith("- "))
+            name = person[2:].split(" <")[0]
+            sent = await client.call_tool("send_message", {"to": name, "subject": "Figures",
+                                                           "body": "Could you send the latest figures?"})
+            assert not sent.is_error, text(sent)
+            tried = {"send_message"}
+            for tool, args, expected in calls:
+                result = await client.call_tool(tool, args)
+                assert not result.is_error and expected in text(result), (tool, text(result))
+                tried.add(tool)
+            assert tried == {d["name"] for d in tool_definitions()}  # every env tool, once
+
+    with Served(manager) as url:
+        anyio.run(main, url)
