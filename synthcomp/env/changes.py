@@ -21,7 +21,9 @@ class TreeWatcher:
         self.sandbox = sandbox
         sandbox.tree_changes(None)
 
-    def changes(self, stamp: datetime) -> list[str]:
-        """OS-style paths changed since the last call; created/modified ones get ``stamp`` as mtime."""
-        changed = self.sandbox.tree_changes(epoch(stamp) * 10**9)
+    def changes(self, stamp: datetime, reported: list[str] | None = None) -> list[str]:
+        """OS-style paths changed since the last call; created/modified ones get ``stamp`` as mtime.
+        ``reported``: what the sandbox already answered with the step's command (one round
+        trip instead of two); None asks it now."""
+        changed = self.sandbox.tree_changes(epoch(stamp) * 10**9) if reported is None else reported
         return sorted(to_os_path(p, self.sandbox.layout) for p in changed)

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from synthcomp import ospath
 from synthcomp.computer.artifacts import render_artifact
 from synthcomp.computer.artifacts.extract import extract_text
+from synthcomp.computer.materialize import epoch
 from synthcomp.env.registry import REGISTRY, ToolResult, tool
 from synthcomp.env.state import DAYS_PER_WEEK, SimState
 from synthcomp.errors import ToolError, did_you_mean
@@ -51,12 +52,21 @@ class ToolContext:
     computer: Computer
     now: Callable[[], datetime]
     on_message: Callable[[Message], None]
+    changed: list[str] | None = None
+    """What a watched command changed, as the sandbox reported it with the command's own
+    answer (None: not known, so the env asks the sandbox after the step)."""
 
     def os_path(self, abs_path: str) -> str:
         return to_os_path(abs_path, self.sandbox.layout)
 
-    def run(self, cmd: str, timeout_s: float = 30) -> ExecResult:
-        return self.sandbox.exec(cmd, timeout_s=timeout_s)
+    def run(self, cmd: str, timeout_s: float = 30, *, watch: bool = False) -> ExecResult:
+        """Run ``cmd``; with ``watch``, the files it changed come back in the same round trip
+        (stamped with the simulated clock) and are kept in ``changed``."""
+        if not watch:
+            return self.sandbox.exec(cmd, timeout_s=timeout_s)
+        result = self.sandbox.exec(cmd, timeout_s=timeout_s, changes_stamp_ns=epoch(self.now()) * 10**9)
+        self.changed = result.changed
+        return result
 
 
 def _shown(path: str, text: str, limit: int, *, binary: bool = False) -> FileText:
@@ -78,7 +88,7 @@ def shell(ctx: ToolContext, command: str, timeout_s: float = 30) -> ToolResult:
         raise ToolError("command is empty")
     if not 0 < timeout_s <= 600:
         raise ToolError("timeout_s must be between 0 and 600 seconds")
-    result = ctx.run(command, timeout_s=timeout_s)
+    result = ctx.run(command, timeout_s=timeout_s, watch=True)
     return ToolResult.of(ShellRun(stdout=result.stdout, stderr=result.stderr, exit_code=result.exit_code,
                                   timed_out=result.timed_out, timeout_s=timeout_s, truncated=result.truncated),
                          error=result.timed_out)

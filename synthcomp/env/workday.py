@@ -215,7 +215,7 @@ class WorkdayEnv(gym.Env[str, str]):
                               on_message=self._on_message)
             result, spec = call_tool(ctx, action)
             if spec is not None and spec.mutates:
-                changed = self.watcher.changes(stamp=self._now())
+                changed = self.watcher.changes(stamp=self._now(), reported=ctx.changed)
         except SandboxError as exc:
             result, spec = self._recover(exc), None
         state = self.state

@@ -64,6 +64,9 @@ class ExecResult(BaseModel):
     timed_out: bool = Field(False, description="It ran past its timeout and its processes were killed.")
     truncated: bool = Field(False, description="Output was cut: head and tail kept, the middle marked.")
     duration_ms: float = Field(0.0, description="Wall time of the round trip.")
+    changed: list[str] | None = Field(None, description=(
+        "With ``changes_stamp_ns``: the files the command created, modified or deleted (as ``tree_changes`` "
+        "reports them), found in the same round trip; None when not asked."))
 
     @property
     def ok(self) -> bool:
@@ -159,8 +162,12 @@ class Sandbox(ABC):
         """The running computer's supervisor."""
 
     @abstractmethod
-    def exec(self, cmd: str, timeout_s: float = 30) -> ExecResult:
+    def exec(self, cmd: str, timeout_s: float = 30, changes_stamp_ns: int | None = None) -> ExecResult:
         """Run ``cmd`` with bash as the user, in the current directory (initially the home).
+
+        With ``changes_stamp_ns``, the answer also carries ``tree_changes(changes_stamp_ns)``
+        taken right after the command, in the same round trip (a step that may change files
+        then costs one trip, not two).
 
         ``cd`` and exported variables persist to the next command; every process the
         command started ends with it (background jobs, daemons); stdin is empty.

@@ -70,7 +70,14 @@ class FakeSandbox(Sandbox):
         self._require_open()
         return self._link
 
-    def exec(self, cmd: str, timeout_s: float = 30) -> ExecResult:
+    def exec(self, cmd: str, timeout_s: float = 30, changes_stamp_ns: int | None = None) -> ExecResult:
+        result = self._scripted(cmd, timeout_s)
+        if changes_stamp_ns is None:
+            return result
+        return result.model_copy(update={"changed": self.tree_changes(changes_stamp_ns)})
+
+    def _scripted(self, cmd: str, timeout_s: float) -> ExecResult:
+        """What the fake answers for ``cmd``: the responder's, a configured response, or 127."""
         self._require_open()
         self._check_command(cmd, timeout_s)
         self.commands.append(cmd)

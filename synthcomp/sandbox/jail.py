@@ -131,13 +131,15 @@ class JailSandbox(Sandbox):
         assert self._running is not None
         return self._running.link
 
-    def exec(self, cmd: str, timeout_s: float = 30) -> ExecResult:
+    def exec(self, cmd: str, timeout_s: float = 30, changes_stamp_ns: int | None = None) -> ExecResult:
         self._require_open()
         self._check_command(cmd, timeout_s)
         cap = self.config.max_output_bytes
         started = time.perf_counter()
-        answer, data = self.link.request({"op": "exec", "cmd": cmd, "timeout_s": timeout_s},
-                                         limit=2 * cap + 4096, timeout_s=timeout_s + 60)
+        request: dict[str, Any] = {"op": "exec", "cmd": cmd, "timeout_s": timeout_s}
+        if changes_stamp_ns is not None:
+            request["changes_stamp_ns"] = int(changes_stamp_ns)
+        answer, data = self.link.request(request, limit=2 * cap + 4096, timeout_s=timeout_s + 60)
         raise_for(answer)
         split = answer["stdout_len"]
         stderr = data[split:].decode("utf-8", "replace")
@@ -148,7 +150,7 @@ class JailSandbox(Sandbox):
         return ExecResult(
             stdout=data[:split].decode("utf-8", "replace"), stderr=stderr, exit_code=answer["exit_code"],
             timed_out=answer["killed"] == "timeout", truncated=answer["truncated"],
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=(time.perf_counter() - started) * 1000, changed=answer.get("changed"),
         )
 
     def _fresh(self, load: Callable[[Link], None]) -> None:

@@ -79,6 +79,23 @@ def test_step_before_reset_is_refused(computers: dict[str, Path], tmp_path: Path
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_shell_step_learns_what_it_changed_in_the_same_round_trip(computers: dict[str, Path], tmp_path: Path,
+                                                                    backend: str) -> None:
+    with WorkdayEnv(computers["windows"], sandbox=backend, run_dir=tmp_path) as env:
+        env.reset()
+        asked = []
+        tree_changes = env.sandbox.tree_changes
+        env.sandbox.tree_changes = lambda stamp: asked.append(stamp) or tree_changes(stamp)  # type: ignore[method-assign]
+        _call(env, "write_file", path="kept.txt", content="one")  # another tool still asks after the step
+        assert len(asked) == 1
+        home = env.computer.policy.home
+        obs, *_, info = _call(env, "shell", command="echo two > made.txt && rm kept.txt")
+        assert info["files_changed"] == [f"{home}\\kept.txt", f"{home}\\made.txt"] and len(asked) == 1
+        listing, *_ = _call(env, "list_dir", path=".")
+        assert f"{env._now():%Y-%m-%d}" in next(line for line in listing.splitlines() if "made.txt" in line)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("os_name", ["windows", "macos"])
 def test_every_tool_on_a_real_computer(computers: dict[str, Path], tmp_path: Path, backend: str, os_name: str) -> None:
     with WorkdayEnv(computers[os_name], sandbox=backend, run_dir=tmp_path) as env:

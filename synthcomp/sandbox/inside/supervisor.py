@@ -182,6 +182,9 @@ class Supervisor:
     def op_exec(self, r: Request) -> tuple[dict, bytes]:
         answer, data = commands.run(self.launch, r["cmd"], float(r["timeout_s"]), cap=self.limit("output", 65536),
                                     flood=self.limit("flood", 32 << 20), owner_alive=r.owner_alive)
+        stamp = r.header.get("changes_stamp_ns")
+        if stamp is not None:  # the change watcher's question, answered in the same round trip
+            answer["changed"] = self.tree.changes(int(stamp), self.limit("walk", 200_000))
         return {"ok": True, **answer}, data
 
     def op_read(self, r: Request) -> tuple[dict, bytes]:
