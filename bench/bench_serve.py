@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +29,7 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sandbox.config import sandbox_config
 from synthcomp.serve.sessions import OpenRequest, SessionManager
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import descendants, free_port
+from tests.serve.conftest import descendants, serve_process
 
 SESSIONS = 16
 STEPS = 200
@@ -131,30 +127,6 @@ def _row(backend: str, label: str, sessions: int, run: tuple[list[float], float]
     return f"| {backend} | {label} | {sessions} | {len(samples)} | {p50:.2f} | {p99:.2f} | {overhead} | {rate:,.0f} |"
 
 
-@contextmanager
-def _server(root: Path, backend: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``synthcomp serve`` in its own process, as it is deployed; stopped with SIGTERM."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "synthcomp.cli", "serve", str(root), "--port", str(port),
-                               "--sandbox", backend, "--steps", str(STEPS + 1), "--max-sessions", str(SESSIONS)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("synthcomp serve did not start") from None
-                time.sleep(0.2)
-        yield url, server
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=120)
-
-
 def _containers_of(pid: int) -> int:
     from synthcomp.sandbox.gc import OWNER
     from synthcomp.sandbox.image import connect
@@ -173,7 +145,8 @@ def run() -> str:
         for backend in backends:
             manager = SessionManager(root, sandbox_config(backend), max_sessions=SESSIONS, step_budget=STEPS + 1)
             bases = {n: _timed(lambda n=n: _in_process(manager, computers, n)) for n in (1, SESSIONS)}
-            with _server(root, backend) as (url, server):
+            with serve_process(root, "--sandbox", backend, "--steps", str(STEPS + 1),
+                               "--max-sessions", str(SESSIONS)) as (url, server):
                 remote = {(path, n): _timed(lambda m=measure, n=n: m(url, computers, n))
                           for path, measure in (("OpenEnv WebSocket", _openenv), ("JSON API", _json_api))
                           for n in (1, SESSIONS)}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx2
 import pytest
 import uvicorn
 
@@ -70,6 +75,34 @@ def descendants(root: int) -> set[int]:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+@contextmanager
+def serve_process(workspace: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``synthcomp serve WORKSPACE *options`` in its own process, as it is deployed, once it
+    answers /health: its URL and process. Stopped with SIGTERM on exit if still running."""
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([sys.executable, "-m", "synthcomp.cli", "serve", str(workspace), "--port", str(port),
+                                   *options], stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx2.get(f"{url}/health").status_code == 200:
+                        break
+                except httpx2.TransportError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"synthcomp serve did not start: {log.read().decode(errors='replace')}")
+                time.sleep(0.2)
+            yield url, server
+        finally:
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=120)
 
 
 def local_manager(workspace: Path, **bounds) -> SessionManager:

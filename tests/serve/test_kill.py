@@ -4,8 +4,6 @@ once ``synthcomp gc`` has run: no jail process, no container of the dead server.
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,7 +15,7 @@ from typer.testing import CliRunner
 from synthcomp.cli import app
 from synthcomp.sandbox.gc import OWNER
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import descendants, free_port
+from tests.serve.conftest import descendants, serve_process
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -33,20 +31,7 @@ def _containers_of(pid: int) -> list:
 @pytest.mark.parametrize("backend", [pytest.param("local", marks=pytest.mark.bwrap),
                                      pytest.param("docker", marks=pytest.mark.docker)])
 def test_a_killed_server_leaves_nothing_after_gc(workspace: Path, backend: str) -> None:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "synthcomp.cli", "serve", str(workspace), "--port", str(port),
-                               "--sandbox", backend], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, server.stderr.read().decode()
-            time.sleep(0.2)
+    with serve_process(workspace, "--sandbox", backend) as (url, server):
         ids = [d.name for d in computer_dirs(workspace)]
         sessions = [httpx2.post(f"{url}/sessions", json={"computer_id": ids[i % 2]}, timeout=120).json()["session_id"]
                     for i in range(3)]
@@ -74,10 +59,6 @@ def test_a_killed_server_leaves_nothing_after_gc(workspace: Path, backend: str) 
         stop.set()
         for w in workers:
             w.join(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
     result = CliRunner().invoke(app, ["gc"])
     assert result.exit_code == 0, result.output
     deadline = time.monotonic() + 30
