@@ -159,9 +159,11 @@ async def _body(request: Request, model: type[BaseModel]) -> Any:
         InputError: too large, or not a JSON object.
         ValidationError: the object does not fit ``model``.
     """
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise InputError(f"the body is {len(raw):,} bytes; at most {MAX_BODY:,}")
+    raw = bytearray()
+    async for chunk in request.stream():  # read no further than the cap, whatever Content-Length says
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise InputError(f"the body is over {MAX_BODY:,} bytes")
     try:
         data = json.loads(raw) if raw.strip() else {}
     except json.JSONDecodeError as exc:

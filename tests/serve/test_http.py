@@ -168,3 +168,12 @@ def test_a_websocket_without_the_token_is_refused(workspace: Path) -> None:
                     await env.reset(computer_id=_ids(workspace)[0])
 
         asyncio.run(refused())
+
+
+def test_a_body_past_the_cap_is_refused_without_being_read_whole(workspace: Path) -> None:
+    from synthcomp.serve.app import MAX_BODY
+
+    with serving(local_manager(workspace)) as url, httpx2.Client(base_url=url, headers=AUTH) as http:
+        answer = http.post("/sessions", content=b"{" + b" " * (MAX_BODY + 10) + b"}",
+                           headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400 and "over" in answer.json()["error"]
