@@ -4,9 +4,10 @@ Three doors onto the same :class:`SessionManager`, so one set of bounds holds fo
 
 - ``/mcp``: the env's tools over MCP (streamable HTTP, ``mcp_tools``), one session of the
   protocol = one computer;
-- ``/openenv/ws``: the OpenEnv protocol (reset / step / state / close as JSON messages on
-  a WebSocket), which openenv-core's ``EnvClient`` speaks unchanged; one connection = one
-  computer, closed when the connection ends however it ends;
+- ``/openenv/ws`` (and ``/ws``, where openenv-core's ``EnvClient`` looks when given the
+  server's root): the OpenEnv protocol (reset / step / state / close as JSON messages on a
+  WebSocket), which that client speaks unchanged; one connection = one computer, closed
+  when the connection ends however it ends;
 - ``/sessions``: the same as plain JSON over HTTP (open, step, reset, state, snapshot,
   restore, close), for curl and for trainers without a WebSocket client.
 
@@ -95,6 +96,7 @@ def build_app(manager: SessionManager, token: str | None = None, default: OpenRe
         Route("/sessions/{session_id}/snapshot", api.snapshot, methods=["POST"]),
         Route("/sessions/{session_id}/restore", api.restore, methods=["POST"]),
         Mount("/openenv", routes=[Route("/health", api.health), WebSocketRoute("/ws", OpenEnvSocket(manager))]),
+        WebSocketRoute("/ws", OpenEnvSocket(manager)),  # where openenv-core's client looks given the server's root
         Route("/mcp", mcp_app, methods=["GET", "POST", "DELETE"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

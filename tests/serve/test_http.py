@@ -114,7 +114,7 @@ class BearerEnvClient(GenericEnvClient):
 
 
 async def _worker(url: str, computer: str, name: str) -> dict[str, Any]:
-    async with BearerEnvClient(base_url=f"{url}/openenv") as env:
+    async with BearerEnvClient(base_url=f"{url}/openenv" if name == "alpha" else url) as env:  # both doors
         morning = await env.reset(computer_id=computer, seed=0, days=1)
         wrote = await env.step({"tool": "write_file", "args": {"path": f"{name}.txt", "content": name}})
         await asyncio.sleep(0.2)  # the other session writes meanwhile
