@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gymnasium.error import ResetNeeded
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError, SynthcompError
@@ -50,7 +50,9 @@ class OpenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     computer_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
-                             description="A computer of the served workspace (its id, never a path).")
+                             validation_alias=AliasChoices("computer_id", "computer"),
+                             description="A computer of the served workspace (its id, never a path; "
+                                         "``computer`` is accepted too).")
     seed: int = Field(0, ge=0)
     days: int = Field(20, ge=1, le=260)
 

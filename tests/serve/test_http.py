@@ -73,7 +73,7 @@ def test_a_session_over_the_json_api_steps_snapshots_restores_and_closes(workspa
 
 @pytest.mark.parametrize(("path", "body", "status", "words"), [
     ("/sessions", {"computer_id": "no-such-computer"}, 400, "no computer"),
-    ("/sessions", {"computer": "x"}, 422, "computer_id"),
+    ("/sessions", {"machine": "x"}, 422, "computer_id"),
     ("/sessions", [1, 2], 400, "JSON object"),
     ("/sessions", {"computer_id": "x", "days": 0}, 422, "days"),
     ("/sessions/nope/step", {"tool": "list_dir"}, 404, "no live session"),
