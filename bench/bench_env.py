@@ -139,7 +139,8 @@ def _measure_steps(computer: Path, backend: str, run_dir: Path) -> list[dict[str
     env = _make(computer, backend, run_dir, days=2, step_budget=10 * (WARMUP + N_STEPS))
     try:
         _, info = env.reset()
-        docx = next(p for d in info["objectives"] for p in d["sources"] if p.lower().endswith(".docx"))
+        docx = next(f.path for f in env.unwrapped.computer.plan.files  # a source document of the computer
+                    if f.artifact_type == "docx" and f.content_mode == "synthesize")
         sandbox = env.unwrapped.sandbox
         sandbox_clock, extract_clock = _Clock(), _Clock()
         originals = {name: getattr(sandbox, name) for name in SANDBOX_CALLS}
@@ -205,7 +206,7 @@ def run() -> str:
         "",
         f"`WorkdayEnv` through `gymnasium.make`, computer `{computer.name}`; medians of {N_STEPS} steps after "
         f"{WARMUP} warm-up steps. *Sandbox* is the time inside the sandbox's methods during the step "
-        "(for `shell`: the command, then the supervisor's scan of the tree for changes, since `shell` may change files); "
+        "(for `shell`: the command and the supervisor's scan of the tree for what it changed, in one round trip); "
         "*overhead* = step - sandbox, split into the DOCX text extraction `read_file` does in this process "
         "(*extract*) and the rest (*env*: parsing, validation, the watcher's bookkeeping, info, trajectory line). "
         "The baseline is the raw sandbox call of the same work (`exec('echo x')`, `read_bytes(docx)`) in the same run."
