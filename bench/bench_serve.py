@@ -29,7 +29,8 @@ from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.sandbox.config import sandbox_config
 from synthcomp.serve.sessions import OpenRequest, SessionManager
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import descendants, serve_process
+from tests.processes import descendants
+from tests.serve.conftest import serve_process
 
 SESSIONS = 16
 STEPS = 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from gymnasium.vector import AsyncVectorEnv, SyncVectorEnv, VectorEnv
 from synthcomp.env.vector import make_vector_env
 from synthcomp.env.workday import WorkdayEnv
 from synthcomp.errors import InputError
+from tests.processes import descendants
 
 LIST_HOME = json.dumps({"tool": "list_dir", "args": {"path": "."}})
 END_DAY = json.dumps({"tool": "end_day", "args": {"summary": "listed the home folder"}})
@@ -24,26 +24,10 @@ def _pair(computers: dict[str, Path]) -> list[Path]:
     return [computers["windows"], computers["macos"]]
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (from /proc; no psutil here)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (ValueError, OSError):  # not a pid, or gone meanwhile
-            continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def _bwrap_below(envs: AsyncVectorEnv) -> set[int]:
     pids: set[int] = set()
     for process in envs.processes:
-        for pid in _descendants(process.pid):
+        for pid in descendants(process.pid):
             try:
                 if Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap":
                     pids.add(pid)

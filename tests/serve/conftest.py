@@ -61,22 +61,6 @@ def serving(manager: SessionManager, token: str | None = TOKEN,
         thread.join(timeout=30)
 
 
-def descendants(root: int) -> set[int]:
-    """Every live process below ``root``."""
-    parents: dict[int, int] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 @contextmanager
 def serve_process(workspace: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """``synthcomp serve WORKSPACE *options`` in its own process, as it is deployed, once it

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from synthcomp.cli import app
 from synthcomp.sandbox.gc import OWNER
 from synthcomp.workspace import computer_dirs
-from tests.serve.conftest import descendants, serve_process
+from tests.processes import descendants
+from tests.serve.conftest import serve_process
 
 
 def _alive(pids: set[int]) -> set[int]:
