@@ -38,7 +38,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from synthcomp.errors import InputError
 from synthcomp.serve.mcp_tools import mcp_http
-from synthcomp.serve.sessions import OpenRequest, SessionLimit, SessionManager, UnknownSession
+from synthcomp.serve.sessions import OpenRequest, SessionLimit, SessionManager, SnapshotTag, UnknownSession
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,6 @@ class ResetBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int | None = Field(None, ge=0)
-
-
-class TagBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tag: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 def build_app(manager: SessionManager, token: str | None = None, default: OpenRequest | None = None) -> Starlette:
@@ -234,14 +228,14 @@ class JsonApi:
 
     async def snapshot(self, request: Request) -> Response:
         async def call() -> Response:
-            body = await _body(request, TagBody)
+            body = await _body(request, SnapshotTag)
             saved = await anyio.to_thread.run_sync(self.manager.snapshot, request.path_params["session_id"], body.tag)
             return JSONResponse(saved)
         return await _guarded(call)
 
     async def restore(self, request: Request) -> Response:
         async def call() -> Response:
-            body = await _body(request, TagBody)
+            body = await _body(request, SnapshotTag)
             observation, info = await anyio.to_thread.run_sync(self.manager.restore,
                                                                request.path_params["session_id"], body.tag)
             return JSONResponse({"observation": observation, "info": info})

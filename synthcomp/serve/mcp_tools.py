@@ -17,7 +17,6 @@ fresh). Over stdio the process is the session: it ends when the client closes th
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,21 +26,22 @@ from mcp import MCPError, types
 from mcp.server import Server, ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse
 
 from synthcomp import __version__
 from synthcomp.env.tools import tool_definitions
 from synthcomp.errors import InputError, SynthcompError
-from synthcomp.serve.sessions import OpenRequest, Session, SessionLimit, SessionManager, UnknownSession
+from synthcomp.serve.sessions import (
+    OpenRequest, Session, SessionLimit, SessionManager, SnapshotTag, UnknownSession,
+)
 from synthcomp.workspace import computer_dir
 
 log = logging.getLogger(__name__)
 
 STDIO = "stdio"
 """The key of the one session a stdio server has."""
-_COMPUTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 INSTRUCTIONS = """\
 This server is a synthetic computer: the Windows- or macOS-styled computer of a simulated office \
@@ -59,20 +59,13 @@ class _NoArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _Tag(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tag: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
-                     description="Your name for the snapshot (letters, digits, '.', '_', '-'), e.g. 'before-cleanup'.")
-
-
 _SESSION_TOOLS: dict[str, tuple[str, type[BaseModel]]] = {
     "start_day": ("Start the workday and read its morning briefing (who you are, the date, objectives, inbox, "
                   "step budget); if the day has started, show its briefing again. Call it first.", _NoArgs),
     "snapshot": ("Save this computer and the month (files, inbox, activity log, clock) under a tag, replacing "
-                 "an earlier snapshot of that tag.", _Tag),
+                 "an earlier snapshot of that tag.", SnapshotTag),
     "restore": ("Bring back the snapshot of this tag: the computer and the month as they were then (what "
-                "happened since is gone). Returns that day's briefing.", _Tag),
+                "happened since is gone). Returns that day's briefing.", SnapshotTag),
 }
 
 
@@ -105,9 +98,6 @@ def open_request(query: Mapping[str, str], default: OpenRequest | None) -> OpenR
     data.update({k: query[k] for k in ("seed", "days") if k in query})
     if "computer_id" not in data:
         raise InputError("name a computer in the MCP URL: /mcp?computer=<id> (and optionally &seed=N&days=N)")
-    if not _COMPUTER_ID.match(str(data["computer_id"])):
-        raise InputError(f"computer must be a computer id (letters, digits, '.', '_', '-'), "
-                         f"got {data['computer_id']!r}")
     try:
         return OpenRequest.model_validate(data)
     except ValidationError as exc:

@@ -57,6 +57,15 @@ class OpenRequest(BaseModel):
     days: int = Field(20, ge=1, le=260)
 
 
+class SnapshotTag(BaseModel):
+    """A client's name for a snapshot of its session (every protocol takes it as ``tag``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tag: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+                     description="Your name for the snapshot (letters, digits, '.', '_', '-'), e.g. 'before-cleanup'.")
+
+
 @dataclass
 class Session:
     """One client's computer. Use it only through :meth:`SessionManager.run`."""
