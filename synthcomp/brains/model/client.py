@@ -110,17 +110,11 @@ class Usage:
     """Each degradation of a model's answer (what was wrong, what was done instead)."""
 
     def add(self, role: str, billed: Billed, usd: float) -> None:
-        self.requests += 1
-        self.input_tokens += billed.input_tokens
-        self.cache_write_tokens += billed.cache_write_tokens
-        self.cache_read_tokens += billed.cache_read_tokens
-        self.output_tokens += billed.output_tokens
-        self.usd += usd
+        counts = {"requests": 1, "input_tokens": billed.input_tokens, "cache_write_tokens": billed.cache_write_tokens,
+                  "cache_read_tokens": billed.cache_read_tokens, "output_tokens": billed.output_tokens, "usd": usd}
         entry = self.by_role.setdefault(role, dict.fromkeys(ROLE_KEYS, 0))
-        for key, value in (("requests", 1), ("input_tokens", billed.input_tokens),
-                           ("cache_write_tokens", billed.cache_write_tokens),
-                           ("cache_read_tokens", billed.cache_read_tokens),
-                           ("output_tokens", billed.output_tokens), ("usd", usd)):
+        for key, value in counts.items():
+            setattr(self, key, getattr(self, key) + value)
             entry[key] = entry.get(key, 0) + value
 
     def warn(self, message: str) -> None:
@@ -130,13 +124,8 @@ class Usage:
 
     def merge(self, other: Usage) -> None:
         """Add another ledger (e.g. a worker process's) to this one."""
-        self.requests += other.requests
-        self.cached += other.cached
-        self.input_tokens += other.input_tokens
-        self.cache_write_tokens += other.cache_write_tokens
-        self.cache_read_tokens += other.cache_read_tokens
-        self.output_tokens += other.output_tokens
-        self.usd += other.usd
+        for key in (*ROLE_KEYS, "cached"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
         self.warnings += other.warnings
         for role, entry in other.by_role.items():
             mine = self.by_role.setdefault(role, dict.fromkeys(ROLE_KEYS, 0))
