@@ -51,6 +51,13 @@ class Billed:
                    int(usage.get("cache_read_input_tokens") or 0), int(usage.get("output_tokens") or 0))
 
 
+def content_text(content: str | list[dict[str, Any]]) -> str:
+    """The text of a Messages-format content (a string, or blocks whose text ones are joined)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
+
+
 class TransportError(Exception):
     """One failed request: ``status`` is the HTTP status, None when nothing came back
     (a timeout or a refused connection)."""

@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from synthcomp.brains.model.base import content_text
+
 CHARS_PER_TOKEN = 3.5
 """A conservative characters-per-token for English and JSON (Claude's tokenizer averages 3.5-4)."""
 IMAGE_TOKENS = 1_600
@@ -100,7 +102,7 @@ def _clear_results(message: dict[str, Any]) -> dict[str, Any]:
     blocks = []
     for block in message["content"]:
         if block.get("type") == "tool_result" and not _is_stub(block):
-            text = _text(block.get("content", ""))
+            text = content_text(block.get("content", ""))
             first = (text.strip().splitlines() or [""])[0][:STUB_CHARS]
             block = {**block, "content": f"[cleared to keep the day within the model's context: {first!r}, "
                                          f"{len(text):,} characters; call the tool again if you need it]"}
@@ -131,9 +133,3 @@ def _short(value: Any) -> Any:
 def _is_stub(block: dict[str, Any]) -> bool:
     content = block.get("content")
     return isinstance(content, str) and content.startswith("[cleared ")
-
-
-def _text(content: str | list[dict[str, Any]]) -> str:
-    if isinstance(content, str):
-        return content
-    return "\n".join(b.get("text", "") for b in content if b.get("type") == "text")

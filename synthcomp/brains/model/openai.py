@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar, Literal
 
-from synthcomp.brains.model.base import ModelBrainConfig, Transport, sdk_errors
+from synthcomp.brains.model.base import ModelBrainConfig, Transport, content_text, sdk_errors
 
 
 class OpenAIBrainConfig(ModelBrainConfig):
@@ -61,7 +61,7 @@ def openai_tool(definition: dict[str, Any]) -> dict[str, Any]:
 
 def to_chat_request(request: dict[str, Any]) -> dict[str, Any]:
     """A Messages request as Chat Completions keyword arguments."""
-    messages: list[dict[str, Any]] = [{"role": "system", "content": _text_of(request["system"])}]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": content_text(request["system"])}]
     for turn in request["messages"]:
         messages += _assistant(turn["content"]) if turn["role"] == "assistant" else _user(turn["content"])
     chat: dict[str, Any] = {"model": request["model"], "max_tokens": request["max_tokens"], "messages": messages}
@@ -83,7 +83,7 @@ def _user(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     for block in content:
         if block["type"] == "tool_result":
-            text = _text_of(block.get("content", ""))
+            text = content_text(block.get("content", ""))
             out.append({"role": "tool", "tool_call_id": block["tool_use_id"],
                         "content": f"ERROR: {text}" if block.get("is_error") else text})
         elif block["type"] == "image":
@@ -110,12 +110,6 @@ def _assistant(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     if calls:
         message["tool_calls"] = calls
     return [message]
-
-
-def _text_of(content: str | list[dict[str, Any]]) -> str:
-    if isinstance(content, str):
-        return content
-    return "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
 
 
 def from_chat_reply(completion: dict[str, Any]) -> dict[str, Any]:
