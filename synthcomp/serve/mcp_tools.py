@@ -34,7 +34,7 @@ from synthcomp import __version__
 from synthcomp.env.tools import tool_definitions
 from synthcomp.errors import InputError, SynthcompError
 from synthcomp.serve.sessions import (
-    OpenRequest, Session, SessionLimit, SessionManager, SnapshotTag, UnknownSession,
+    MonthOver, OpenRequest, Session, SessionLimit, SessionManager, SnapshotTag, UnknownSession,
 )
 from synthcomp.workspace import computer_dir
 
@@ -130,12 +130,7 @@ def _step(manager: SessionManager, session_id: str, name: str, args: Any) -> tup
     """One env tool call: its observation (with what comes next when the day ended) and whether it erred."""
     try:
         observation, _, terminated, truncated, info = manager.step(session_id, {"tool": name, "args": args})
-    except UnknownSession:
-        raise
-    except InputError:  # the only refusal of step itself: the month is over
-        state = manager.get(session_id).env.state
-        if state is None or not state.month_over:
-            raise
+    except MonthOver:
         return ("the month is over: its last workday has ended. Call start_day to begin a new month on the "
                 "original computer, or restore a snapshot."), True
     if terminated:

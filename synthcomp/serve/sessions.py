@@ -44,6 +44,10 @@ class UnknownSession(InputError):
     """No live session has this id (it was closed, reaped, or never opened)."""
 
 
+class MonthOver(InputError):
+    """The session's month has ended: a step needs a reset (or a restored snapshot) first."""
+
+
 class OpenRequest(BaseModel):
     """What opening a session takes: which computer, and how its month runs."""
 
@@ -201,7 +205,7 @@ class SessionManager:
             env = session.env
             state = env.state
             if state is not None and state.month_over:
-                raise InputError("the month is over: reset the session (or restore a snapshot) to go on")
+                raise MonthOver("the month is over: reset the session (or restore a snapshot) to go on")
             briefing = ""
             if state is None or not state.in_day:
                 briefing, _ = env.reset()
