@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from synthcomp.sandbox.inside.files import Escape, Tree
+from synthcomp.sandbox.inside.index import ChangeWatcher
 
 HOME = "/drives/C/Users/ana"
 
@@ -140,12 +141,13 @@ def test_search_reads_regular_files_only_and_stays_inside(tree):
 
 
 def test_changes_report_created_modified_deleted_and_stamp_them(tree):
-    tree.changes(None, 1000)
+    watcher = ChangeWatcher(tree)
+    watcher.changes(None, 1000)
     home = _host(tree, HOME)
     (home / "new.txt").write_text("n")
     (home / "Documents/a.txt").write_text("changed")
-    assert tree.changes(1_600_000_000 * 10**9, 1000) == [f"{HOME}/Documents/a.txt", f"{HOME}/new.txt"]
+    assert watcher.changes(1_600_000_000 * 10**9, 1000) == [f"{HOME}/Documents/a.txt", f"{HOME}/new.txt"]
     assert (home / "new.txt").stat().st_mtime_ns == 1_600_000_000 * 10**9
     (home / "new.txt").unlink()
-    assert tree.changes(1, 1000) == [f"{HOME}/new.txt"]
-    assert tree.changes(1, 1000) == []
+    assert watcher.changes(1, 1000) == [f"{HOME}/new.txt"]
+    assert watcher.changes(1, 1000) == []

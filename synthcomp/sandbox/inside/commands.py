@@ -1,16 +1,21 @@
-"""One agent command: a fresh bash as the agent, its output capped, everything it started ended with it.
+"""One agent command: a bash as the agent, its output capped, everything it started ended with it.
 
-Each command is a new ``bash`` started as the agent (``launch``): in Docker by dropping
-to uid 1000; under bubblewrap through a nested ``bwrap`` that gives it its own user and
-PID namespace, where the supervisor does not exist. ``cd`` and exported variables
-persist because the command's own shell saves them on exit (into the agent's
-``/tmp/.synthcomp``) and the next one reads them back; that state is the agent's, and
-only the agent's shell ever reads it.
+Each command runs in a new ``bash`` started as the agent: in Docker by dropping to uid
+1000; under bubblewrap through a nested ``bwrap`` that gives it its own user and PID
+namespace, where the supervisor does not exist. That bash is started *ahead* of its
+command (``Commands.prepare``, after the previous step's answer went out), so the fork,
+the user switch or namespaces and bash's own start-up are paid while the host is busy
+elsewhere; it waits, having read nothing the agent could have written, until the
+command arrives on a sealed file and a go byte on a pipe. ``cd`` and exported
+variables persist because the command's own shell saves them on exit (into the
+agent's ``/tmp/.synthcomp``) and reads them back only after the go: that state is the
+agent's, and only the agent's shell ever reads it.
 
 When the command's bash exits, times out, or floods its output, every process of the
 jail except the supervisor is killed (``kill(-1)`` from PID 1) and reaped: background
 jobs, ``setsid`` daemons and fork bombs end with the step, like a terminal closing,
-and never print into a later one.
+and never print into a later one. The next bash is started only after that, so no
+process of one step ever meets the next step's shell.
 """
 
 from __future__ import annotations
@@ -24,8 +29,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 WRAPPER = r"""
-__sc_state=/tmp/.synthcomp
 echo 1000 >/proc/self/oom_score_adj 2>/dev/null
+__sc_cmd_fd=$1 __sc_go_fd=$2
+IFS= read -r -u "$__sc_go_fd" __sc_go || exit 0
+IFS= read -r -d '' -u "$__sc_cmd_fd" __sc_cmd || exit 0
+exec {__sc_cmd_fd}<&- {__sc_go_fd}<&-
+set -- "$__sc_cmd"
+unset -v __sc_cmd __sc_go __sc_cmd_fd __sc_go_fd
+__sc_state=/tmp/.synthcomp
 { IFS= read -r __sc_dir <"$__sc_state/cwd"; } 2>/dev/null
 cd -- "${__sc_dir:-$HOME}" 2>/dev/null || cd
 [ -r "$__sc_state/env" ] && . "$__sc_state/env" 2>/dev/null
@@ -38,7 +49,9 @@ trap __sc_save EXIT
 unset -v __sc_dir
 eval "$1"
 """
-"""Runs as the agent: restore cwd and exports, run the command, save them again."""
+"""Runs as the agent. Until the go byte it only waits; then it reads the command (NUL-ended,
+from a seekable file, so bash reads it in blocks, not byte by byte), restores cwd and
+exports, runs the command as ``$1`` and saves them again."""
 
 DRAIN_S = 2.0
 """How long output still in the pipes is read after everything was killed."""
@@ -118,36 +131,112 @@ def reap() -> None:
             return
 
 
-def run(launch: Launch, cmd: str, timeout_s: float, *, cap: int, flood: int,
-        owner_alive: Callable[[], bool]) -> tuple[dict, bytes]:
-    """Run ``cmd``; return (result header, stdout + stderr bytes).
+@dataclass
+class ReadyShell:
+    """A bash as the agent, started ahead of its command and waiting for it.
 
-    Args:
-        cap: bytes kept per stream (head and tail halves).
-        flood: total output past which the command is killed.
-        owner_alive: called when the host's channel is readable; False means the owner
-            is gone, and the command is abandoned (the caller exits).
+    ``command_fd`` is a sealed-by-use memfd the command is written into; a byte on
+    ``go_fd`` lets bash read it. ``out_r`` and ``err_r`` are its output pipes.
     """
-    started = time.monotonic()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+
+    process: subprocess.Popen
+    command_fd: int
+    go_fd: int
+    out_r: int
+    err_r: int
+
+    def close_fds(self) -> None:
+        for fd in (self.command_fd, self.go_fd, self.out_r, self.err_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def start_shell(launch: Launch) -> ReadyShell:
+    """Start the bash of the next command; it waits for ``ReadyShell.go``. Raises OSError."""
+    command_fd = os.memfd_create("synthcomp-command", os.MFD_CLOEXEC)
+    go_r, go_w = os.pipe2(os.O_CLOEXEC)
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
     identity = {} if launch.uid is None else {"user": launch.uid, "group": launch.gid, "extra_groups": []}
     try:
         process = subprocess.Popen(
-            [*launch.prefix, "/bin/bash", "--noprofile", "--norc", "-c", WRAPPER, "bash", cmd],
+            [*launch.prefix, "/bin/bash", "--noprofile", "--norc", "-c", WRAPPER, "bash", str(command_fd), str(go_r)],
             stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, env=launch.env, cwd="/",
-            start_new_session=True, close_fds=True, **identity,
+            start_new_session=True, close_fds=True, pass_fds=(command_fd, go_r), **identity,
         )
-    except OSError as exc:  # no process could be made (the pids limit): the agent's observation
-        os.close(out_r)
-        os.close(err_r)
-        end_everything()
-        message = f"synthcomp: the command could not start: {exc.strerror or exc}\n".encode()
-        return {"exit_code": 126, "killed": "", "stdout_len": 0, "truncated": False}, message
+    except BaseException:
+        for fd in (command_fd, go_w, out_r, err_r):
+            os.close(fd)
+        raise
     finally:
-        os.close(out_w)
-        os.close(err_w)
-    streams = {out_r: Capture(cap), err_r: Capture(cap)}
+        for fd in (go_r, out_w, err_w):
+            os.close(fd)
+    return ReadyShell(process, command_fd, go_w, out_r, err_r)
+
+
+class Commands:
+    """Runs agent commands one at a time, each in a bash started ahead of it."""
+
+    def __init__(self, launch: Launch) -> None:
+        self.launch = launch
+        self._ready: ReadyShell | None = None
+
+    def prepare(self) -> None:
+        """Start the next command's bash now, if none is waiting (a failure is retried at the command)."""
+        if self._ready is not None and self._ready.process.poll() is None:
+            return
+        self._discard()
+        try:
+            self._ready = start_shell(self.launch)
+        except OSError:
+            self._ready = None
+
+    def _discard(self) -> None:
+        if self._ready is not None:
+            self._ready.close_fds()
+            self._ready = None
+
+    def _take(self) -> ReadyShell:
+        self.prepare()
+        if self._ready is None:
+            return start_shell(self.launch)  # raises the OSError the agent should see
+        shell, self._ready = self._ready, None
+        return shell
+
+    def run(self, cmd: str, timeout_s: float, *, cap: int, flood: int,
+            owner_alive: Callable[[], bool]) -> tuple[dict, bytes]:
+        """Run ``cmd``; return (result header, stdout + stderr bytes).
+
+        Args:
+            cap: bytes kept per stream (head and tail halves).
+            flood: total output past which the command is killed.
+            owner_alive: called when the host's channel is readable; False means the owner
+                is gone, and the command is abandoned (the caller exits).
+        """
+        if "\0" in cmd:
+            raise ValueError("a command cannot contain a NUL character")
+        try:
+            shell = self._take()
+        except OSError as exc:  # no process could be made (the pids limit): the agent's observation
+            end_everything()
+            message = f"synthcomp: the command could not start: {exc.strerror or exc}\n".encode()
+            return {"exit_code": 126, "killed": "", "stdout_len": 0, "truncated": False}, message
+        try:
+            os.pwrite(shell.command_fd, cmd.encode("utf-8", "surrogateescape") + b"\0", 0)
+            started = time.monotonic()
+            os.write(shell.go_fd, b"\n")
+            return _watch(shell, started + timeout_s, cap=cap, flood=flood, owner_alive=owner_alive)
+        finally:
+            shell.close_fds()
+
+
+def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int,
+           owner_alive: Callable[[], bool]) -> tuple[dict, bytes]:
+    """Collect the running command's output until it exits, times out or floods; end everything."""
+    process = shell.process
+    streams = {shell.out_r: Capture(cap), shell.err_r: Capture(cap)}
     reason = ""
     with selectors.DefaultSelector() as selector:
         for fd in streams:
@@ -155,7 +244,6 @@ def run(launch: Launch, cmd: str, timeout_s: float, *, cap: int, flood: int,
         pidfd = os.pidfd_open(process.pid)
         selector.register(pidfd, selectors.EVENT_READ)
         selector.register(0, selectors.EVENT_READ)
-        deadline = started + timeout_s
         exited = False
         while not exited:
             left = deadline - time.monotonic()
@@ -185,10 +273,8 @@ def run(launch: Launch, cmd: str, timeout_s: float, *, cap: int, flood: int,
             for key, _ in selector.select(timeout=0.05):
                 if key.fd != 0:
                     _pump(key.fd, streams[key.fd], selector)
-    for fd in streams:
-        os.close(fd)
-    out, out_cut = streams[out_r].result()
-    err, err_cut = streams[err_r].result()
+    out, out_cut = streams[shell.out_r].result()
+    err, err_cut = streams[shell.err_r].result()
     code = process.returncode if process.returncode >= 0 else 128 - process.returncode
     if reason:
         code = 137

@@ -93,7 +93,6 @@ class Tree:
         self.root, self.home, self.trash, self.windows = root, home, trash, windows
         self.identity = identity or Identity(None, None)
         self.protected = {root, home, trash, home.rsplit("/", 1)[0]}
-        self._baseline: dict[str, tuple[int, int]] | None = None
 
     # ------------------------------------------------------------------ paths
 
@@ -352,31 +351,6 @@ class Tree:
                     if wanted in text.lower():
                         return True
         return False
-
-    def scan(self, limit: int) -> dict[str, tuple[int, int]]:
-        """Size and mtime (ns) of every regular file in the tree."""
-        return {p: (st.st_size, st.st_mtime_ns) for p, st in self.walk(self.root, limit) if stat.S_ISREG(st.st_mode)}
-
-    def changes(self, stamp_ns: int | None, limit: int) -> list[str]:
-        """Files created, modified or deleted since the previous call (the first sets the baseline).
-
-        Created and modified files get ``stamp_ns`` as their mtime, so the same actions give
-        the same tree whatever the wall clock says. ``None`` only resets the baseline.
-        """
-        after = self.scan(limit)
-        before, self._baseline = self._baseline, after
-        if before is None or stamp_ns is None:
-            return []
-        touched = [p for p, meta in after.items() if before.get(p) != meta]
-        deleted = [p for p in before if p not in after]
-        with self.identity.agent():
-            for p in touched:
-                try:
-                    os.utime(self.host(p), ns=(stamp_ns, stamp_ns), follow_symlinks=False)
-                    after[p] = (after[p][0], stamp_ns)
-                except OSError:
-                    pass  # a file in a folder the agent locked keeps its own time
-        return sorted([*touched, *deleted])
 
 
 def walk(top: str, limit: int, *, strict: bool = False) -> Iterator[tuple[str, os.stat_result]]:

@@ -21,6 +21,7 @@ from typing import Callable
 
 from . import archive, commands
 from .files import Escape, Identity, Tree
+from .index import ChangeWatcher
 from .protocol import CHUNK, Decoder, ProtocolError, frame
 
 PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 47, 4
@@ -149,10 +150,10 @@ class Supervisor:
         identity = Identity(hello.get("uid"), hello.get("gid"))
         self.tree = Tree(base, root=hello["root"], home=hello["home"], trash=hello["trash"],
                          windows=hello["windows"], identity=identity)
-        self.launch = commands.Launch(prefix=hello.get("launch_prefix", []),
-                                      uid=identity.uid if identity.switch else None,
-                                      gid=identity.gid if identity.switch else None,
-                                      env=hello.get("env", {}))
+        self.watcher = ChangeWatcher(self.tree)
+        self.commands = commands.Commands(commands.Launch(
+            prefix=hello.get("launch_prefix", []), uid=identity.uid if identity.switch else None,
+            gid=identity.gid if identity.switch else None, env=hello.get("env", {})))
         self.limits = hello.get("limits", {})
         self.archive_limits = archive.Limits(**hello.get("archive_limits", {}))
         self.owner = (hello.get("uid", 1000), hello.get("gid", 1000))
@@ -180,11 +181,11 @@ class Supervisor:
     # ------------------------------------------------------------------ agent work
 
     def op_exec(self, r: Request) -> tuple[dict, bytes]:
-        answer, data = commands.run(self.launch, r["cmd"], float(r["timeout_s"]), cap=self.limit("output", 65536),
-                                    flood=self.limit("flood", 32 << 20), owner_alive=r.owner_alive)
+        answer, data = self.commands.run(r["cmd"], float(r["timeout_s"]), cap=self.limit("output", 65536),
+                                         flood=self.limit("flood", 32 << 20), owner_alive=r.owner_alive)
         stamp = r.header.get("changes_stamp_ns")
         if stamp is not None:  # the change watcher's question, answered in the same round trip
-            answer["changed"] = self.tree.changes(int(stamp), self.limit("walk", 200_000))
+            answer["changed"] = self.watcher.changes(int(stamp), self.limit("walk", 200_000))
         return {"ok": True, **answer}, data
 
     def op_read(self, r: Request) -> tuple[dict, bytes]:
@@ -221,7 +222,7 @@ class Supervisor:
 
     def op_changes(self, r: Request) -> tuple[dict, bytes]:
         stamp = r.header.get("stamp_ns")
-        changed = self.tree.changes(None if stamp is None else int(stamp), self.limit("walk", 200_000))
+        changed = self.watcher.changes(None if stamp is None else int(stamp), self.limit("walk", 200_000))
         return {"ok": True, "changed": changed}, b""
 
     # ------------------------------------------------------------------ trees
@@ -276,6 +277,7 @@ def main() -> None:
     _harden()
     supervisor = Supervisor(hello[0])
     channel.send({"ok": True, "ready": True, "python": sys.version.split()[0]})
+    supervisor.commands.prepare()
     while True:
         got = channel.recv()
         if got is None:
@@ -283,4 +285,5 @@ def main() -> None:
         header, payload = got
         stream = StreamIn(channel.recv) if header.get("stream") else None
         supervisor.serve(header, payload, send=channel.send, stream=stream, owner_alive=channel.fill)
+        supervisor.commands.prepare()  # the next command's bash starts while the host reads this answer
     commands.end_everything()
