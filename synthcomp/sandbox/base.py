@@ -422,24 +422,22 @@ class Sandbox(ABC):
             SandboxError: the snapshot no longer exists, was altered, or does not restore exactly.
         """
         from synthcomp.sandbox.link import raise_for
-        from synthcomp.sandbox.store import file_chunks
 
         self._require_open()
         self._check_ref(ref, self.backend)
-        handle, state, digest = self.store.load(ref)
+        chunks, state, digest = self.store.load(ref)
 
         def load(link: Link) -> None:
             answer, _ = link.request({"op": "unpack", "path": self.layout.root, "exact": True},
-                                     chunks=file_chunks(handle), timeout_s=600)
+                                     chunks=chunks, timeout_s=600)
             raise_for(answer, self.layout.root)
             restored = raise_for(link.request({"op": "digest", "path": self.layout.root}, timeout_s=600)[0])["digest"]
             if restored != digest:
                 raise SandboxError(f"snapshot {ref.tag!r} did not restore exactly (tree digest {restored[:12]} "
                                    f"instead of {digest[:12]})")
 
-        with handle:
-            log.info("restoring snapshot %r of %s into a fresh jail", ref.tag, self.computer_id)
-            self._fresh(load)
+        log.info("restoring snapshot %r of %s into a fresh jail", ref.tag, self.computer_id)
+        self._fresh(load)
         return state
 
     def list_snapshots(self) -> list[SnapshotRef]:

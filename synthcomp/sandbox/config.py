@@ -78,6 +78,9 @@ class DockerSandboxConfig(_Jail):
     """CPU limit (cores)."""
     pids: int = Field(256, ge=16)
     """Process limit: a fork bomb stops here."""
+    spares: int = Field(1, ge=0, le=4)
+    """Containers of the same computer started ahead, once it has been started twice in this process
+    (an episode reset, a restore), so the next one only streams its tree in; 0 turns them off."""
 
     def build(self, tree: Path | None, *, os: str, username: str, computer_id: str) -> Sandbox:
         from synthcomp.sandbox.docker import DockerSandbox

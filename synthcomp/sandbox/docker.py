@@ -35,6 +35,7 @@ from synthcomp.sandbox.jail import (
 )
 from synthcomp.sandbox.link import Link, RemoteLink
 from synthcomp.sandbox.paths import Layout
+from synthcomp.sandbox.spares import SPARES
 from synthcomp.sandbox.store import DirSnapshotStore
 from synthcomp.sandbox.tarball import GID, UID
 from synthcomp.sandbox.transport import MultiplexedSocketTransport
@@ -131,6 +132,27 @@ class DockerSandbox(JailSandbox):
     # ------------------------------------------------------------------ start / stop
 
     def _start(self, load: Callable[[Link], None]) -> Running:
+        """A container with ``load`` run on it: a spare started ahead if there is one, else a new one."""
+        key = self._spare_key()
+        running = SPARES.take(key) if self.config.spares else None
+        if running is not None:
+            try:
+                load(running.link)
+            except BaseException:
+                self._discard(running)
+                raise
+        else:
+            running = self._boot(load)
+        if self.config.spares:
+            SPARES.refill(key, lambda: self._boot(lambda link: None), self._discard, self.config.spares)
+        return running
+
+    def _spare_key(self) -> tuple[str, ...]:
+        """What two containers must share to be interchangeable: all that is fixed when one is created."""
+        return (self.image, self.computer_id, self.layout.os, self.layout.username, self.config.model_dump_json())
+
+    def _boot(self, load: Callable[[Link], None]) -> Running:
+        """Create and start a new container, say hello, run ``load``; remove it on failure."""
         import docker.errors
 
         api = self._client.api

@@ -108,6 +108,8 @@ def _sweep_docker() -> list[str]:
 
 
 def _sweep_dir(snapshot_dir: Path) -> list[str]:
+    from synthcomp.sandbox.store import collect_blobs
+
     if not snapshot_dir.is_dir():
         return []
     removed = []
@@ -122,4 +124,6 @@ def _sweep_dir(snapshot_dir: Path) -> list[str]:
         if owner_alive(labels) is False:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
-    return [f"snapshots: removed {len(removed)}" + (f": {', '.join(removed)}" if removed else "")]
+    blobs = collect_blobs(snapshot_dir)
+    return [f"snapshots: removed {len(removed)}" + (f": {', '.join(removed)}" if removed else "")
+            + (f"; {blobs} file blobs no snapshot names" if blobs else "")]

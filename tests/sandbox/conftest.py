@@ -97,8 +97,14 @@ def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_container_outlives_the_session() -> Iterator[None]:
-    """After the whole session no container, volume or snapshot of this process is left."""
+    """After the whole session no container, volume or snapshot of this process is left.
+
+    Spare containers belong to the process until it exits; they are discarded first, as at exit.
+    """
     yield
+    from synthcomp.sandbox.spares import SPARES
+
+    SPARES.close()
     try:
         import docker
 

@@ -6,12 +6,14 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Iterator
 
 import pytest
 
 from synthcomp.errors import SandboxError
 from synthcomp.sandbox import DockerSandboxConfig
 from synthcomp.sandbox import docker as docker_backend
+from synthcomp.sandbox import spares
 from tests.sandbox.conftest import fingerprint
 
 pytestmark = pytest.mark.docker
@@ -97,3 +99,75 @@ def test_snapshots_are_exact_and_make_no_images(make_sandbox, trees, tmp_path):
     assert fingerprint(sb) == at_second
     assert {r.tag for r in sb.list_snapshots()} == {"unreadable", "second"}
     assert {i.id for i in sb._client.images.list(all=True)} == images_before
+
+
+@pytest.fixture
+def own_spares(monkeypatch) -> Iterator[spares.Spares]:
+    """This test's own spares, discarded after it."""
+    mine = spares.Spares()
+    monkeypatch.setattr(docker_backend, "SPARES", mine)
+    yield mine
+    mine.close()
+
+
+def _settled(pool: spares.Spares, within_s: float = 60) -> None:
+    """Wait until no spare is being started."""
+    deadline = time.monotonic() + within_s
+    while pool._pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_computer_started_again_restores_into_a_spare_with_nothing_of_the_agent(make_sandbox, trees, tmp_path,
+                                                                                    own_spares):
+    sb = make_sandbox("docker", trees["windows"], snapshot_dir=tmp_path / "snapshots")
+    assert own_spares.count() == 0  # one start is a month in one container: no spare for it
+    ref = sb.snapshot("clean")
+    at_snapshot = fingerprint(sb)
+    sb.exec("cd ~/Documents && export MARK=1 && echo left > /tmp/left && (sleep 300 &) && echo x > ~/x.txt")
+    sb.restore(ref)  # the second start: a new container now, and a spare for the next
+    _settled(own_spares)
+    assert own_spares.count() == 1
+    spare_ids = {c.id for c in sb._client.containers.list(filters={"label": f"synthcomp.computer={sb.computer_id}"})}
+    sb.exec("echo again > /tmp/left && echo y > ~/y.txt")
+    sb.restore(ref)
+    assert sb.container_id in spare_ids, "the restore went into the container started ahead"
+    assert fingerprint(sb) == at_snapshot
+    seen = sb.exec("pwd; echo ${MARK:-unset}; [ -e /tmp/left ] && echo left || echo clean; "
+                   "ps -e -o comm= | grep -c sleep").stdout.split()
+    assert seen == [sb.layout.home, "unset", "clean", "0"], "the spare holds nothing of the agent's earlier steps"
+
+
+def test_spares_are_bounded_per_process(make_sandbox, trees, own_spares, tmp_path):
+    own_spares.limit = 1
+    first = make_sandbox("docker", trees["windows"], snapshot_dir=tmp_path / "s")
+    second = make_sandbox("docker", trees["macos"], os="macos", snapshot_dir=tmp_path / "s")
+    for sb in (first, second):
+        sb.restore(sb.snapshot("t"))  # each started twice: each wants a spare
+        _settled(own_spares)
+        assert own_spares.count() == 1
+    labels = [f"synthcomp.computer={sb.computer_id}" for sb in (first, second)]
+    live = [len(first._client.containers.list(filters={"label": label})) for label in labels]
+    assert live == [1, 2], "the first computer's spare made room for the second's"
+
+
+@pytest.mark.parametrize("ending", ["exit", "kill"])
+def test_no_spare_outlives_its_owner(ending):
+    client = docker_backend.connect()
+    computer = f"c-spare-{uuid.uuid4().hex[:8]}"
+    code = (
+        "import sys, time\n"
+        "from synthcomp.sandbox.docker import DockerSandbox\n"
+        "from synthcomp.sandbox.spares import SPARES\n"
+        f"sb = DockerSandbox(None, os='macos', username='bo', computer_id={computer!r})\n"
+        "sb.restore(sb.snapshot('t'))\n"
+        "while SPARES.count() < 1 or SPARES._pending: time.sleep(0.05)\n"
+        "print('spare', flush=True)\n"
+        + ("sys.exit(0)\n" if ending == "exit" else "time.sleep(600)\n")
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "spare"
+    assert len(client.containers.list(filters={"label": f"synthcomp.computer={computer}"})) == 2
+    if ending == "kill":
+        child.kill()
+    child.wait(timeout=60)
+    assert _gone(client, f"synthcomp.computer={computer}")

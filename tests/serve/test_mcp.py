@@ -109,10 +109,10 @@ def test_stdio_days_snapshots_and_the_month_end(two_computers: list[Path], tmp_p
             assert over.is_error and "month is over" in text(over) and "start_day" in text(over)
             fresh = await client.call_tool("start_day", {})
             assert not fresh.is_error and "Workday 1 of 2" in text(fresh) and "new month" in text(fresh)
-            assert list((tmp_path / "snapshots").rglob("tree.tar"))  # this morning's and 'clean'
+            assert list((tmp_path / "snapshots").rglob("layout.json"))  # this morning's and 'clean'
 
     anyio.run(main)
-    assert not list((tmp_path / "snapshots").rglob("tree.tar"))  # the client left: the session was closed
+    assert not list((tmp_path / "snapshots").rglob("layout.json"))  # the client left: the session was closed
 
 
 def test_stdio_rejects_a_directory_that_is_no_computer(tmp_path: Path) -> None:
