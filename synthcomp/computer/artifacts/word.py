@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from docx import Document
@@ -29,7 +30,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from synthcomp.computer.artifacts.formatting import cell_text, is_numeric, long_date, square_table
-from synthcomp.computer.artifacts.zipnorm import normalize_parts
+from synthcomp.computer.artifacts.zipnorm import Deflated, deflate, normalize_parts
 from synthcomp.models import DocumentContent, DocumentStyle, Section, Table
 
 _SUBSECTION = re.compile(r"^\d+\.\d+\b")
@@ -38,51 +39,92 @@ _SUBSECTION = re.compile(r"^\d+\.\d+\b")
 _PAGE_SIZES = {"A4": (Mm(210), Mm(297)), "Letter": (Inches(8.5), Inches(11))}
 _MARGINS = {"A4": Cm(2.5), "Letter": Inches(1)}
 _GREY = RGBColor(0x59, 0x59, 0x59)
+_STYLE_NAMES = ("Title", "Subtitle", "Heading 1", "Heading 2", "List Bullet", "Table Grid")
 
 
 def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) -> bytes:
     """The document as DOCX bytes; the same arguments always give the same bytes."""
-    document = copy.deepcopy(_template())
-    _page_setup(document, style)
-    _apply_styles(document, style)
+    template = _template(style.model_dump_json())
+    document = template.copy()
+    ids = template.style_ids
     _header_footer(document, content.title)
     table_width = document._block_width  # read once: python-docx finds it by an XPath over the body
 
-    _paragraph(document, content.title, "Title")
+    _paragraph(document, content.title, ids["Title"])
     if content.subtitle:
-        _paragraph(document, content.subtitle, "Subtitle")
+        _paragraph(document, content.subtitle, ids["Subtitle"])
     byline = _paragraph(document, f"{content.author} \u00b7 {long_date(when)}")
     byline.runs[0].font.color.rgb = _GREY
 
     for section in content.sections:
-        _add_section(document, section, style, table_width)
+        _add_section(document, section, style, table_width, ids)
 
-    return normalize_parts(_package_parts(document), when, title=content.title, author=content.author)
+    return normalize_parts(_package_parts(document, template), when, title=content.title, author=content.author)
 
 
-def _package_parts(document: DocxDocument) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class _Template:
+    """python-docx's default template set up for one user's style, shared by their documents.
+
+    A document changes only the main document part (its body, and the header and footer
+    it gains); every other part is shared by the copies instead of deep-copied, and its
+    member is serialized and deflated once: styles.xml (350 KB) and stylesWithEffects.xml
+    (440 KB) were most of the cost of a document.
+    """
+
+    document: DocxDocument
+    members: dict[str, Deflated]
+    """The shared parts' members (and their relationships), by member name."""
+    style_ids: dict[str, str]
+    """The id of each style this module applies, by name: python-docx finds a style by
+    scanning every style of the template (~1 ms a lookup)."""
+
+    def copy(self) -> DocxDocument:
+        """A document of its own: the main part deep-copied, the other parts shared."""
+        main = self.document.part
+        shared = {id(part): part for part in main.package.iter_parts() if part is not main}
+        return copy.deepcopy(self.document, shared)
+
+
+@functools.lru_cache(maxsize=4)
+def _template(style_json: str) -> _Template:
+    """The template for a style (given as JSON, to be a cache key): parsed, page set up and
+    styled once per user, whose documents all look alike."""
+    style = DocumentStyle.model_validate_json(style_json)
+    document = Document()
+    _page_setup(document, style)
+    _apply_styles(document, style)
+    main = document.part
+    members = {}
+    for part in main.package.iter_parts():
+        if part is not main:
+            members[part.partname.membername] = deflate(part.blob)
+            if len(part.rels):
+                members[part.partname.rels_uri.membername] = deflate(part.rels.xml)
+    style_ids = {name: document.styles[name].style_id for name in _STYLE_NAMES}
+    return _Template(document, members, style_ids)
+
+
+def _package_parts(document: DocxDocument, template: _Template) -> dict[str, bytes | Deflated]:
     """The package's members as python-docx would zip them, without zipping.
 
     ``Document.save`` deflates every part only for ``normalize_parts`` to inflate and
-    deflate them again; taking the parts directly halves the cost of saving.
+    deflate them again; taking the parts directly halves the cost of saving. The parts
+    the document shares with its template come deflated already.
     """
     package = document.part.package
     parts = list(package.iter_parts())
-    members = {
+    members: dict[str, bytes | Deflated] = {
         CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
         PACKAGE_URI.rels_uri.membername: package.rels.xml,
+        **template.members,
     }
     for part in parts:
-        members[part.partname.membername] = part.blob
-        if len(part.rels):
-            members[part.partname.rels_uri.membername] = part.rels.xml
+        if part.partname.membername not in template.members:
+            members[part.partname.membername] = part.blob
+            if len(part.rels):
+                members[part.partname.rels_uri.membername] = part.rels.xml
     return members
-
-
-@functools.cache
-def _template() -> DocxDocument:
-    """python-docx's default template, parsed once; each document starts from a deep copy."""
-    return Document()
 
 
 def _page_setup(document: DocxDocument, style: DocumentStyle) -> None:
@@ -154,22 +196,21 @@ def _add_field(paragraph: Paragraph, instruction: str) -> None:
     paragraph._p.append(field)
 
 
-def _paragraph(document: DocxDocument, text: str = "", style_name: str | None = None) -> Paragraph:
+def _paragraph(document: DocxDocument, text: str = "", style_id: str | None = None) -> Paragraph:
     """``document.add_paragraph(text, style=name)`` in constant time.
 
     python-docx inserts each block before the body's closing ``w:sectPr``, found by
     scanning every child of the body, which made a document quadratic in its paragraphs
     (16,000 took four seconds); the sectPr is the body's last child, reached directly.
-    Resolving a style by name scans every style in the template (~1 ms a paragraph), so
-    the id is resolved once per document instead.
+    The style comes as its id (see ``_Template.style_ids``).
     """
     p = OxmlElement("w:p")
     _append_block(document, p)
     paragraph = Paragraph(p, document._body)
     if text:
         paragraph.add_run(text)
-    if style_name is not None:
-        p.style = _style_id(document, style_name)
+    if style_id is not None:
+        p.style = style_id
     return paragraph
 
 
@@ -178,27 +219,21 @@ def _append_block(document: DocxDocument, block: BaseOxmlElement) -> None:
     document.element.body[-1].addprevious(block)
 
 
-def _style_id(document: DocxDocument, style_name: str) -> str:
-    """The template's id for a style name, looked up once per document."""
-    ids = document.__dict__.setdefault("_synthcomp_style_ids", {})
-    if style_name not in ids:
-        ids[style_name] = document.styles[style_name].style_id
-    return ids[style_name]
-
-
-def _add_section(document: DocxDocument, section: Section, style: DocumentStyle, table_width: Length) -> None:
+def _add_section(
+    document: DocxDocument, section: Section, style: DocumentStyle, table_width: Length, ids: dict[str, str]
+) -> None:
     level = 2 if _SUBSECTION.match(section.heading) else 1
-    _paragraph(document, section.heading, f"Heading {level}")
+    _paragraph(document, section.heading, ids[f"Heading {level}"])
     for text in section.paragraphs:
         _paragraph(document, text)
     for text in section.bullets:
-        _paragraph(document, text, "List Bullet")
+        _paragraph(document, text, ids["List Bullet"])
     if section.table is not None:
-        _add_table(document, section.table, style, table_width)
+        _add_table(document, section.table, style, table_width, ids["Table Grid"])
         _paragraph(document)
 
 
-def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width: Length) -> None:
+def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width: Length, style_id: str) -> None:
     """A 'Table Grid' table whose header row is accent-shaded, bold, white and repeats.
 
     Cells are reached through the XML rows (``tr_lst``/``tc_lst``): python-docx's
@@ -209,7 +244,7 @@ def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width
     tbl = CT_Tbl.new_tbl(1 + len(rows), len(header), width)
     _append_block(document, tbl)
     grid = DocxTable(tbl, document._body)
-    tbl.tblPr.style = _style_id(document, "Table Grid")
+    tbl.tblPr.style = style_id
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     trs = grid._tbl.tr_lst
     _repeat_as_header(trs[0])
