@@ -7,10 +7,8 @@ them all, and the table header repeats on every page.
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from docx import Document
@@ -30,7 +28,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from synthcomp.computer.artifacts.formatting import cell_text, is_numeric, long_date, square_table
-from synthcomp.computer.artifacts.zipnorm import Deflated, deflate, normalize_parts
+from synthcomp.computer.artifacts.opc import Template, part_members
+from synthcomp.computer.artifacts.zipnorm import Deflated, normalize_parts
 from synthcomp.models import DocumentContent, DocumentStyle, Section, Table
 
 _SUBSECTION = re.compile(r"^\d+\.\d+\b")
@@ -44,9 +43,8 @@ _STYLE_NAMES = ("Title", "Subtitle", "Heading 1", "Heading 2", "List Bullet", "T
 
 def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) -> bytes:
     """The document as DOCX bytes; the same arguments always give the same bytes."""
-    template = _template(style.model_dump_json())
+    template, ids = _template(style.model_dump_json())
     document = template.copy()
-    ids = template.style_ids
     _header_footer(document, content.title)
     table_width = document._block_width  # read once: python-docx finds it by an XPath over the body
 
@@ -62,69 +60,30 @@ def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) 
     return normalize_parts(_package_parts(document, template), when, title=content.title, author=content.author)
 
 
-@dataclass(frozen=True)
-class _Template:
-    """python-docx's default template set up for one user's style, shared by their documents.
-
-    A document changes only the main document part (its body, and the header and footer
-    it gains); every other part is shared by the copies instead of deep-copied, and its
-    member is serialized and deflated once: styles.xml (350 KB) and stylesWithEffects.xml
-    (440 KB) were most of the cost of a document.
-    """
-
-    document: DocxDocument
-    members: dict[str, Deflated]
-    """The shared parts' members (and their relationships), by member name."""
-    style_ids: dict[str, str]
-    """The id of each style this module applies, by name: python-docx finds a style by
-    scanning every style of the template (~1 ms a lookup)."""
-
-    def copy(self) -> DocxDocument:
-        """A document of its own: the main part deep-copied, the other parts shared."""
-        main = self.document.part
-        shared = {id(part): part for part in main.package.iter_parts() if part is not main}
-        return copy.deepcopy(self.document, shared)
-
-
 @functools.lru_cache(maxsize=4)
-def _template(style_json: str) -> _Template:
-    """The template for a style (given as JSON, to be a cache key): parsed, page set up and
-    styled once per user, whose documents all look alike."""
+def _template(style_json: str) -> tuple[Template[DocxDocument], dict[str, str]]:
+    """python-docx's default template with this style's page and styles (the style comes
+    as JSON, to be a cache key): set up once per user, whose documents all look alike, and
+    shared by them (styles.xml and stylesWithEffects.xml, 790 KB, were most of the cost
+    of a document). With it, the id of each style this module applies, by name: python-docx
+    finds a style by scanning every style of the template (~1 ms a lookup)."""
     style = DocumentStyle.model_validate_json(style_json)
     document = Document()
     _page_setup(document, style)
     _apply_styles(document, style)
-    main = document.part
-    members = {}
-    for part in main.package.iter_parts():
-        if part is not main:
-            members[part.partname.membername] = deflate(part.blob)
-            if len(part.rels):
-                members[part.partname.rels_uri.membername] = deflate(part.rels.xml)
     style_ids = {name: document.styles[name].style_id for name in _STYLE_NAMES}
-    return _Template(document, members, style_ids)
+    return Template(document, document.part), style_ids
 
 
-def _package_parts(document: DocxDocument, template: _Template) -> dict[str, bytes | Deflated]:
-    """The package's members as python-docx would zip them, without zipping.
-
-    ``Document.save`` deflates every part only for ``normalize_parts`` to inflate and
-    deflate them again; taking the parts directly halves the cost of saving. The parts
-    the document shares with its template come deflated already.
-    """
+def _package_parts(document: DocxDocument, template: Template[DocxDocument]) -> dict[str, bytes | Deflated]:
+    """The package's members as ``Document.save`` would zip them, without zipping."""
     package = document.part.package
     parts = list(package.iter_parts())
-    members: dict[str, bytes | Deflated] = {
+    return {
         CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
         PACKAGE_URI.rels_uri.membername: package.rels.xml,
-        **template.members,
+        **part_members(parts, template.shared),
     }
-    for part in parts:
-        if part.partname.membername not in template.members:
-            members[part.partname.membername] = part.blob
-            if len(part.rels):
-                members[part.partname.rels_uri.membername] = part.rels.xml
-    return members
 
 
 def _page_setup(document: DocxDocument, style: DocumentStyle) -> None:
