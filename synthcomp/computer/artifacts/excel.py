@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from synthcomp.computer.artifacts.zipnorm import normalize_ooxml
@@ -49,7 +51,11 @@ def render_xlsx(content: WorkbookContent, style: DocumentStyle, when: datetime) 
     workbook.calculation.fullCalcOnLoad = True  # no cached formula results are stored
 
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        # what ``Workbook.save`` does, less its deflating, which ``normalize_ooxml`` would
+        # undo only to deflate again (and its stamping "now" into the core properties,
+        # which it replaces)
+        ExcelWriter(workbook, archive).write_data()
     return normalize_ooxml(buffer.getvalue(), when, title=content.title, author=content.author)
 
 
