@@ -7,9 +7,9 @@ follow from using them as documented, and both are avoided here with the same by
 - ``save`` deflates every part into a ZIP that ``normalize_parts`` inflates and
   deflates again; :func:`part_members` takes the members without zipping.
 - Each file starts from the library's default template, parsed anew or deep-copied,
-  although a file changes only its main part (and adds parts of its own). A
-  :class:`Template` is copied with every other part shared, and those parts' members
-  are serialized and deflated once.
+  although a file changes only its main part and a few others (and adds parts of its
+  own). A :class:`Template` is copied with every other part shared, and those parts'
+  members are serialized and deflated once.
 """
 
 from __future__ import annotations
@@ -60,20 +60,18 @@ def part_members(parts: Iterable[Part], shared: Mapping[str, Deflated]) -> dict[
 
 @dataclass(frozen=True)
 class Template(Generic[Doc]):
-    """A document set up once, copied for each file made from it.
-
-    ``main`` (the document or presentation part) is the one part a file changes; the
-    others must only be read by whoever writes into a copy.
-    """
+    """A document set up once, copied for each file made from it."""
 
     document: Doc
-    main: Part
+    own: tuple[Part, ...]
+    """The parts a file writes into, the main (document or presentation) part first:
+    each copy has its own; the other parts must only be read by whoever writes a copy."""
     shared: dict[str, Deflated] = field(init=False)
     """The shared parts' members and their relationships' members, by member name."""
     _parts: dict[int, Part] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        parts = [part for part in self.main.package.iter_parts() if part is not self.main]
+        parts = [part for part in self.own[0].package.iter_parts() if all(part is not own for own in self.own)]
         shared: dict[str, Deflated] = {}
         for part in parts:
             shared[part.partname.membername] = deflate(part.blob)
@@ -83,6 +81,6 @@ class Template(Generic[Doc]):
         object.__setattr__(self, "_parts", {id(part): part for part in parts})
 
     def copy(self) -> Doc:
-        """A document of its own: the main part and the package deep-copied, the other
-        parts the template's own (``deepcopy`` returns what its memo already holds)."""
+        """A document of its own: its own parts and the package deep-copied, the other
+        parts the template's (``deepcopy`` returns what its memo already holds)."""
         return copy.deepcopy(self.document, dict(self._parts))

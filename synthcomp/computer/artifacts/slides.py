@@ -79,7 +79,7 @@ def _template() -> Template[PptxPresentation]:
     layouts and theme (a deck writes into the presentation part and parts of its own)."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = _WIDTH, _HEIGHT
-    return Template(deck, deck.part)
+    return Template(deck, (deck.part,))
 
 
 def _package_parts(deck: PptxPresentation, template: Template[PptxPresentation]) -> dict[str, bytes | Deflated]:

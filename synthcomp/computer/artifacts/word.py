@@ -48,7 +48,7 @@ def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) 
     """The document as DOCX bytes; the same arguments always give the same bytes."""
     template, ids = _template(style.model_dump_json())
     document = template.copy()
-    _header_footer(document, content.title)
+    _header(document, content.title)
     table_width = document._block_width  # read once: python-docx finds it by an XPath over the body
 
     _paragraph(document, content.title, ids["Title"])
@@ -74,8 +74,11 @@ def _template(style_json: str) -> tuple[Template[DocxDocument], dict[str, str]]:
     document = Document()
     _page_setup(document, style)
     _apply_styles(document, style)
+    section = document.sections[0]
+    section.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT  # the header part, before the footer's
+    _footer(document)
     style_ids = {name: document.styles[name].style_id for name in _STYLE_NAMES}
-    return Template(document, document.part), style_ids
+    return Template(document, (document.part, section.header.part)), style_ids
 
 
 def _package_parts(document: DocxDocument, template: Template[DocxDocument]) -> dict[str, bytes | Deflated]:
@@ -130,16 +133,17 @@ def _set_font(doc_style: BaseStyle, font: str) -> None:
         fonts.set(qn(f"w:{attribute}"), font)
 
 
-def _header_footer(document: DocxDocument, title: str) -> None:
-    """Title in the page header, 'Page N of M' fields in the footer."""
-    section = document.sections[0]
-    header = section.header.paragraphs[0]
+def _header(document: DocxDocument, title: str) -> None:
+    """The title in the page header (right-aligned by the template)."""
+    header = document.sections[0].header.paragraphs[0]
     header.text = title
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.runs[0].font.size = Pt(8)
     header.runs[0].font.color.rgb = _GREY
 
-    footer = section.footer.paragraphs[0]
+
+def _footer(document: DocxDocument) -> None:
+    """'Page N of M' fields in the page footer, the same in every document."""
+    footer = document.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for piece in ("Page ", "PAGE", " of ", "NUMPAGES"):
         if piece.isupper():
