@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> None:
     wanted = argv[0] if argv else ""
     names = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py") if wanted in p.stem)
-    reference_before = _cpu_reference_ms()
+    reference_before = cpu_reference_ms()
     sections = []
     for name in names:
         print(f"running {name} ...", flush=True)
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> None:
         f"({time.strftime('%Y-%m-%d')}, {platform.machine()}, {platform.python_version()}, "
         f"{_cores()} cores). Figures are measured in one run; ratios compare against the "
         "baseline of the same run.\n\n"
-        f"CPU reference: {reference_before:.0f} ms before the benchmarks and {_cpu_reference_ms():.0f} ms "
+        f"CPU reference: {reference_before:.0f} ms before the benchmarks and {cpu_reference_ms():.0f} ms "
         "after, for a fixed pure-Python loop on one core (best of 5). Absolute figures and the targets "
         "stated in seconds move with it: compare two runs' seconds only after scaling by their "
         "references, and read a wide gap between the two as a machine whose speed drifted during the run.\n"
@@ -72,7 +72,7 @@ def publish(section: str, write: bool) -> None:
         print(section)
 
 
-def _cpu_reference_ms() -> float:
+def cpu_reference_ms() -> float:
     """One core's speed at Python, so absolute times from different machines can be compared.
 
     The creation and env targets are stated in seconds; the same commit measured 1.85 s

@@ -166,6 +166,19 @@ def test_same_inputs_give_identical_bytes(artifact_type: str) -> None:
     assert len(first) > 0
 
 
+@pytest.mark.parametrize("artifact_type", ["docx", "pptx"])
+def test_a_file_owes_nothing_to_the_files_written_before_it(artifact_type: str) -> None:
+    """DOCX and PPTX copies share their template's parts: writing one must not write into them."""
+    content = SAMPLES[artifact_type]()
+    first = render(artifact_type, content)
+    deck = review_deck()
+    other = (inspection_report(paragraph_repeats=3) if artifact_type == "docx"
+             else deck.model_copy(update={"title": "Another deck", "slides": deck.slides[::-1] * 2}))
+    render(artifact_type, other, style=make_style(accent_rgb="C00000", page_size="Letter"))
+    render(artifact_type, other)
+    assert render(artifact_type, content) == first
+
+
 @pytest.mark.parametrize("artifact_type", ["docx", "xlsx", "pptx"])
 def test_ooxml_records_when_in_entries_and_core_properties(artifact_type: str) -> None:
     content = SAMPLES[artifact_type]()

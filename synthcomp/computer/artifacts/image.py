@@ -131,18 +131,38 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, width: float, font: Font) -> str:
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, width: float, font: Font) -> list[str]:
-    """Greedy word wrap to ``width`` pixels (an overlong word is cut with an ellipsis)."""
+    """Greedy word wrap to ``width`` pixels (an overlong word is cut with an ellipsis).
+
+    Each line takes the most words that fit, as adding words one by one until one does
+    not fit would: a line only widens with each word it takes. So the rest of the text
+    is tried whole first (most texts are one line), then the search starts from the
+    previous line's count: a line costs two or three measurements instead of one per
+    word, and a line measured to fit is not measured again (measuring, ~0.3 ms a call,
+    was most of the cost of drawing a scan's text).
+    """
+    words = text.split()
     lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if draw.textlength(candidate, font=font) <= width or not current:
-            current = candidate
+    start, count = 0, 1
+
+    def fits(end: int) -> bool:
+        line = " ".join(words[start:end])
+        return end - start == 1 or draw.textlength(line, font=font) <= width
+
+    while start < len(words):
+        end = min(start + count, len(words))
+        if fits(len(words)):  # the rest fits: most lines are short
+            end = len(words)
+        elif fits(end):
+            while end < len(words) and fits(end + 1):
+                end += 1
         else:
-            lines.append(current)
-            current = word
-    lines.append(current)
-    return [_fit(draw, line, width, font) for line in lines]
+            end -= 1
+            while not fits(end):
+                end -= 1
+        # a line of several words was measured to fit; a lone word may need cutting
+        lines.append(" ".join(words[start:end]) if end - start > 1 else _fit(draw, words[start], width, font))
+        start, count = end, end - start
+    return lines or [""]
 
 
 def _scan(content: ImageContent, rng: random.Random) -> Image.Image:

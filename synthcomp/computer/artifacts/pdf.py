@@ -36,6 +36,9 @@ _GREY = (89, 89, 89)
 _LEFT_BLOCK = {"align": "L", "new_x": "LMARGIN", "new_y": "NEXT"}
 """Ragged-right text that leaves the cursor on the next line (fpdf2 justifies by default)."""
 _WHITE = (255, 255, 255)
+_WORD_WIDTHS: dict[tuple[str, str, float, str], float] = {}
+_MAX_WORD_WIDTHS = 100_000
+"""Words remembered (about 20 MB); the cache starts over when it is full."""
 
 
 def pdf_text(text: str) -> str:
@@ -150,19 +153,10 @@ def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     fpdf2's ``multi_cell`` measures text glyph by glyph on every call and was most of
     the cost of a PDF; words repeat, so their widths are measured once per font.
     """
-    cache = pdf.__dict__.setdefault("_word_widths", {})
-    font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
-
-    def measure(word: str) -> float:
-        key = (font, word)
-        if key not in cache:
-            cache[key] = pdf.get_string_width(word)
-        return cache[key]
-
-    space = measure(" ")
+    space = _word_width(pdf, " ")
     lines, current, used = [], [], 0.0
     for word in text.split():
-        w = measure(word)
+        w = _word_width(pdf, word)
         if current and used + space + w > width:
             lines.append(" ".join(current))
             current, used = [], 0.0
@@ -171,6 +165,18 @@ def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
     if current or not lines:
         lines.append(" ".join(current))
     return lines
+
+
+def _word_width(pdf: _Document, word: str) -> float:
+    """``pdf.get_string_width(word)`` in the current font, remembered across documents:
+    a core font's widths are fixed, and the same words recur from file to file."""
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, word)
+    width = _WORD_WIDTHS.get(key)
+    if width is None:
+        if len(_WORD_WIDTHS) >= _MAX_WORD_WIDTHS:
+            _WORD_WIDTHS.clear()
+        width = _WORD_WIDTHS[key] = pdf.get_string_width(word)
+    return width
 
 
 def _table(pdf: _Document, table: Table) -> None:

@@ -8,7 +8,7 @@ behind the title, or a thin accent rule under it.
 
 from __future__ import annotations
 
-import io
+import functools
 from datetime import datetime
 
 from pptx import Presentation
@@ -17,7 +17,9 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import PP_ALIGN
-from pptx.opc.packuri import PackURI
+from pptx.opc.oxml import serialize_part_xml
+from pptx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
+from pptx.opc.serialized import _ContentTypesItem
 from pptx.presentation import Presentation as PptxPresentation
 from pptx.shapes.base import BaseShape
 from pptx.slide import Slide as PptxSlide
@@ -28,7 +30,8 @@ from pptx.util import Emu, Inches, Pt
 from synthcomp.computer.artifacts.formatting import (
     cell_text, hex_of, is_numeric, long_date, palette, square_chart, square_table, tint,
 )
-from synthcomp.computer.artifacts.zipnorm import normalize_ooxml
+from synthcomp.computer.artifacts.opc import Template, part_members
+from synthcomp.computer.artifacts.zipnorm import Deflated, normalize_ooxml, normalize_parts
 from synthcomp.models import Chart, DeckContent, DocumentStyle, Slide, Table
 
 _WIDTH, _HEIGHT = Inches(13.333), Inches(7.5)  # 16:9, PowerPoint's default since 2013
@@ -61,16 +64,33 @@ class _ChartData(CategoryChartData):
 
 def render_pptx(content: DeckContent, style: DocumentStyle, when: datetime) -> bytes:
     """The deck as PPTX bytes; the same arguments always give the same bytes."""
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = _WIDTH, _HEIGHT
+    template = _template()
+    deck = template.copy()
     _count_part_names(deck)
     _title_slide(deck, content, style, when)
     for slide in content.slides:
         _content_slide(deck, slide, style, when, content.author)
+    return normalize_parts(_package_parts(deck, template), when, title=content.title, author=content.author)
 
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    return normalize_ooxml(buffer.getvalue(), when, title=content.title, author=content.author)
+
+@functools.cache
+def _template() -> Template[PptxPresentation]:
+    """python-pptx's default template at 16:9, parsed once; every deck shares its masters,
+    layouts and theme (a deck writes into the presentation part and parts of its own)."""
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = _WIDTH, _HEIGHT
+    return Template(deck, (deck.part,))
+
+
+def _package_parts(deck: PptxPresentation, template: Template[PptxPresentation]) -> dict[str, bytes | Deflated]:
+    """The package's members as ``Presentation.save`` would zip them, without zipping."""
+    package = deck.part.package
+    parts = tuple(package.iter_parts())
+    return {
+        CONTENT_TYPES_URI.membername: serialize_part_xml(_ContentTypesItem.xml_for(parts)),
+        PACKAGE_URI.rels_uri.membername: package._rels.xml,
+        **part_members(parts, template.shared),
+    }
 
 
 def _count_part_names(deck: PptxPresentation) -> None:

@@ -7,7 +7,6 @@ them all, and the table header repeats on every page.
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from datetime import datetime
@@ -25,64 +24,72 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Inches, Length, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
-from docx.table import _Cell
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.text.run import CT_R
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from synthcomp.computer.artifacts.formatting import cell_text, is_numeric, long_date, square_table
-from synthcomp.computer.artifacts.zipnorm import normalize_parts
+from synthcomp.computer.artifacts.opc import Template, part_members
+from synthcomp.computer.artifacts.zipnorm import Deflated, normalize_parts
 from synthcomp.models import DocumentContent, DocumentStyle, Section, Table
 
+_BREAKS = re.compile(r"([\t\r\n])")
 _SUBSECTION = re.compile(r"^\d+\.\d+\b")
 """'2.1 Sampling' is a Heading 2; '2 Findings' and 'Findings' are Heading 1."""
 
 _PAGE_SIZES = {"A4": (Mm(210), Mm(297)), "Letter": (Inches(8.5), Inches(11))}
 _MARGINS = {"A4": Cm(2.5), "Letter": Inches(1)}
 _GREY = RGBColor(0x59, 0x59, 0x59)
+_STYLE_NAMES = ("Title", "Subtitle", "Heading 1", "Heading 2", "List Bullet", "Table Grid")
 
 
 def render_docx(content: DocumentContent, style: DocumentStyle, when: datetime) -> bytes:
     """The document as DOCX bytes; the same arguments always give the same bytes."""
-    document = copy.deepcopy(_template())
-    _page_setup(document, style)
-    _apply_styles(document, style)
-    _header_footer(document, content.title)
+    template, ids = _template(style.model_dump_json())
+    document = template.copy()
+    _header(document, content.title)
     table_width = document._block_width  # read once: python-docx finds it by an XPath over the body
 
-    _paragraph(document, content.title, "Title")
+    _paragraph(document, content.title, ids["Title"])
     if content.subtitle:
-        _paragraph(document, content.subtitle, "Subtitle")
+        _paragraph(document, content.subtitle, ids["Subtitle"])
     byline = _paragraph(document, f"{content.author} \u00b7 {long_date(when)}")
     byline.runs[0].font.color.rgb = _GREY
 
     for section in content.sections:
-        _add_section(document, section, style, table_width)
+        _add_section(document, section, style, table_width, ids)
 
-    return normalize_parts(_package_parts(document), when, title=content.title, author=content.author)
+    return normalize_parts(_package_parts(document, template), when, title=content.title, author=content.author)
 
 
-def _package_parts(document: DocxDocument) -> dict[str, bytes]:
-    """The package's members as python-docx would zip them, without zipping.
+@functools.lru_cache(maxsize=4)
+def _template(style_json: str) -> tuple[Template[DocxDocument], dict[str, str]]:
+    """python-docx's default template with this style's page and styles (the style comes
+    as JSON, to be a cache key): set up once per user, whose documents all look alike, and
+    shared by them (styles.xml and stylesWithEffects.xml, 790 KB, were most of the cost
+    of a document). With it, the id of each style this module applies, by name: python-docx
+    finds a style by scanning every style of the template (~1 ms a lookup)."""
+    style = DocumentStyle.model_validate_json(style_json)
+    document = Document()
+    _page_setup(document, style)
+    _apply_styles(document, style)
+    section = document.sections[0]
+    section.header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT  # the header part, before the footer's
+    _footer(document)
+    style_ids = {name: document.styles[name].style_id for name in _STYLE_NAMES}
+    return Template(document, (document.part, section.header.part)), style_ids
 
-    ``Document.save`` deflates every part only for ``normalize_parts`` to inflate and
-    deflate them again; taking the parts directly halves the cost of saving.
-    """
+
+def _package_parts(document: DocxDocument, template: Template[DocxDocument]) -> dict[str, bytes | Deflated]:
+    """The package's members as ``Document.save`` would zip them, without zipping."""
     package = document.part.package
     parts = list(package.iter_parts())
-    members = {
+    return {
         CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
         PACKAGE_URI.rels_uri.membername: package.rels.xml,
+        **part_members(parts, template.shared),
     }
-    for part in parts:
-        members[part.partname.membername] = part.blob
-        if len(part.rels):
-            members[part.partname.rels_uri.membername] = part.rels.xml
-    return members
-
-
-@functools.cache
-def _template() -> DocxDocument:
-    """python-docx's default template, parsed once; each document starts from a deep copy."""
-    return Document()
 
 
 def _page_setup(document: DocxDocument, style: DocumentStyle) -> None:
@@ -126,16 +133,17 @@ def _set_font(doc_style: BaseStyle, font: str) -> None:
         fonts.set(qn(f"w:{attribute}"), font)
 
 
-def _header_footer(document: DocxDocument, title: str) -> None:
-    """Title in the page header, 'Page N of M' fields in the footer."""
-    section = document.sections[0]
-    header = section.header.paragraphs[0]
+def _header(document: DocxDocument, title: str) -> None:
+    """The title in the page header (right-aligned by the template)."""
+    header = document.sections[0].header.paragraphs[0]
     header.text = title
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.runs[0].font.size = Pt(8)
     header.runs[0].font.color.rgb = _GREY
 
-    footer = section.footer.paragraphs[0]
+
+def _footer(document: DocxDocument) -> None:
+    """'Page N of M' fields in the page footer, the same in every document."""
+    footer = document.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for piece in ("Page ", "PAGE", " of ", "NUMPAGES"):
         if piece.isupper():
@@ -154,23 +162,39 @@ def _add_field(paragraph: Paragraph, instruction: str) -> None:
     paragraph._p.append(field)
 
 
-def _paragraph(document: DocxDocument, text: str = "", style_name: str | None = None) -> Paragraph:
+def _paragraph(document: DocxDocument, text: str = "", style_id: str | None = None) -> Paragraph:
     """``document.add_paragraph(text, style=name)`` in constant time.
 
     python-docx inserts each block before the body's closing ``w:sectPr``, found by
     scanning every child of the body, which made a document quadratic in its paragraphs
     (16,000 took four seconds); the sectPr is the body's last child, reached directly.
-    Resolving a style by name scans every style in the template (~1 ms a paragraph), so
-    the id is resolved once per document instead.
+    The style comes as its id (see ``_Template.style_ids``).
     """
     p = OxmlElement("w:p")
     _append_block(document, p)
-    paragraph = Paragraph(p, document._body)
     if text:
-        paragraph.add_run(text)
-    if style_name is not None:
-        p.style = _style_id(document, style_name)
-    return paragraph
+        _add_run(p, text)
+    if style_id is not None:
+        p.style = style_id
+    return Paragraph(p, document._body)
+
+
+def _add_run(p: CT_P, text: str) -> CT_R:
+    """The run ``paragraph.add_run(text)`` appends, its text added a piece at a time.
+
+    python-docx adds run text a character at a time, to turn each tab into a ``w:tab``
+    and each CR or LF into a ``w:br``, which was a fifth of the cost of a document; the
+    same elements come from splitting the text at those characters.
+    """
+    r = p.add_r()
+    for piece in _BREAKS.split(text):
+        if piece == "\t":
+            r.add_tab()
+        elif piece in ("\r", "\n"):
+            r.add_br()
+        elif piece:
+            r.add_t(piece)
+    return r
 
 
 def _append_block(document: DocxDocument, block: BaseOxmlElement) -> None:
@@ -178,27 +202,21 @@ def _append_block(document: DocxDocument, block: BaseOxmlElement) -> None:
     document.element.body[-1].addprevious(block)
 
 
-def _style_id(document: DocxDocument, style_name: str) -> str:
-    """The template's id for a style name, looked up once per document."""
-    ids = document.__dict__.setdefault("_synthcomp_style_ids", {})
-    if style_name not in ids:
-        ids[style_name] = document.styles[style_name].style_id
-    return ids[style_name]
-
-
-def _add_section(document: DocxDocument, section: Section, style: DocumentStyle, table_width: Length) -> None:
+def _add_section(
+    document: DocxDocument, section: Section, style: DocumentStyle, table_width: Length, ids: dict[str, str]
+) -> None:
     level = 2 if _SUBSECTION.match(section.heading) else 1
-    _paragraph(document, section.heading, f"Heading {level}")
+    _paragraph(document, section.heading, ids[f"Heading {level}"])
     for text in section.paragraphs:
         _paragraph(document, text)
     for text in section.bullets:
-        _paragraph(document, text, "List Bullet")
+        _paragraph(document, text, ids["List Bullet"])
     if section.table is not None:
-        _add_table(document, section.table, style, table_width)
+        _add_table(document, section.table, style, table_width, ids["Table Grid"])
         _paragraph(document)
 
 
-def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width: Length) -> None:
+def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width: Length, style_id: str) -> None:
     """A 'Table Grid' table whose header row is accent-shaded, bold, white and repeats.
 
     Cells are reached through the XML rows (``tr_lst``/``tc_lst``): python-docx's
@@ -209,21 +227,24 @@ def _add_table(document: DocxDocument, table: Table, style: DocumentStyle, width
     tbl = CT_Tbl.new_tbl(1 + len(rows), len(header), width)
     _append_block(document, tbl)
     grid = DocxTable(tbl, document._body)
-    tbl.tblPr.style = _style_id(document, "Table Grid")
+    tbl.tblPr.style = style_id
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     trs = grid._tbl.tr_lst
     _repeat_as_header(trs[0])
     for index, (tr, values) in enumerate(zip(trs, [header, *rows])):
         for tc, value in zip(tr.tc_lst, values):
-            cell = _Cell(tc, grid)
-            cell.text = text = value if index == 0 else cell_text(value)
-            paragraph = cell.paragraphs[0]
+            text = value if index == 0 else cell_text(value)
+            tc.clear_content()  # what ``cell.text = text`` does, with _add_run
+            p = tc.add_p()
+            r = _add_run(p, text)
+            paragraph = Paragraph(p, grid)
             paragraph.paragraph_format.space_after = Pt(0)
             if index == 0:
                 _shade(tc, style.accent_rgb)
-                if paragraph.runs and text:
-                    paragraph.runs[0].font.bold = True
-                    paragraph.runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+                if text:
+                    font = Run(r, paragraph).font
+                    font.bold = True
+                    font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
             elif is_numeric(value):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
