@@ -157,7 +157,11 @@ class JailSandbox(Sandbox):
         new = self._start(load)
         old, self._running = self._running, new
         if old is not None:
-            self._discard(old)
+            self._retire(old)
+
+    def _retire(self, running: Running) -> None:
+        """End a jail a fresh one replaced (a restore): by default as ``_discard`` does."""
+        self._discard(running)
 
     def _close(self) -> None:
         running, self._running = self._running, None
