@@ -101,3 +101,21 @@ def test_a_dead_jail_is_replaced_and_the_day_goes_on(backend, env_for):
     observation, info = call(env, "read_file", path="morning-work.txt")
     assert info["tool_error"] and "No such file" in observation
     _works(env)
+
+
+@pytest.mark.parametrize("backend", JAILS)
+def test_the_next_steps_shell_is_out_of_reach_while_a_command_runs(backend, env_for):
+    """The next command's bash is started ahead, but only once every process of this step is dead."""
+    env = env_for(backend)
+    shells = shell(env, "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = bash ] && "
+                        "echo bash ${p#/proc/} $(awk '/^PPid/ {print $2}' $p/status); done; echo me $$")
+    rows = [line.split() for line in shells.splitlines()]
+    me = next(row[1] for row in rows if row[:1] == ["me"])
+    bashes = [(row[1], row[2]) for row in rows if row[:1] == ["bash"] and len(row) == 3]
+    assert bashes and all(me in (pid, parent) for pid, parent in bashes), f"a bash not of this command: {shells}"
+    # stop every other bash this step can see and leave a trap for the next one: the next step is untouched
+    shell(env, "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = bash ] && [ ${p#/proc/} != $$ ] && "
+               "kill -STOP ${p#/proc/}; done; (setsid sh -c 'sleep 0.3; pkill -STOP bash' &); echo planted")
+    observation = shell(env, "echo fine", timeout_s=10)
+    assert observation.startswith("fine\n") and "[exit 0]" in observation
+    _works(env)
