@@ -19,3 +19,12 @@ def descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+def release_containers() -> None:
+    """What this process's exit does first: discard its spare containers, finish removing closed ones."""
+    from synthcomp.sandbox.docker import wait_retired
+    from synthcomp.sandbox.spares import SPARES
+
+    SPARES.close()
+    wait_retired()

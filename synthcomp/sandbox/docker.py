@@ -24,6 +24,7 @@ import re
 import secrets
 import tarfile
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,15 +35,23 @@ from synthcomp.sandbox.image import connect, image_tag, require_image
 from synthcomp.sandbox.jail import (
     SUPERVISOR_ARGV, SUPERVISOR_PATH, JailSandbox, Running, hostname_for, passwd_lines, supervisor_zip,
 )
-from synthcomp.sandbox.link import Link, RemoteLink
+from synthcomp.sandbox.link import Link, RemoteLink, raise_for
 from synthcomp.sandbox.paths import Layout
-from synthcomp.sandbox.spares import SPARES
+from synthcomp.sandbox.spares import SPARES, tree_fingerprint
 from synthcomp.sandbox.store import DirSnapshotStore
 from synthcomp.sandbox.tarball import GID, UID
 from synthcomp.sandbox.transport import MultiplexedSocketTransport
 
 SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL", "DAC_READ_SEARCH"]
+RETIRING: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+"""Threads removing containers that were closed or replaced (``wait_retired`` waits for them)."""
 _ETC_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def wait_retired() -> None:
+    """Wait until every closed or replaced container of this process has been removed."""
+    for thread in list(RETIRING):
+        thread.join()
 
 
 def _safe(text: str, limit: int) -> str:
@@ -66,6 +75,7 @@ class DockerSandbox(JailSandbox):
         self.config = config or DockerSandboxConfig()
         self.store = DirSnapshotStore(Path(self.config.snapshot_dir or DEFAULT_SNAPSHOTS), "docker")
         self._client = connect()
+        self._tree_print: str | None = None
         self.image = self.config.image or image_tag()
         require_image(self._client, self.image)
         super().__init__(tree, layout=Layout(os, username), computer_id=computer_id)
@@ -138,19 +148,25 @@ class DockerSandbox(JailSandbox):
         running = SPARES.take(key) if self.config.spares else None
         if running is not None:
             try:
-                load(running.link)
+                if load != self._initial_load:  # a spare holds the computer as created: empty it first
+                    raise_for(running.link.request({"op": "clear", "path": self.layout.root}, timeout_s=600)[0])
+                    load(running.link)
             except BaseException:
                 self._discard(running)
                 raise
         else:
             running = self._boot(load)
         if self.config.spares:
-            SPARES.refill(key, lambda: self._boot(lambda link: None), self._discard, self.config.spares)
+            SPARES.refill(key, lambda: self._boot(self._initial_load), self._discard, self.config.spares)
         return running
 
     def _spare_key(self) -> tuple[str, ...]:
-        """What two containers must share to be interchangeable: all that is fixed when one is created."""
-        return (self.image, self.computer_id, self.layout.os, self.layout.username, self.config.model_dump_json())
+        """What two containers must share to be interchangeable: all that is fixed when one is created,
+        and the computer's files a spare is loaded with."""
+        if self._tree_print is None:
+            self._tree_print = tree_fingerprint(self.initial_tree)
+        return (self.image, self.computer_id, self.layout.os, self.layout.username, self.config.model_dump_json(),
+                self._tree_print)
 
     def _boot(self, load: Callable[[Link], None]) -> Running:
         """Create and start a new container, say hello, run ``load``; remove it on failure."""
@@ -224,6 +240,14 @@ class DockerSandbox(JailSandbox):
     def _retire(self, running: Running) -> None:
         """Close its link now (its supervisor ends everything and exits, and the container removes
         itself); the forced removal, a backstop that takes ~0.1 s, runs on a thread of its own so a
-        restore does not wait for it."""
+        restore or a reset does not wait for it. The thread is not a daemon: the process does not
+        exit before it is done."""
         running.link.close()
-        threading.Thread(target=self._remove, args=(running.handle,), name="synthcomp-retire", daemon=True).start()
+        thread = threading.Thread(target=self._remove, args=(running.handle,), name="synthcomp-retire")
+        RETIRING.add(thread)
+        thread.start()
+
+    def _close(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            self._retire(running)

@@ -92,12 +92,16 @@ class JailSandbox(Sandbox):
         self._running: Running | None = None
         super().__init__(layout=layout, computer_id=computer_id)
         self.tree_limit = int(getattr(self.config, "disk_mb", 256) * 2**20 * 1.25) + (64 << 20)
-        tree = self._check_tree(tree, layout)
+        self.initial_tree = self._check_tree(tree, layout)
         try:
-            self._running = self._start(lambda link: self._load_computer(link, tree))
+            self._running = self._start(self._initial_load)
         except BaseException:
             self.closed = True
             raise
+
+    def _initial_load(self, link: Link) -> None:
+        """Fill a new jail with the computer as created (what a start, and a reset, begin from)."""
+        self._load_computer(link, self.initial_tree)
 
     # ------------------------------------------------------------------ backend part
 

@@ -4,8 +4,8 @@ Starting a container (create, boot files, attach, start, the supervisor's hello)
 about 0.4 s on this kind of machine, and an RL loop pays it at every ``reset`` of an
 episode and every ``restore`` of a snapshot. A spare is that container already started
 for the same computer (same image, hostname, user and limits: the things fixed when a
-container is created), with an empty tree and nothing of any agent in it, so a reset
-or a restore only streams the tree in.
+container is created), loaded with the computer as created and nothing of any agent in
+it: a reset takes it as it is, a restore empties its tree and streams the snapshot in.
 
 Spares are started on a background thread, and only for computers this process has
 started twice (a simulation that runs one month in one container never pays for
@@ -18,10 +18,12 @@ own when this process goes, as every container's does.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import threading
 from collections import Counter, OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable, Hashable
 
 from synthcomp.sandbox.jail import Running
@@ -115,6 +117,17 @@ class Spares:
         """Spares ready or being started."""
         with self._lock:
             return sum(map(len, self._ready.values())) + len(self._pending)
+
+
+def tree_fingerprint(tree: Path | None) -> str:
+    """Names, kinds, modes, sizes and mtimes of a computer's files: a spare loaded from them fits only them."""
+    digest = hashlib.sha256()
+    if tree is not None:
+        for path in sorted(Path(tree).rglob("*")):
+            st = path.lstat()
+            digest.update(f"{path.relative_to(tree)}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
+                "utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 SPARES = Spares()

@@ -89,26 +89,37 @@ def _split(tar_path: Path, blobs: Path) -> tuple[list[list], bytes]:
 
 
 def _put_blob(blobs: Path, data: IO[bytes], size: int) -> str:
-    """Store the next ``size`` bytes of ``data`` as a blob (once); return its sha256."""
+    """Store the next ``size`` bytes of ``data`` as a blob unless one has them already; return their sha256.
+
+    Most files of a day's snapshot are in the store already: they are only hashed.
+    """
+    start = data.tell()
     digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=blobs, prefix=".partial-", delete=False) as out:
-        left = size
-        while left:
-            chunk = data.read(min(READ_CHUNK, left))
-            if not chunk:
-                raise OSError("the snapshot's tar ended inside a file")
-            digest.update(chunk)
-            out.write(chunk)
-            left -= len(chunk)
+    for chunk in _chunks_of(data, size):
+        digest.update(chunk)
     name = digest.hexdigest()
     target = blobs / name[:2] / name
     if target.exists():
-        os.unlink(out.name)
         os.utime(target)  # named again: young, so a concurrent collect leaves it
-    else:
-        target.parent.mkdir(exist_ok=True)
-        os.replace(out.name, target)
+        return name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data.seek(start)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".partial-", delete=False) as out:
+        for chunk in _chunks_of(data, size):
+            out.write(chunk)
+    os.replace(out.name, target)
     return name
+
+
+def _chunks_of(data: IO[bytes], size: int) -> Iterator[bytes]:
+    """The next ``size`` bytes of ``data``, a chunk at a time."""
+    left = size
+    while left:
+        chunk = data.read(min(READ_CHUNK, left))
+        if not chunk:
+            raise OSError("the snapshot's tar ended inside a file")
+        left -= len(chunk)
+        yield chunk
 
 
 def _stream(folder: Path, blobs: Path, expected_sha256: str, tag: str) -> Iterator[bytes]:
@@ -174,6 +185,11 @@ def collect_blobs(root: Path, grace_s: float = BLOB_GRACE_S) -> int:
                 removed += 1
         except OSError:
             continue
+    for folder in [*blobs.iterdir(), blobs]:  # empty folders go too (one still in use is not empty)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
     return removed
 
 
@@ -199,7 +215,6 @@ class DirSnapshotStore:
         labels = {COMPUTER: computer_id, KEEP: "1" if keep else "0", **owner_labels()}
         try:
             partial.mkdir(parents=True)
-            (self.root / "blobs").mkdir(exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=partial, suffix=".tar") as handle:
                 writer = _HashingWriter(handle)
                 digest = write_tree(writer.write)

@@ -3,7 +3,7 @@
 Checkpoints are kept snapshots: ``synthcomp gc`` never removes them on its own, since
 ``--restart-from-day`` needs them after the process that took them is gone. They live
 inside the simulation directory (``snapshots/``) and are removed here by the refs the
-simulation recorded.
+simulation recorded, with the file blobs no snapshot there names any more.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from synthcomp.errors import InputError
 from synthcomp.sandbox.base import SnapshotRef
+from synthcomp.sandbox.store import collect_blobs
 
 
 def delete_checkpoints(sim_dir: Path) -> int:
@@ -33,5 +34,7 @@ def delete_checkpoints(sim_dir: Path) -> int:
             removed += 1
     for path in records:
         path.unlink()
+    for store in {Path(ref.location).parent for ref in refs if ref.location}:
+        collect_blobs(store, grace_s=0)  # the simulation's own store: no other writer to wait for
     (sim_dir / "progress.json").unlink(missing_ok=True)
     return removed

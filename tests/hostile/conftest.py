@@ -18,6 +18,7 @@ import pytest
 
 import synthcomp.env  # noqa: F401 - registers the tools
 from synthcomp.env.workday import WorkdayEnv
+from tests.processes import release_containers
 
 JAILS = [pytest.param("local", marks=pytest.mark.bwrap, id="local"),
          pytest.param("docker", marks=pytest.mark.docker, id="docker")]
@@ -101,6 +102,7 @@ def _nothing_outlives_the_attacks() -> Iterator[None]:
     yield
     import time
 
+    release_containers()
     deadline = time.monotonic() + 20
     while agent_processes() and time.monotonic() < deadline:
         time.sleep(0.2)

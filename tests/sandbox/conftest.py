@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 import pytest
 
 from synthcomp.sandbox import DockerSandboxConfig, FakeSandboxConfig, LocalSandboxConfig, Sandbox
+from tests.processes import release_containers
 
 BACKENDS = ["docker", "local", "fake"]
 MARKS = {"docker": pytest.mark.docker, "local": pytest.mark.bwrap, "fake": []}
@@ -102,9 +103,7 @@ def _no_container_outlives_the_session() -> Iterator[None]:
     Spare containers belong to the process until it exits; they are discarded first, as at exit.
     """
     yield
-    from synthcomp.sandbox.spares import SPARES
-
-    SPARES.close()
+    release_containers()
     try:
         import docker
 

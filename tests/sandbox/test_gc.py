@@ -59,4 +59,4 @@ def test_docker_leftovers_of_dead_owners_are_removed(tmp_path):
     lost, kept = (SnapshotRef.model_validate(r) for r in json.loads(out))
     report = collect_garbage(snapshot_dir=tmp_path)
     assert leaked.name in report
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["blobs", kept.id]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kept.id]

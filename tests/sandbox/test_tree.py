@@ -151,3 +151,14 @@ def test_changes_report_created_modified_deleted_and_stamp_them(tree):
     (home / "new.txt").unlink()
     assert watcher.changes(1, 1000) == [f"{HOME}/new.txt"]
     assert watcher.changes(1, 1000) == []
+
+
+def test_clear_empties_a_folder_even_one_made_unwritable(tree):
+    home = _host(tree, HOME)
+    (home / "Documents/locked").mkdir()
+    (home / "Documents/locked/inner.txt").write_text("i")
+    os.symlink("/etc", home / "out")
+    (home / "Documents/locked").chmod(0o500)
+    assert tree.clear("/drives") > 4
+    assert list(Path(tree.host("/drives")).iterdir()) == []
+    assert Path(tree.host("/etc/passwd")).exists()

@@ -52,7 +52,7 @@ def test_a_killed_server_leaves_nothing_after_gc(workspace: Path, backend: str) 
         time.sleep(1.0)
         below = descendants(server.pid)  # bubblewrap jails; a Docker sandbox runs under the daemon
         if backend == "docker":
-            assert len(_containers_of(server.pid)) == 3
+            assert len(_containers_of(server.pid)) >= 3  # and a spare for the computer opened twice
         else:
             assert below
         server.send_signal(signal.SIGKILL)

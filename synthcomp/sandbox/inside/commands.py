@@ -2,11 +2,11 @@
 
 Each command runs in a new ``bash`` started as the agent: in Docker by dropping to uid
 1000; under bubblewrap through a nested ``bwrap`` that gives it its own user and PID
-namespace, where the supervisor does not exist. That bash is started *ahead* of its
-command (``Commands.prepare``, after the previous step's answer went out), so the fork,
-the user switch or namespaces and bash's own start-up are paid while the host is busy
-elsewhere; it waits, having read nothing the agent could have written, until the
-command arrives on a sealed file and a go byte on a pipe. ``cd`` and exported
+namespace, where the supervisor does not exist. From the second command on, that bash is
+started *ahead* of its command (``Commands.prepare``, after the previous one's answer went
+out), so the fork, the user switch or namespaces and bash's own start-up are paid while
+the host is busy elsewhere; it waits, having read nothing the agent could have written,
+until the command arrives on a memfd and a go byte on a pipe. ``cd`` and exported
 variables persist because the command's own shell saves them on exit (into the
 agent's ``/tmp/.synthcomp``) and reads them back only after the go: that state is the
 agent's, and only the agent's shell ever reads it.
@@ -135,8 +135,8 @@ def reap() -> None:
 class ReadyShell:
     """A bash as the agent, started ahead of its command and waiting for it.
 
-    ``command_fd`` is a sealed-by-use memfd the command is written into; a byte on
-    ``go_fd`` lets bash read it. ``out_r`` and ``err_r`` are its output pipes.
+    ``command_fd`` is a memfd the command is written into (seekable, so bash reads it in
+    blocks); a byte on ``go_fd`` lets bash read it. ``out_r`` and ``err_r`` are its output pipes.
     """
 
     process: subprocess.Popen

@@ -176,6 +176,21 @@ class Tree:
         if drive or any(p == path or p.startswith(path + "/") for p in self.protected):
             raise PermissionError(errno.EPERM, f"Refusing to {action} it: the computer needs it", path)
 
+    def clear(self, path: str) -> int:
+        """Remove everything below the folder ``path`` (not links' targets); return how many entries.
+
+        Folders are opened to their owner first, so a folder made unwritable goes too.
+        """
+        top = self.host(path)
+        entries = []
+        for rel, st in walk(top, 10**7, strict=True):  # a folder comes before it is listed: open it now
+            if stat.S_ISDIR(st.st_mode):
+                os.chmod(f"{top}/{rel}", stat.S_IMODE(st.st_mode) | stat.S_IRWXU)
+            entries.append((rel, stat.S_ISDIR(st.st_mode)))
+        for rel, folder in reversed(entries):  # children before their folder
+            (os.rmdir if folder else os.unlink)(f"{top}/{rel}")
+        return len(entries)
+
     def makedirs(self, path: str) -> None:
         """Create ``path`` and missing parents (``path`` is resolved: no links on it)."""
         parts = path.split("/")[1:]

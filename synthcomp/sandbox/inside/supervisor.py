@@ -233,6 +233,12 @@ class Supervisor:
             self.tree.makedirs(real)
         return {"ok": True, "path": real}, b""
 
+    def op_clear(self, r: Request) -> tuple[dict, bytes]:
+        """Empty a folder (a spare container's tree, before a snapshot goes in)."""
+        with self.tree.identity.agent():
+            real = self.tree.resolve(r["path"])
+            return {"ok": True, "removed": self.tree.clear(real)}, b""
+
     def op_unpack(self, r: Request) -> tuple[dict, bytes]:
         if r.stream is None:
             raise ValueError("unpack reads a stream")
@@ -277,7 +283,6 @@ def main() -> None:
     _harden()
     supervisor = Supervisor(hello[0])
     channel.send({"ok": True, "ready": True, "python": sys.version.split()[0]})
-    supervisor.commands.prepare()
     while True:
         got = channel.recv()
         if got is None:
@@ -285,5 +290,6 @@ def main() -> None:
         header, payload = got
         stream = StreamIn(channel.recv) if header.get("stream") else None
         supervisor.serve(header, payload, send=channel.send, stream=stream, owner_alive=channel.fill)
-        supervisor.commands.prepare()  # the next command's bash starts while the host reads this answer
+        if header.get("op") == "exec":  # the next command's bash starts while the host reads this answer;
+            supervisor.commands.prepare()  # a jail that never ran a command (a spare) holds no agent process
     commands.end_everything()
