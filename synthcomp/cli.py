@@ -16,7 +16,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-from synthcomp.errors import InputError, SynthcompError
+from synthcomp.errors import InputError, RenderError, SynthcompError
 from synthcomp.workspace import workspace_of
 
 app = typer.Typer(
@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 image_app = typer.Typer(help="The offline-built computer image.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
+render_service_app = typer.Typer(help="The per-user render service: one warm LibreOffice shared by render, "
+                                      "judge and report, started on demand, stopped when idle.",
+                                 no_args_is_help=True)
+app.add_typer(render_service_app, name="render-service")
 
 
 @app.callback()
@@ -54,6 +58,8 @@ SKILL_HELP = ("A SKILL.md or skill directory the policy loads, or a skills direc
               "computer's skill); repeatable.")
 SANDBOX_CONFIG_HELP = "A TOML file of the sandbox's limits (memory_mb, disk_mb, pids, cpus, ...; see docs/DESIGN.md)."
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
+SERVICE_HELP = ("Render through the per-user render service (a LibreOffice kept warm between commands; "
+                "default, unless SYNTHCOMP_RENDER_SERVICE=0) or in this process.")
 DRY_RUN_HELP = "Print the model cost estimate, per role, and exit: no model is called, nothing is written."
 
 
@@ -570,6 +576,7 @@ def judge(
     model_rubric: str | None = typer.Option(None, "--model-rubric", help="The rubric drafter's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    service: bool | None = typer.Option(None, "--service/--no-service", help=SERVICE_HELP, show_default=False),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
     from synthcomp.agents.roles import Roles
@@ -587,7 +594,7 @@ def judge(
             return
         roles = Roles(config.client(seed=seed, usage=usage))
         if render:
-            with page_renderer(sim / "renders") as render_pages:
+            with page_renderer(sim / "renders", service=service) as render_pages:
                 result = judge_simulation(sim, seed=seed, render_pages=render_pages, roles=roles)
         else:
             result = judge_simulation(sim, seed=seed, roles=roles)
@@ -617,15 +624,18 @@ def render(
     dpi: int = typer.Option(100, "--dpi", help="Resolution of the page PNGs (36-600)."),
     max_pages: int = typer.Option(20, "--max-pages", help="Pages rendered per document; the total is still reported."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds per file and step; a hung LibreOffice is restarted."),
+    service: bool | None = typer.Option(None, "--service/--no-service", help=SERVICE_HELP, show_default=False),
 ) -> None:
     """Render documents to PNG pages (warm LibreOffice -> PDF -> pdftoppm) plus a contact sheet each.
 
     A file that cannot be rendered gets a `failed` line and the rest go on (exit code 1).
-    OUT/render.json lists every result.
+    OUT/render.json lists every result, with absolute paths.
     """
+    # imports stay few and lazy: through the service, this command is mostly Python start-up
     from pydantic import ValidationError
 
-    from synthcomp.render import RenderConfig, Renderer, check_inputs
+    from synthcomp.render import RenderConfig, check_inputs
+    from synthcomp.render.client import absolute, open_renderer
 
     options = {"dpi": "--dpi", "max_pages": "--max-pages", "timeout_s": "--timeout"}
     try:
@@ -634,12 +644,16 @@ def render(
         first = exc.errors()[0]
         _fail(f"{options.get(str(first['loc'][0]), first['loc'][0])}: {first['msg']}, got {first.get('input')!r}")
     try:
-        paths = check_inputs(files, out)
+        paths = [absolute(p) for p in check_inputs(files, out)]
     except InputError as exc:
         _fail(str(exc))
+    out = absolute(out)
     out.mkdir(parents=True, exist_ok=True)
-    with Renderer(config) as renderer:
-        results = renderer.render_many(paths, out)
+    try:
+        with open_renderer(config, service) as renderer:
+            results = renderer.render_many(paths, out)
+    except RenderError as exc:  # the render service could not be reached (a bad file is a result)
+        _fail(str(exc), code=1)
     for r in results:
         if r.ok:
             shown = f", first {len(r.pages)} rendered" if r.truncated else ""
@@ -653,6 +667,40 @@ def render(
                   highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+@render_service_app.command("status")
+def render_service_status() -> None:
+    """Whether this user's render service runs, since when, and what it has served."""
+    from synthcomp.render import client
+    from synthcomp.render.rundir import run_dir
+
+    try:
+        run, found = run_dir(), client.status()
+    except RenderError as exc:
+        _fail(str(exc), code=1)
+    if found is None:
+        console.print(f"render service: not running (folder {run.path})", markup=False, highlight=False)
+        return
+    office = (f"LibreOffice pid {found.office_pid}" if found.office_pid else "LibreOffice not running") + \
+        f", started {found.office_starts} time(s)"
+    console.print(
+        f"render service: running, pid {found.pid}, up {found.uptime_s:.0f} s, idle {found.idle_s:.0f} s of "
+        f"{found.idle_timeout_s:g} s\n{found.requests} request(s), {found.files} file(s); {office}\n"
+        f"socket {run.socket}, log {run.log}\ncode {found.package}", markup=False, highlight=False, soft_wrap=True)
+
+
+@render_service_app.command("stop")
+def render_service_stop() -> None:
+    """Stop this user's render service once the requests it has accepted are answered."""
+    from synthcomp.render import client
+
+    try:
+        pid = client.stop()
+    except RenderError as exc:
+        _fail(str(exc), code=1)
+    console.print("no render service was running" if pid is None else f"stopped the render service (pid {pid})",
+                  markup=False, highlight=False)
 
 
 @image_app.command("build")
