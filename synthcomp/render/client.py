@@ -149,19 +149,22 @@ def _ask_render(request: RenderRequest) -> Rendered:
     for attempt in (1, 2):
         sock = connect(start=True)
         assert sock is not None
+        pid, _ = peer_credentials(sock)
         try:
-            return _render_reply(sock, request)
+            return _render_reply(sock, request, pid)
         except ConnectionError as exc:  # died mid-request (killed, crashed, or idled out as we came)
             if attempt == 2:
                 raise RenderError(f"the render service died twice while rendering ({exc}); "
                                   f"see {run_dir().log}") from None
         finally:
             sock.close()
+        # A dying process closes its connections before its listening socket: until it is gone,
+        # a new connection would still be queued there, and reset.
+        _wait_gone(pid, timeout_s=10)
     raise AssertionError("unreachable")
 
 
-def _render_reply(sock: socket.socket, request: RenderRequest) -> Rendered:
-    pid, _ = peer_credentials(sock)
+def _render_reply(sock: socket.socket, request: RenderRequest, pid: int) -> Rendered:
     send(sock, request)
     budget = request.config.start_timeout_s + len(request.paths) * (3 * request.config.timeout_s + 30)
     deadline: float | None = None
@@ -230,11 +233,8 @@ def stop(timeout_s: float = 60.0) -> int | None:
         return None
     if not isinstance(reply, Stopping):
         raise RenderError(f"the render service answered a stop request with {reply!r}")
-    deadline = time.monotonic() + timeout_s
-    while _alive(reply.pid):
-        if time.monotonic() > deadline:
-            raise RenderError(f"the render service (pid {reply.pid}) did not stop within {timeout_s:g} s")
-        time.sleep(0.05)
+    if not _wait_gone(reply.pid, timeout_s):
+        raise RenderError(f"the render service (pid {reply.pid}) did not stop within {timeout_s:g} s")
     return reply.pid
 
 
@@ -357,15 +357,22 @@ def _log_tail(run: RunDir) -> str:
     return f" (log {run.log}: {text[-400:]})" if text else f" (see {run.log})"
 
 
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    """Whether process ``pid`` exited within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` still holds its files. A zombie does not, unless threads of it are still
+    exiting: a killed multi-threaded service shows as one while a thread still holds its socket."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (its parent has not reaped it yet) is gone for our purposes
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z" or len(os.listdir(f"/proc/{pid}/task")) > 1
     except (OSError, IndexError):
         return False
 
