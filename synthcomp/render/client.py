@@ -314,6 +314,8 @@ def _start(run: RunDir) -> None:
     except ValueError:
         raise RenderError(f"{IDLE_VARIABLE}={idle!r} is not a number of seconds") from None
     mode = "ab" if run.log.is_file() and run.log.stat().st_size < 1_000_000 else "wb"  # keep the log bounded
+    root = str(Path(__file__).resolve().parents[2])  # the service runs this very synthcomp, from any folder
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     ready_read, ready_write = os.pipe()
     try:
         with open(run.log, mode) as log:
@@ -321,7 +323,7 @@ def _start(run: RunDir) -> None:
                 [sys.executable, "-m", "synthcomp.render.service", str(run.path), "--idle-timeout", str(idle_s),
                  "--ready-fd", str(ready_write)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(ready_write,),
-                start_new_session=True, cwd="/")
+                start_new_session=True, cwd="/", env=env)
         os.close(ready_write)
         ready_write = -1
         ready = _read_ready(ready_read, START_TIMEOUT_S)

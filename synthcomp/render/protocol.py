@@ -101,7 +101,7 @@ class ServiceStatus(BaseModel):
     pid: int
     uptime_s: float
     idle_s: float
-    """Time since the last request ended (0 while one is being served)."""
+    """Time since the last render ended (0 while a connection is open)."""
     idle_timeout_s: float
     requests: int
     """Render requests served so far."""

@@ -77,7 +77,7 @@ class Service:
         self._render_lock = threading.Lock()  # one request renders at a time
         self._state = threading.Condition()  # guards the counters below
         self._active = 0
-        self._last_request = time.monotonic()
+        self._last_render = time.monotonic()  # a status or stop request does not keep the service up
         self.requests = 0
         self.files = 0
 
@@ -108,9 +108,9 @@ class Service:
         return "asked to stop"
 
     def idle_s(self) -> float:
-        """Seconds since the last request ended; 0 while any connection is open."""
+        """Seconds since the last render ended (or the start); 0 while any connection is open."""
         with self._state:
-            return 0.0 if self._active else time.monotonic() - self._last_request
+            return 0.0 if self._active else time.monotonic() - self._last_render
 
     def drain(self) -> None:
         """Wait for the connections already accepted to be answered (renders are bounded)."""
@@ -151,7 +151,6 @@ class Service:
             conn.close()
             with self._state:
                 self._active -= 1
-                self._last_request = time.monotonic()
                 self._state.notify_all()
 
     def _render(self, conn: socket.socket, request: RenderRequest) -> None:
@@ -172,8 +171,10 @@ class Service:
                     reply = Failed(error=f"the render service failed: {type(exc).__name__}: {exc}")
                 finally:
                     os.umask(old_umask)
-                self.requests += 1
-                self.files += len(request.paths)
+                with self._state:
+                    self.requests += 1
+                    self.files += len(request.paths)
+                    self._last_render = time.monotonic()
                 log.info("served %d file(s) in %.2f s: %s", len(request.paths), time.perf_counter() - started,
                          reply.error if isinstance(reply, Failed) else
                          f"{sum(not r.ok for r in reply.results)} failed")
