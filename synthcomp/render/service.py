@@ -72,6 +72,7 @@ class Service:
         self.idle_timeout_s = idle_timeout_s
         self.started = time.monotonic()
         self._workdir = Path(tempfile.mkdtemp(prefix="synthcomp-render-service-"))
+        tempfile.tempdir = str(self._workdir)  # each request's scratch too: one folder to remove, even after a crash
         self.office = OfficeServer(self._workdir / "office")
         self.stopping = threading.Event()
         self._render_lock = threading.Lock()  # one request renders at a time
