@@ -7,6 +7,7 @@ rest of tests/render these need LibreOffice (installed by ``make test``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -50,17 +51,38 @@ def wait_gone(pid: int) -> bool:
     return client._wait_gone(pid, timeout_s=30)
 
 
+def office_profile(office_pid: int) -> bytes:
+    """The ``-env:UserInstallation=file://...`` argument of a running LibreOffice."""
+    argv = Path(f"/proc/{office_pid}/cmdline").read_bytes().split(b"\0")
+    return next(a for a in argv if a.startswith(b"-env:UserInstallation=file://"))
+
+
+def processes_with(arg: bytes) -> list[int]:
+    """Live processes with ``arg`` among their arguments (zombies have none)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if arg in cmdline.read_bytes().split(b"\0"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
 def kill_service(pid: int, office_pid: int | None) -> None:
-    """SIGKILL a service as a crash would, then clean up the LibreOffice it can no longer stop."""
+    """SIGKILL a service as a crash would, and remove the work folder it can no longer remove.
+
+    Its LibreOffice dies with it (the UNO worker sees its stdin end); killed here too in case
+    it did not, so that a failure of that shows in its own test, not as a leak."""
     workdir = None
     if office_pid is not None:
-        argv = Path(f"/proc/{office_pid}/cmdline").read_bytes().split(b"\0")
-        profile = next(a for a in argv if a.startswith(b"-env:UserInstallation=file://"))
+        profile = office_profile(office_pid)
         workdir = Path(os.fsdecode(profile.split(b"file://", 1)[1])).parent.parent
     os.kill(pid, signal.SIGKILL)
     assert wait_gone(pid)
     if office_pid is not None:
-        os.killpg(office_pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(office_pid, signal.SIGKILL)
         assert wait_gone(office_pid)
         shutil.rmtree(workdir, ignore_errors=True)  # type: ignore[arg-type]
 
@@ -179,6 +201,25 @@ def test_a_service_killed_mid_request_is_replaced_and_the_request_retried(
     assert result.ok and result.page_count == 3, result.error  # type: ignore[attr-defined]
     fresh = client.status()
     assert fresh is not None and fresh.pid != doomed.pid
+
+
+def test_a_killed_services_libreoffice_dies_with_it(samples: dict[str, Path], service_dir: Path,
+                                                    tmp_path: Path) -> None:
+    assert client.ServiceRenderer().render(samples["md"], tmp_path / "a").ok
+    doomed = client.status()
+    assert doomed is not None and doomed.office_pid is not None
+    profile = office_profile(doomed.office_pid)
+    assert len(processes_with(profile)) >= 1
+    os.kill(doomed.pid, signal.SIGKILL)  # no chance to stop LibreOffice, which runs in a session of its own
+    deadline = time.monotonic() + 10
+    while processes_with(profile) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = processes_with(profile)
+    for pid in left:  # do not leak it, even when failing
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"LibreOffice outlived its killed service: {left}"
+    assert wait_gone(doomed.pid)
+    shutil.rmtree(Path(os.fsdecode(profile.split(b"file://", 1)[1])).parent.parent, ignore_errors=True)
 
 
 def test_a_hung_libreoffice_costs_one_file_and_the_service_goes_on(
