@@ -7,17 +7,19 @@ Every command validates its input first and reports a bad one as a single
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
 
-from synthcomp.errors import InputError, SynthcompError
+from synthcomp.errors import InputError, RenderError, SynthcompError
 from synthcomp.workspace import workspace_of
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="Synthetic computers at scale: create persona-driven office computers, sandbox them, simulate work.",
@@ -27,6 +29,10 @@ app = typer.Typer(
 )
 image_app = typer.Typer(help="The offline-built computer image.", no_args_is_help=True)
 app.add_typer(image_app, name="image")
+render_service_app = typer.Typer(help="The per-user render service: one warm LibreOffice shared by render, "
+                                      "judge and report, started on demand, stopped when idle.",
+                                 no_args_is_help=True)
+app.add_typer(render_service_app, name="render-service")
 
 
 @app.callback()
@@ -35,11 +41,20 @@ def _verbosity(verbose: int = typer.Option(0, "--verbose", "-v", count=True,
                                                 "recovered faults; -vv everything.")) -> None:
     """Quiet by default: warnings only (Python's last-resort handler)."""
     if verbose:
+        import logging
+
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("synthcomp").setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
 
-console = Console()
-err_console = Console(stderr=True)
+
+@cache
+def _console(stderr: bool = False) -> Console:
+    """The rich console, made on first use. Importing rich costs ~30 ms of start-up, which
+    the commands that print plain lines (``render``, ``render-service``, every ``error:``)
+    do not pay: they print with ``typer.echo``."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 BRAIN_HELP = "procedural (offline), claude (ANTHROPIC_API_KEY) or openai (an OpenAI-compatible server)."
@@ -54,13 +69,15 @@ SKILL_HELP = ("A SKILL.md or skill directory the policy loads, or a skills direc
               "computer's skill); repeatable.")
 SANDBOX_CONFIG_HELP = "A TOML file of the sandbox's limits (memory_mb, disk_mb, pids, cpus, ...; see docs/DESIGN.md)."
 COMPUTERS_HELP = "all, train or held-out: a side of WS/split.json (made on first use, see `synthcomp split`)."
+SERVICE_HELP = ("Render through the per-user render service (a LibreOffice kept warm between commands; "
+                "default, unless SYNTHCOMP_RENDER_SERVICE=0) or in this process.")
 DRY_RUN_HELP = "Print the model cost estimate, per role, and exit: no model is called, nothing is written."
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """One ``error:`` line and the exit code: 2 for bad input, 1 for tasks that failed after
     retries, 3 for a run a model budget stopped (re-running resumes it)."""
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=code)
 
 
@@ -99,13 +116,13 @@ def create(
         if _estimated(create_estimate(request), dry_run):
             return
         fleet = make_executor(executor, workers, attempts=attempts, ray_address=ray_address)
-        created = create_computers(request, console=console, usage=usage,
+        created = create_computers(request, console=_console(), usage=usage,
                                    executor=None if executor == "local" and workers == 1 else fleet)
     except FleetError as exc:  # the computers that could be made are kept; re-running retries the rest
         _fail(str(exc), code=1)
     except SynthcompError as exc:  # bad input, or a model backend's failure (BrainError, BudgetExceeded)
         _fail(str(exc))
-    console.print(f"created {len(created)} computer(s) in {out / 'computers'}")
+    _console().print(f"created {len(created)} computer(s) in {out / 'computers'}")
     _print_usage(usage)
 
 
@@ -162,19 +179,19 @@ def _exit_on_errors() -> Iterator[None]:
 def _estimated(estimate, dry_run: bool) -> bool:
     """Print the run's model cost estimate (per role too on a dry run); True: a dry run, stop."""
     if estimate is not None:
-        console.print(estimate.line(), markup=False, highlight=False, soft_wrap=True)
+        _console().print(estimate.line(), markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         for line in estimate.breakdown() if estimate is not None else ["estimate: no model is called, $0"]:
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            _console().print(line, markup=False, highlight=False, soft_wrap=True)
     return dry_run
 
 
 def _print_usage(usage) -> None:
     """One line of model cost, when any model was called."""
     if usage.requests or usage.cached:
-        console.print(f"model usage: {usage.requests} request(s), {usage.cached} cached, "
-                      f"{usage.prompt_tokens:,} tokens in ({usage.cache_read_share:.0%} read from the prompt cache) / "
-                      f"{usage.output_tokens:,} out, ${usage.usd:.4f}")
+        _console().print(f"model usage: {usage.requests} request(s), {usage.cached} cached, "
+                         f"{usage.prompt_tokens:,} tokens in ({usage.cache_read_share:.0%} read from the prompt cache) / "
+                         f"{usage.output_tokens:,} out, ${usage.usd:.4f}")
     _print_warnings(usage.warnings)
 
 
@@ -187,12 +204,12 @@ def _print_warnings(warnings: list[str]) -> None:
     went on, but its output is not all the model's."""
     if not warnings:
         return
-    err_console.print(f"{len(warnings)} warning(s): model answers that stayed invalid were degraded "
-                      "(all are in the summary / manifest):", markup=False, highlight=False)
+    _console(stderr=True).print(f"{len(warnings)} warning(s): model answers that stayed invalid were degraded "
+                                "(all are in the summary / manifest):", markup=False, highlight=False)
     for line in warnings[:WARNINGS_SHOWN]:
-        err_console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+        _console(stderr=True).print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     if len(warnings) > WARNINGS_SHOWN:
-        err_console.print(f"  ... and {len(warnings) - WARNINGS_SHOWN} more", markup=False, highlight=False)
+        _console(stderr=True).print(f"  ... and {len(warnings) - WARNINGS_SHOWN} more", markup=False, highlight=False)
 
 
 @app.command()
@@ -211,10 +228,10 @@ def stats(
     if as_json:
         print(json.dumps(summary.model_dump(), sort_keys=True))
         return
-    print_stats(summary, console, title="computer(s) after simulation" if post else "synthetic computer(s)")
+    print_stats(summary, _console(), title="computer(s) after simulation" if post else "synthetic computer(s)")
     sims = simulation_totals(workspace)
     if post and sims:
-        print_simulations(sims, console)
+        print_simulations(sims, _console())
 
 
 @app.command()
@@ -235,8 +252,8 @@ def consistency(
         found = check_computer(computer, seed=seed, days=days)
         total += len(found)
         for contradiction in found:
-            console.print(f"[red]{computer.name}[/red] {contradiction}", markup=True, highlight=False)
-    console.print(f"{len(computers)} computer(s) checked: {total} contradiction(s)")
+            _console().print(f"[red]{computer.name}[/red] {contradiction}", markup=True, highlight=False)
+    _console().print(f"{len(computers)} computer(s) checked: {total} contradiction(s)")
     if total:
         raise typer.Exit(1)
 
@@ -250,7 +267,7 @@ def show(
     from synthcomp.computer.show import show_computer
 
     try:
-        show_computer(computer, console, depth=depth)
+        show_computer(computer, _console(), depth=depth)
     except InputError as exc:
         _fail(str(exc))
 
@@ -291,16 +308,15 @@ def simulate(
         if _estimated(simulation_estimate(settings, [computer]), dry_run):
             return
     try:
-        summary = run_simulation(settings.on(computer), restart_from_day=restart_from_day, console=console)
+        summary = run_simulation(settings.on(computer), restart_from_day=restart_from_day, console=_console())
     except SynthcompError as exc:  # bad input, or a model backend that kept failing (resumable)
         _fail(str(exc))
     if isinstance(summary, StoppedSim):
         done = summary.last_finished_day
-        err_console.print(f"stopped: {summary.reason}; days finished: {0 if done is None else done + 1} of "
-                          f"{summary.days}. Re-run the same command (with a larger --budget-usd) to resume.",
-                          markup=False, highlight=False, soft_wrap=True)
+        typer.echo(f"stopped: {summary.reason}; days finished: {0 if done is None else done + 1} of "
+                   f"{summary.days}. Re-run the same command (with a larger --budget-usd) to resume.", err=True)
         raise typer.Exit(code=3)
-    console.print(summary_table(summary))
+    _console().print(summary_table(summary))
     _print_warnings(summary.usage.get("warnings", []))
 
 
@@ -342,9 +358,9 @@ def simulate_many_command(
         if _estimated(simulation_estimate(settings, select_computers(workspace, computers)[:limit]), dry_run):
             return
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
-        report = simulate_many(workspace, fleet, settings, limit=limit, computers=computers, console=console)
-    console.print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
-                  f"finished; manifest: {workspace / 'manifest.jsonl'}")
+        report = simulate_many(workspace, fleet, settings, limit=limit, computers=computers, console=_console())
+    _console().print(f"simulated {len(report.done)} ({report.retried} after a retry), skipped {len(report.skipped)} "
+                     f"finished; manifest: {workspace / 'manifest.jsonl'}")
 
 
 @app.command()
@@ -359,8 +375,8 @@ def split(
         made = make_split(workspace, held_out)
     except InputError as exc:
         _fail(str(exc))
-    console.print(f"{len(made.train)} train, {len(made.held_out)} held-out computers "
-                  f"(held-out fraction {made.held_out_fraction}); wrote {workspace / 'split.json'}")
+    _console().print(f"{len(made.train)} train, {len(made.held_out)} held-out computers "
+                     f"(held-out fraction {made.held_out_fraction}); wrote {workspace / 'split.json'}")
 
 
 @app.command()
@@ -396,11 +412,11 @@ def evaluate(
                              models={"work": model_work}, budget_usd=budget_usd, cache=workspace / ".claude-cache")
         fleet = make_executor(executor, concurrency, attempts=attempts, ray_address=ray_address)
         result = run_evaluation(workspace, fleet, settings, skills_dir=skills,
-                                computers=select_computers(workspace, computers), console=console)
-    console.print(result.table())
-    console.print(result.summary.describe(), markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {evaluation_path(workspace, policy, skills, seed)}", markup=False, highlight=False,
-                  soft_wrap=True)
+                                computers=select_computers(workspace, computers), console=_console())
+    _console().print(result.table())
+    _console().print(result.summary.describe(), markup=False, highlight=False, soft_wrap=True)
+    _console().print(f"wrote {evaluation_path(workspace, policy, skills, seed)}", markup=False, highlight=False,
+                     soft_wrap=True)
 
 
 @app.command()
@@ -415,7 +431,7 @@ def dataset(
         counts = export_dataset(workspace, out)
     except InputError as exc:
         _fail(str(exc))
-    console.print(counts.describe())
+    _console().print(counts.describe())
 
 
 @app.command()
@@ -440,9 +456,9 @@ def retrospect(
     except SynthcompError as exc:
         _fail(str(exc))
     failures = sum(i.kind == "failure" for i in report.items)
-    console.print(f"{report.sim_id}: score {report.score:.1%}, {len(report.worked)} criteria met, "
-                  f"{len(report.failed)} problems, {len(report.items)} experience items ({failures} lessons from "
-                  f"failures); wrote {sim / REPORT_MD}")
+    _console().print(f"{report.sim_id}: score {report.score:.1%}, {len(report.worked)} criteria met, "
+                     f"{len(report.failed)} problems, {len(report.items)} experience items ({failures} lessons from "
+                     f"failures); wrote {sim / REPORT_MD}")
     _print_usage(usage)
 
 
@@ -466,8 +482,8 @@ def skills(
         index = build_skills(found, out)
     except InputError as exc:
         _fail(str(exc))
-    console.print(f"wrote {len(index.groups)} skill(s) from {len(found)} simulation(s) of "
-                  f"{len(index.train_computers)} training computer(s) to {out}")
+    _console().print(f"wrote {len(index.groups)} skill(s) from {len(found)} simulation(s) of "
+                     f"{len(index.train_computers)} training computer(s) to {out}")
 
 
 @app.command("run-day")
@@ -497,10 +513,10 @@ def run_day(
                                  cache=workspace_of(computer) / ".claude-cache")
         skills = {"skills": skill_files(skill, load_computer(computer))} if skill else {}
         summary = run_one_day(computer, policy=settings.policy.model_copy(update=skills), sandbox=settings.sandbox,
-                              seed=seed, step_budget=steps, run_dir=run_dir, console=console)
+                              seed=seed, step_budget=steps, run_dir=run_dir, console=_console())
     except SynthcompError as exc:
         _fail(str(exc))
-    console.print(summary)
+    _console().print(summary)
 
 
 @app.command()
@@ -515,7 +531,7 @@ def export(
         count = export_trajectories(run_dir, out)
     except InputError as exc:
         _fail(str(exc))
-    console.print(f"wrote {count} conversation(s) to {out}")
+    _console().print(f"wrote {count} conversation(s) to {out}")
 
 
 @app.command()
@@ -556,7 +572,7 @@ def rubric(
         print(text)
     else:
         out.write_text(text + "\n")
-        console.print(f"wrote a rubric of {len(merged.criteria)} criteria merged from {runs} drafts to {out}")
+        _console().print(f"wrote a rubric of {len(merged.criteria)} criteria merged from {runs} drafts to {out}")
 
 
 @app.command()
@@ -570,6 +586,7 @@ def judge(
     model_rubric: str | None = typer.Option(None, "--model-rubric", help="The rubric drafter's model."),
     budget_usd: float | None = typer.Option(None, "--budget-usd", help=BUDGET_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    service: bool | None = typer.Option(None, "--service/--no-service", help=SERVICE_HELP, show_default=False),
 ) -> None:
     """Judge a simulation's deliverables against its rubric; writes judgement.json (and renders/)."""
     from synthcomp.agents.roles import Roles
@@ -587,14 +604,14 @@ def judge(
             return
         roles = Roles(config.client(seed=seed, usage=usage))
         if render:
-            with page_renderer(sim / "renders") as render_pages:
+            with page_renderer(sim / "renders", service=service) as render_pages:
                 result = judge_simulation(sim, seed=seed, render_pages=render_pages, roles=roles)
         else:
             result = judge_simulation(sim, seed=seed, roles=roles)
     except SynthcompError as exc:  # bad input, or the Claude judge's own failure (BrainError)
         _fail(str(exc))
-    console.print(result.summary, markup=False)
-    console.print(f"wrote {sim / 'judgement.json'}")
+    _console().print(result.summary, markup=False)
+    _console().print(f"wrote {sim / 'judgement.json'}")
     _print_usage(usage)
 
 
@@ -607,7 +624,7 @@ def report(sim: Path = typer.Argument(..., help="A judged simulation (WS/sims/<s
         path = write_report(sim)
     except InputError as exc:
         _fail(str(exc))
-    console.print(f"wrote {path}")
+    _console().print(f"wrote {path}")
 
 
 @app.command()
@@ -617,15 +634,18 @@ def render(
     dpi: int = typer.Option(100, "--dpi", help="Resolution of the page PNGs (36-600)."),
     max_pages: int = typer.Option(20, "--max-pages", help="Pages rendered per document; the total is still reported."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds per file and step; a hung LibreOffice is restarted."),
+    service: bool | None = typer.Option(None, "--service/--no-service", help=SERVICE_HELP, show_default=False),
 ) -> None:
     """Render documents to PNG pages (warm LibreOffice -> PDF -> pdftoppm) plus a contact sheet each.
 
     A file that cannot be rendered gets a `failed` line and the rest go on (exit code 1).
-    OUT/render.json lists every result.
+    OUT/render.json lists every result, with absolute paths.
     """
+    # imports stay few and lazy: through the service, this command is mostly Python start-up
     from pydantic import ValidationError
 
-    from synthcomp.render import RenderConfig, Renderer, check_inputs
+    from synthcomp.render import RenderConfig, check_inputs
+    from synthcomp.render.client import absolute, open_renderer
 
     options = {"dpi": "--dpi", "max_pages": "--max-pages", "timeout_s": "--timeout"}
     try:
@@ -634,25 +654,60 @@ def render(
         first = exc.errors()[0]
         _fail(f"{options.get(str(first['loc'][0]), first['loc'][0])}: {first['msg']}, got {first.get('input')!r}")
     try:
-        paths = check_inputs(files, out)
+        paths = [absolute(p) for p in check_inputs(files, out)]
     except InputError as exc:
         _fail(str(exc))
+    out = absolute(out)
     out.mkdir(parents=True, exist_ok=True)
-    with Renderer(config) as renderer:
-        results = renderer.render_many(paths, out)
+    try:
+        with open_renderer(config, service) as renderer:
+            results = renderer.render_many(paths, out)
+    except RenderError as exc:  # the render service could not be reached (a bad file is a result)
+        _fail(str(exc), code=1)
     for r in results:
         if r.ok:
             shown = f", first {len(r.pages)} rendered" if r.truncated else ""
-            console.print(f"ok      {r.source.name}: {r.page_count} page(s){shown} -> {r.out_dir} ({r.seconds:.2f} s)",
-                          markup=False, highlight=False, soft_wrap=True)
+            typer.echo(f"ok      {r.source.name}: {r.page_count} page(s){shown} -> {r.out_dir} ({r.seconds:.2f} s)")
         else:
-            console.print(f"failed  {r.source.name}: {r.error}", markup=False, highlight=False, soft_wrap=True)
+            typer.echo(f"failed  {r.source.name}: {r.error}")
     (out / "render.json").write_text(json.dumps([r.model_dump(mode="json") for r in results], indent=1) + "\n")
     failed = sum(not r.ok for r in results)
-    console.print(f"rendered {len(results) - failed} of {len(results)} file(s) into {out}", markup=False,
-                  highlight=False, soft_wrap=True)
+    typer.echo(f"rendered {len(results) - failed} of {len(results)} file(s) into {out}")
     if failed:
         raise typer.Exit(code=1)
+
+
+@render_service_app.command("status")
+def render_service_status() -> None:
+    """Whether this user's render service runs, since when, and what it has served."""
+    from synthcomp.render import client
+    from synthcomp.render.rundir import run_dir
+
+    try:
+        run, found = run_dir(), client.status()
+    except RenderError as exc:
+        _fail(str(exc), code=1)
+    if found is None:
+        typer.echo(f"render service: not running (folder {run.path})")
+        return
+    office = (f"LibreOffice pid {found.office_pid}" if found.office_pid else "LibreOffice not running") + \
+        f", started {found.office_starts} time(s)"
+    typer.echo(
+        f"render service: running, pid {found.pid}, up {found.uptime_s:.0f} s, idle {found.idle_s:.0f} s of "
+        f"{found.idle_timeout_s:g} s\n{found.requests} request(s), {found.files} file(s); {office}\n"
+        f"socket {run.socket}, log {run.log}\ncode {found.package}")
+
+
+@render_service_app.command("stop")
+def render_service_stop() -> None:
+    """Stop this user's render service once the requests it has accepted are answered."""
+    from synthcomp.render import client
+
+    try:
+        pid = client.stop()
+    except RenderError as exc:
+        _fail(str(exc), code=1)
+    typer.echo("no render service was running" if pid is None else f"stopped the render service (pid {pid})")
 
 
 @image_app.command("build")
@@ -661,10 +716,10 @@ def image_build(force: bool = typer.Option(False, "--force", help="Rebuild even 
     from synthcomp.sandbox.image import build_image
 
     try:
-        tag = build_image(force=force, console=console)
+        tag = build_image(force=force, console=_console())
     except SynthcompError as exc:
         _fail(str(exc))
-    console.print(f"image ready: {tag}")
+    _console().print(f"image ready: {tag}")
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -701,9 +756,8 @@ def serve(
         manager = SessionManager(workspace, sandbox_from(sandbox, sandbox_config), max_sessions=max_sessions,
                                  idle_timeout_s=idle_timeout, step_budget=steps)
     default = OpenRequest(computer_id=computer) if computer else None
-    err_console.print(f"serving {len(manager.computers())} computer(s) of {workspace} on http://{host}:{port} "
-                      f"(MCP /mcp, OpenEnv /openenv/ws, JSON /sessions){'' if token else ', no token (loopback)'}",
-                      markup=False, highlight=False, soft_wrap=True)
+    typer.echo(f"serving {len(manager.computers())} computer(s) of {workspace} on http://{host}:{port} "
+               f"(MCP /mcp, OpenEnv /openenv/ws, JSON /sessions){'' if token else ', no token (loopback)'}", err=True)
     uvicorn.run(build_app(manager, token, default), host=host, port=port, log_level="warning")
 
 
@@ -724,9 +778,9 @@ def gc(
         removed = {path: delete_checkpoints(path) for path in sim}
     except SynthcompError as exc:
         _fail(str(exc))
-    console.print(report)
+    _console().print(report)
     for path, count in removed.items():
-        console.print(f"{path}: removed {count} checkpoint snapshot(s)")
+        _console().print(f"{path}: removed {count} checkpoint snapshot(s)")
 
 
 @app.command("mcp")

@@ -1,8 +1,12 @@
-"""Markers for tests that need real infrastructure.
+"""Markers for tests that need real infrastructure, and the render service kept out of the way.
 
 ``docker`` and ``bwrap`` tests skip on a laptop that lacks the daemon or the binary,
 but under CI (``CI=true``) a missing one is a failure: this project's machines have both
 (STYLE.md, rule 14).
+
+Commands render in-process here (``SYNTHCOMP_RENDER_SERVICE=0``): a test never reaches
+the user's own render service nor leaves one running. The service's tests
+(tests/render/test_service.py) turn it on with a folder of their own.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +34,17 @@ def _missing(marker: str) -> str | None:
     if marker == "bwrap":
         return None if shutil.which("bwrap") else "bubblewrap (bwrap) is not installed"
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_in_process() -> Iterator[None]:
+    before = os.environ.get("SYNTHCOMP_RENDER_SERVICE")
+    os.environ["SYNTHCOMP_RENDER_SERVICE"] = "0"
+    yield
+    if before is None:
+        os.environ.pop("SYNTHCOMP_RENDER_SERVICE", None)
+    else:
+        os.environ["SYNTHCOMP_RENDER_SERVICE"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ Each check either passes or raises :class:`~synthcomp.errors.RenderError` with a
 one-line reason a person can act on: a truncated or corrupt archive, a zip bomb (judged
 by the zip directory, then by actually inflating under a cap, since the directory can
 lie), a password-protected Office, OpenDocument or PDF file, a file that is too large.
+``check_inputs`` checks a command line's files the same way, before anything is written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from synthcomp.errors import RenderError
+from synthcomp.errors import InputError, RenderError
 
 OOXML = {".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".xltx", ".pptx", ".pptm", ".potx", ".ppsx"}
 ODF = {".odt", ".ods", ".odp", ".odg"}
@@ -122,3 +123,25 @@ def check_pdf(path: Path) -> None:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         raise RenderError("not a PDF (no %PDF- header)")
+
+
+def check_inputs(files: list[Path], out: Path) -> list[Path]:
+    """Validate the command line's files and output folder before anything is written.
+
+    Raises:
+        InputError: no files, a missing file, a folder, an unsupported type, or an
+            ``out`` that is an existing file.
+    """
+    if not files:
+        raise InputError("give at least one file to render")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a directory")
+    for path in files:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file")
+        if kind_of_or_none(path) is None:
+            raise InputError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; supported: "
+                             + " ".join(sorted(SUPPORTED)))
+    return list(files)

@@ -18,15 +18,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from synthcomp.errors import InputError, RenderError
+from synthcomp.errors import RenderError
 from synthcomp.render import guard, raster
+from synthcomp.render.models import RenderConfig, RenderResult
 from synthcomp.render.office import OfficeServer
 
 MB = 1024 * 1024
@@ -41,84 +40,35 @@ TEXT_IMPORT = {
 }
 
 
-class RenderConfig(BaseModel):
-    """How documents are rendered and how far a hostile one may go."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    dpi: int = Field(100, ge=36, le=600)
-    """Resolution of the page PNGs (100 DPI: an A4 page is 827x1169 pixels)."""
-    max_pages: int = Field(20, ge=1, le=1000)
-    """Pages rendered to PNG per document; the result still reports the total."""
-    timeout_s: float = Field(60.0, gt=0)
-    """Time limit for each step of one file (LibreOffice conversion, pdftoppm)."""
-    start_timeout_s: float = Field(60.0, gt=0)
-    """Time LibreOffice may take to start and accept connections."""
-    max_file_mb: float = Field(100.0, gt=0)
-    """Larger input files are refused."""
-    max_text_mb: float = Field(5.0, gt=0)
-    """Larger CSV/MD/TXT files are refused (5 MB of text is ~1,500 pages)."""
-    max_unzipped_mb: float = Field(500.0, gt=0)
-    """An office archive inflating past this (or past ``max_zip_ratio`` x its size) is a zip bomb."""
-    max_zip_ratio: float = Field(200.0, gt=1)
-    """Inflated/packed size ratio above which (and above 50 MB) an archive is a zip bomb."""
-    max_image_pixels: int = Field(100_000_000, gt=0)
-    """Larger images are refused."""
-    fit_sheet_width: bool = True
-    """Print each spreadsheet sheet one page wide instead of in strips of columns."""
-    sheet_columns: int = Field(4, ge=1, le=20)
-    """Columns of the contact sheet."""
-    thumb_width: int = Field(240, ge=32, le=2000)
-    """Width of one page on the contact sheet, in pixels."""
-
-
-class RenderResult(BaseModel):
-    """What rendering one file produced, or why it did not."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: Path
-    """The input file."""
-    kind: Literal["office", "text", "pdf", "image"] | None = None
-    """How it was rendered; None when its type is unsupported."""
-    out_dir: Path | None = None
-    """The document's output folder (None on error)."""
-    pdf: Path | None = None
-    """The PDF the pages come from: LibreOffice's output, or the input itself for a PDF."""
-    pages: list[Path] = Field(default_factory=list)
-    """Page PNGs, in order; at most ``max_pages`` of them."""
-    page_count: int = 0
-    """Total pages of the document (of its PDF), even when fewer were rendered."""
-    contact_sheet: Path | None = None
-    """A grid of the rendered pages."""
-    seconds: float = 0.0
-    """Time spent working on this file (conversion + rasterizing, not time queued between them)."""
-    error: str | None = None
-    """Why the file could not be rendered; None on success."""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def truncated(self) -> bool:
-        """Whether fewer pages were rendered than the document has."""
-        return len(self.pages) < self.page_count
-
-
 class Renderer:
     """Renders documents to PNG pages, keeping one LibreOffice warm between files.
 
     A context manager; ``close()`` (idempotent) stops LibreOffice and removes the
     private profile. LibreOffice starts on the first office or text file.
+
+    Args:
+        config: how to render.
+        office: a LibreOffice shared with other renderers (the render service keeps one
+            for every request); ``close()`` leaves it running. By default the renderer
+            starts and owns its own.
+        taken: output folders an earlier renderer of the same caller already filled, so
+            that a second file of the same name goes to ``name-2`` as it would within
+            one renderer (see ``used``).
     """
 
-    def __init__(self, config: RenderConfig | None = None) -> None:
+    def __init__(self, config: RenderConfig | None = None, *, office: OfficeServer | None = None,
+                 taken: Iterable[Path] = ()) -> None:
         self.config = config or RenderConfig()
         self._tmp = Path(tempfile.mkdtemp(prefix="synthcomp-render-"))
-        self.office = OfficeServer(self._tmp / "office", start_timeout_s=self.config.start_timeout_s)
-        self._used: set[Path] = set()
+        self._owns_office = office is None
+        self.office = office or OfficeServer(self._tmp / "office", start_timeout_s=self.config.start_timeout_s)
+        self._used: set[Path] = {Path(p).resolve() for p in taken}
         self._closed = False
+
+    @property
+    def used(self) -> list[Path]:
+        """Every output folder this renderer has filled or reserved (resolved), for ``taken``."""
+        return sorted(self._used)
 
     def __enter__(self) -> Renderer:
         return self
@@ -131,7 +81,8 @@ class Renderer:
         if self._closed:
             return
         self._closed = True
-        self.office.stop()
+        if self._owns_office:
+            self.office.stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __del__(self) -> None:  # backstop only
@@ -261,28 +212,6 @@ class Renderer:
             _remove_outputs(candidate)
         candidate.mkdir(parents=True, exist_ok=True)
         return candidate
-
-
-def check_inputs(files: list[Path], out: Path) -> list[Path]:
-    """Validate the command line's files and output folder before anything is written.
-
-    Raises:
-        InputError: no files, a missing file, a folder, an unsupported type, or an
-            ``out`` that is an existing file.
-    """
-    if not files:
-        raise InputError("give at least one file to render")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a directory")
-    for path in files:
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        if not path.is_file():
-            raise InputError(f"{path}: not a regular file")
-        if guard.kind_of_or_none(path) is None:
-            raise InputError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; supported: "
-                             + " ".join(sorted(guard.SUPPORTED)))
-    return list(files)
 
 
 @dataclass

@@ -14,6 +14,12 @@ Protocol:
     response: ``{"ok": true, "export_filter": name}`` or
               ``{"ok": false, "error": "...", "fatal": bool}`` (fatal: the office is gone)
 
+The worker is also LibreOffice's lifeline: LibreOffice runs in a session of its own, so
+nothing kills it when its owner is SIGKILLed, and its launcher's child (``soffice.bin``)
+would not inherit a parent-death signal. Its owner never closes this worker's stdin
+while LibreOffice should live, so when stdin ends (the owner is gone, however it died)
+the worker kills every process serving its pipe, then exits.
+
 ``fit_width`` scales each sheet of a spreadsheet to one page wide. With no
 ``export_filter`` the document is exported to PDF with the filter matching its
 type. ``encryption`` becomes the ``EncryptionData`` of the store call (e.g.
@@ -24,8 +30,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
 import sys
+import threading
 import time
+from pathlib import Path
 
 try:
     import uno
@@ -127,8 +137,33 @@ def _fit_sheets_to_width(doc) -> None:
         style.ScaleToPagesY = 0
 
 
+def _read_until_orphaned(lines: queue.Queue[str], pipe: str) -> None:
+    """Hand stdin's lines to the main loop; at its end the owner is gone: take LibreOffice down too.
+
+    A thread of its own, so that it acts even while the main loop waits on a hung LibreOffice.
+    """
+    for line in sys.stdin:
+        lines.put(line)
+    _kill_office(pipe)
+    os._exit(0)
+
+
+def _kill_office(pipe: str) -> None:
+    """SIGKILL the processes whose arguments accept connections on ``pipe`` (the launcher,
+    ``soffice.bin``): the pipe name is unique to this worker's LibreOffice, so nothing else matches."""
+    accept = f"pipe,name={pipe};".encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if any(accept in arg for arg in cmdline.read_bytes().split(b"\0")):
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to signal
+
+
 def main() -> None:
     pipe, timeout_s = sys.argv[1], float(sys.argv[2])
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_read_until_orphaned, args=(lines, pipe), daemon=True).start()
     if uno is None:
         _emit({"fatal": f"{sys.executable} cannot import uno: install the Debian package python3-uno"})
         os._exit(3)
@@ -138,7 +173,8 @@ def main() -> None:
         _emit({"fatal": f"could not reach LibreOffice on pipe {pipe} within {timeout_s:.0f} s: {exc}"})
         os._exit(4)
     _emit({"ready": True})
-    for line in sys.stdin:
+    while True:
+        line = lines.get()
         if not line.strip():
             continue
         req = json.loads(line)
