@@ -12,6 +12,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,15 @@ def publish(section: str, write: bool) -> None:
         print(f"wrote {splice(section)}")
     else:
         print(section)
+
+
+def run_alone(run: Callable[[], str], description: str) -> None:
+    """``python -m bench.bench_NAME [--write]``: one benchmark with no options of its own."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
+    publish(run(), parser.parse_args().write)
 
 
 def cpu_reference_ms() -> float:

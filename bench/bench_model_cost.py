@@ -16,7 +16,6 @@ day still ends by the model's own ``end_day``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -97,12 +96,9 @@ def run() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
-    args = parser.parse_args()
-    from bench.__main__ import publish
+    from bench.__main__ import run_alone
 
-    publish(run(), args.write)
+    run_alone(run, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -178,13 +178,9 @@ def run() -> str:
 
 
 def main() -> None:
-    import argparse
+    from bench.__main__ import run_alone
 
-    from bench.__main__ import publish
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="splice the section into BENCHMARKS.md")
-    publish(run(), parser.parse_args().write)
+    run_alone(run, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
