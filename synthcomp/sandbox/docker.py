@@ -144,8 +144,8 @@ class DockerSandbox(JailSandbox):
 
     def _start(self, load: Callable[[Link], None]) -> Running:
         """A container with ``load`` run on it: a spare started ahead if there is one, else a new one."""
-        key = self._spare_key()
-        running = SPARES.take(key) if self.config.spares else None
+        key = self._spare_key() if self.config.spares else None
+        running = SPARES.take(key) if key else None
         if running is not None:
             try:
                 if load != self._initial_load:  # a spare holds the computer as created: empty it first
@@ -156,7 +156,7 @@ class DockerSandbox(JailSandbox):
                 raise
         else:
             running = self._boot(load)
-        if self.config.spares:
+        if key:
             SPARES.refill(key, lambda: self._boot(self._initial_load), self._discard, self.config.spares)
         return running
 
