@@ -183,17 +183,19 @@ class FileIndex:
             if not name:
                 continue
             if mask & IN_ISDIR:
-                if mask & (IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_MOVED_TO):
+                if mask & (IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO):
                     gone.add(f"{folder}/{name}")  # looked at again whole if it is there now
                 written.see_folder(mask, cookie)
             else:
                 written.see(f"{folder}/{name}", mask, cookie)
+        if written.lost or written.unfinished:  # known before looking anywhere: walk once, not twice
+            return self._rebuild(dict(self.files))
         self._old = {}
         for folder in sorted(gone):
             self._drop_folder(folder)
         for folder in sorted(dirty, key=lambda p: p.count("/")):
             self._relist(folder)
-        if written.lost or written.unfinished or any(path not in self.files for path in written.names):
+        if any(path not in self.files for path in written.names):
             # A file written through a name that is gone may have other names anywhere.
             return self._rebuild(self._before())
         self._other_links()
