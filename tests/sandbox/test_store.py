@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tarfile
@@ -37,7 +38,7 @@ def test_snapshots_of_a_computer_share_the_bytes_of_files_they_both_hold(backend
     sb.write_bytes("~/Documents/today.txt", b"what day 2 changed")
     at_two = fingerprint(sb)
     second = sb.snapshot("day 2")
-    assert _blobs(store) - blobs_one == {__import__("hashlib").sha256(b"what day 2 changed").hexdigest()}
+    assert _blobs(store) - blobs_one == {hashlib.sha256(b"what day 2 changed").hexdigest()}
     assert _stored_bytes(store) - after_one < 0.05 * after_one, "day 2 stored only what it changed, and its layout"
     sb.restore(first)
     assert "today.txt" not in [e.name for e in sb.list_dir("~/Documents").entries]
@@ -69,7 +70,7 @@ def test_gc_collects_blobs_no_snapshot_names_after_a_grace_period(make_sandbox, 
     sb.write_bytes("~/Documents/only-in-old.txt", b"new")
     sb.snapshot("new")
     sb.delete_snapshot(old)
-    orphan = {__import__("hashlib").sha256(b"old").hexdigest()}
+    orphan = {hashlib.sha256(b"old").hexdigest()}
     assert orphan <= _blobs(store)
     assert collect_blobs(store) == 0, "a young blob may belong to a snapshot being written"
     past = time.time() - 7200
