@@ -6,9 +6,10 @@ to start commands as the agent, end them, and snapshot files the agent locked. T
 agent is uid 1000 with no capabilities, so it cannot signal, trace, re-limit or read
 the supervisor (``/proc/1`` is not its own), and ``no-new-privileges`` keeps it there.
 The container has ``network_mode=none`` and pids/memory/CPU limits. We talk to the
-supervisor over the attach stream (no ``docker exec`` per command); when this process
-goes away the stream closes, the supervisor reads EOF, ends everything and exits, and
-the container removes itself (``auto_remove``).
+supervisor over a unix socket it connects back on (``supervisor_socket``; the attach
+stream carries only the hello and the supervisor's stderr), never ``docker exec`` per
+command; when this process goes away the socket closes, the supervisor reads EOF, ends
+everything and exits, and the container removes itself (``auto_remove``).
 
 The computer's tree lives in an anonymous ``local`` volume of type tmpfs with a size
 limit, mounted at ``/drives`` or ``/Users``: filling the disk is ENOSPC inside the
@@ -40,7 +41,8 @@ from synthcomp.sandbox.paths import Layout
 from synthcomp.sandbox.spares import SPARES, tree_fingerprint
 from synthcomp.sandbox.store import DirSnapshotStore
 from synthcomp.sandbox.tarball import GID, UID
-from synthcomp.sandbox.transport import MultiplexedSocketTransport
+from synthcomp.sandbox.supervisor_socket import SupervisorSocket
+from synthcomp.sandbox.transport import MultiplexedSocketTransport, SupervisorSocketTransport
 
 SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL", "DAC_READ_SEARCH"]
 RETIRING: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
@@ -93,7 +95,7 @@ class DockerSandbox(JailSandbox):
             **owner_labels(),
         }
 
-    def run_options(self) -> dict[str, Any]:
+    def run_options(self, supervisor_socket: SupervisorSocket) -> dict[str, Any]:
         """Keyword arguments of ``APIClient.create_container`` for this computer."""
         import docker.types
 
@@ -110,7 +112,7 @@ class DockerSandbox(JailSandbox):
         )
         host_config = self._client.api.create_host_config(
             network_mode="none",
-            mounts=[volume],
+            mounts=[volume, supervisor_socket.mount()],
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={cfg.tmp_mb}m,mode=1777"},
             shm_size="16m",
             mem_limit=f"{cfg.memory_mb}m",
@@ -174,18 +176,22 @@ class DockerSandbox(JailSandbox):
 
         api = self._client.api
         cid = None
+        supervisor_socket = SupervisorSocket()
         try:
-            cid = api.create_container(**self.run_options())["Id"]
+            cid = api.create_container(**self.run_options(supervisor_socket))["Id"]
             api.put_archive(cid, "/", self._boot_tar(cid))
             sockio = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-            transport = MultiplexedSocketTransport(getattr(sockio, "_sock", sockio))
+            attach = MultiplexedSocketTransport(getattr(sockio, "_sock", sockio))
             api.start(cid)
-            link = RemoteLink(transport, f"docker sandbox {self.computer_id}")
-            running = Running(link, cid)
-            link.start(self.hello(), self.config.start_timeout_s)
-            load(link)
+            describe = f"docker sandbox {self.computer_id}"
+            RemoteLink(attach, describe).start({**self.hello(), "link": supervisor_socket.hello()},
+                                               self.config.start_timeout_s)
+            transport = SupervisorSocketTransport(supervisor_socket.accept(self.config.start_timeout_s), attach)
+            running = Running(RemoteLink(transport, describe), cid)
+            load(running.link)
             return running
         except BaseException as exc:
+            supervisor_socket.close()
             if cid:
                 self._remove(cid)
             if isinstance(exc, docker.errors.APIError):

@@ -2,7 +2,9 @@
 
 The bubblewrap backend talks over the child's stdin/stdout/stderr pipes; Docker over
 the container's attach socket, whose 8-byte frame headers tell stdout from stderr.
-Both are non-blocking: ``Link`` multiplexes reads and writes with a selector.
+Docker requests and answers then move to a unix socket of their own
+(``SupervisorSocketTransport``). All are non-blocking: ``Link`` multiplexes reads and writes
+with a selector.
 """
 
 from __future__ import annotations
@@ -110,3 +112,46 @@ class MultiplexedSocketTransport:
             self._sock.close()
         except OSError:
             pass
+
+
+class SupervisorSocketTransport:
+    """Requests and answers on the unix socket the supervisor connected to (``supervisor_socket``);
+    the attach stream only carries what it prints to stderr, and its end says the container is gone."""
+
+    def __init__(self, sock, attach: MultiplexedSocketTransport) -> None:  # a connected socket.socket
+        self._sock = sock
+        self._sock.setblocking(False)
+        self._attach = attach
+
+    def read_fds(self) -> list[int]:
+        return [self._sock.fileno(), *self._attach.read_fds()]
+
+    def write_fd(self) -> int:
+        return self._sock.fileno()
+
+    def write(self, data: memoryview) -> int:
+        try:
+            return self._sock.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            raise SandboxError(f"the sandbox's supervisor is gone ({exc})") from exc
+
+    def read(self, fd: int) -> list[tuple[int, bytes]] | None:
+        if fd != self._sock.fileno():
+            pieces = self._attach.read(fd)
+            return None if pieces is None else [(STDERR, data) for _, data in pieces]
+        try:
+            data = self._sock.recv(1 << 20)
+        except BlockingIOError:
+            return []
+        except OSError:
+            data = b""
+        return [(STDOUT, data)] if data else None
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        self._attach.close()

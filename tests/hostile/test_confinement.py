@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import docker
 import pytest
 
 from synthcomp.errors import SandboxError
@@ -61,6 +64,21 @@ def test_a_file_name_is_never_run_as_a_command(backend, env_for):
     found, _ = call(env, "search_files", query="inj", path="C:\\")
     names = {line.rsplit("\\", 1)[-1] for line in found.splitlines()[1:]}
     assert f"{evil[:-4]} (2).txt" in names and not names & {"inj.txt", "inj2.txt", "inj3.txt"}
+
+
+@pytest.mark.docker
+def test_the_agent_cannot_reach_the_channel_to_the_host(env_for):
+    """The supervisor talks to the host on a unix socket it connected to before the agent existed."""
+    env = env_for("docker")
+    probe = shell(env, "ls -a /run/synthcomp 2>&1; find / -xdev -type s 2>/dev/null; ls -l /proc/$$/fd | grep -c socket; "
+                       "python3 -c \"import socket; socket.socket(socket.AF_UNIX).connect('/run/synthcomp/supervisor.sock')\" "
+                       "2>&1 | tail -1")
+    assert probe.splitlines()[:3] == ["ls: cannot open directory '/run/synthcomp': Permission denied", "0",
+                                      "PermissionError: [Errno 13] Permission denied"], probe
+    mounts = docker.from_env().api.inspect_container(env.sandbox.container_id)["Mounts"]
+    folders = [Path(m["Source"]) for m in mounts if m["Type"] == "bind"]
+    assert folders and not any(f.exists() for f in folders)  # the host's end is gone too
+    assert "alive" in shell(env, "echo alive")
 
 
 @pytest.mark.parametrize("backend", JAILS)

@@ -8,6 +8,7 @@ snapshot parts (it executes no commands).
 from __future__ import annotations
 
 import errno
+import shlex
 import shutil
 import socket
 from pathlib import Path
@@ -42,6 +43,17 @@ def test_cd_and_exports_persist_but_background_jobs_do_not(backend, make_sandbox
     assert sb.exec("pwd; echo $PROJECT").stdout == "/Users/ana/Documents\nharbour\n"
     sb.exec("sleep 300 & echo started")
     assert sb.exec("ps -eo comm | grep -c '^sleep' || true").stdout.strip() == "0"
+
+
+@pytest.mark.parametrize("backend", JAILS)
+def test_the_shell_state_keeps_odd_names_and_runs_nothing_of_them(backend, make_sandbox):
+    sb = make_sandbox(backend, None)
+    odd = "it's $(touch pwned) `touch pwned2` \"x\"\nline"
+    assert sb.exec(f"mkdir -p {shlex.quote(odd)} && cd {shlex.quote(odd)} && export QUOTE=\"a'b\\\"c \\$(id)\"").ok
+    got = sb.exec('basename "$PWD"; printf "%s\\n" "$QUOTE"; find / -xdev -name "pwned*" 2>/dev/null | wc -l').stdout
+    assert got == f"{odd}\na'b\"c $(id)\n0\n", got
+    sb.exec("mkdir ~/gone && cd ~/gone && rmdir ~/gone")
+    assert sb.exec("pwd").stdout == sb.exec("cd; pwd").stdout  # a folder gone since: the shell starts at home
 
 
 @pytest.mark.parametrize("backend", JAILS)

@@ -8,8 +8,9 @@ out), so the fork, the user switch or namespaces and bash's own start-up are pai
 the host is busy elsewhere; it waits, having read nothing the agent could have written,
 until the command arrives on a memfd and a go byte on a pipe. ``cd`` and exported
 variables persist because the command's own shell saves them on exit (into the
-agent's ``/tmp/.synthcomp``) and reads them back only after the go: that state is the
-agent's, and only the agent's shell ever reads it.
+agent's ``/tmp/.synthcomp/state``, a script of a ``cd`` and the exports) and the next
+one sources them only after the go: that state is the agent's, and only the agent's
+shell ever reads it.
 
 When the command's bash exits, times out, or floods its output, every process of the
 jail except the supervisor is killed (``kill(-1)`` from PID 1) and reaped: background
@@ -26,7 +27,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Protocol
 
 WRAPPER = r"""
 echo 1000 >/proc/self/oom_score_adj 2>/dev/null
@@ -36,25 +37,32 @@ IFS= read -r -d '' -u "$__sc_cmd_fd" __sc_cmd || exit 0
 exec {__sc_cmd_fd}<&- {__sc_go_fd}<&-
 set -- "$__sc_cmd"
 unset -v __sc_cmd __sc_go __sc_cmd_fd __sc_go_fd
-__sc_state=/tmp/.synthcomp
-{ IFS= read -r __sc_dir <"$__sc_state/cwd"; } 2>/dev/null
-cd -- "${__sc_dir:-$HOME}" 2>/dev/null || cd
-[ -r "$__sc_state/env" ] && . "$__sc_state/env" 2>/dev/null
+__sc_state=/tmp/.synthcomp/state
+if [ -r "$__sc_state" ]; then . "$__sc_state"; else cd; fi 2>/dev/null
 __sc_save() {
-  [ -d "$__sc_state" ] || /bin/mkdir -p -m 700 "$__sc_state" 2>/dev/null
-  pwd >"$__sc_state/cwd" 2>/dev/null
-  export -p >"$__sc_state/env" 2>/dev/null
-}
+  [ -d /tmp/.synthcomp ] || /bin/mkdir -p -m 700 /tmp/.synthcomp
+  { printf 'cd -- %q || cd\n' "$PWD"; export -p; } >"$__sc_state"
+} 2>/dev/null
 trap __sc_save EXIT
-unset -v __sc_dir
 eval "$1"
 """
 """Runs as the agent. Until the go byte it only waits; then it reads the command (NUL-ended,
 from a seekable file, so bash reads it in blocks, not byte by byte), restores cwd and
-exports, runs the command as ``$1`` and saves them again."""
+exports from the state file its predecessor wrote (one file, read and written once),
+runs the command as ``$1`` and saves them again."""
 
 DRAIN_S = 2.0
 """How long output still in the pipes is read after everything was killed."""
+
+
+class Owner(Protocol):
+    """The channel the host's requests come on: while a command runs, readable means the host hung up
+    (or broke the one-request-at-a-time rule, which ends the command too)."""
+
+    read_fd: int
+
+    def fill(self) -> bool:
+        """Read what is there; False at end of stream."""
 
 
 @dataclass
@@ -205,15 +213,14 @@ class Commands:
         shell, self._ready = self._ready, None
         return shell
 
-    def run(self, cmd: str, timeout_s: float, *, cap: int, flood: int,
-            owner_alive: Callable[[], bool]) -> tuple[dict, bytes]:
+    def run(self, cmd: str, timeout_s: float, *, cap: int, flood: int, owner: Owner) -> tuple[dict, bytes]:
         """Run ``cmd``; return (result header, stdout + stderr bytes).
 
         Args:
             cap: bytes kept per stream (head and tail halves).
             flood: total output past which the command is killed.
-            owner_alive: called when the host's channel is readable; False means the owner
-                is gone, and the command is abandoned (the caller exits).
+            owner: the host's channel; when it reads end of stream the owner is gone, and the
+                command is abandoned (the caller exits).
         """
         if "\0" in cmd:
             raise ValueError("a command cannot contain a NUL character")
@@ -227,13 +234,12 @@ class Commands:
             os.pwrite(shell.command_fd, cmd.encode("utf-8", "surrogateescape") + b"\0", 0)
             started = time.monotonic()
             os.write(shell.go_fd, b"\n")
-            return _watch(shell, started + timeout_s, cap=cap, flood=flood, owner_alive=owner_alive)
+            return _watch(shell, started + timeout_s, cap=cap, flood=flood, owner=owner)
         finally:
             shell.close_fds()
 
 
-def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int,
-           owner_alive: Callable[[], bool]) -> tuple[dict, bytes]:
+def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int, owner: Owner) -> tuple[dict, bytes]:
     """Collect the running command's output until it exits, times out or floods; end everything."""
     process = shell.process
     streams = {shell.out_r: Capture(cap), shell.err_r: Capture(cap)}
@@ -243,7 +249,7 @@ def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int,
             selector.register(fd, selectors.EVENT_READ)
         pidfd = os.pidfd_open(process.pid)
         selector.register(pidfd, selectors.EVENT_READ)
-        selector.register(0, selectors.EVENT_READ)
+        selector.register(owner.read_fd, selectors.EVENT_READ)
         exited = False
         while not exited:
             left = deadline - time.monotonic()
@@ -253,8 +259,8 @@ def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int,
             for key, _ in selector.select(timeout=min(left, 1.0)):
                 if key.fd == pidfd:
                     exited = True
-                elif key.fd == 0:
-                    if not owner_alive():
+                elif key.fd == owner.read_fd:
+                    if not owner.fill():
                         end_everything()
                         raise SystemExit(0)
                 elif not _pump(key.fd, streams[key.fd], selector):
@@ -271,7 +277,7 @@ def _watch(shell: ReadyShell, deadline: float, *, cap: int, flood: int,
         drain_until = time.monotonic() + DRAIN_S
         while selector.get_map() and len(selector.get_map()) > 1 and time.monotonic() < drain_until:
             for key, _ in selector.select(timeout=0.05):
-                if key.fd != 0:
+                if key.fd != owner.read_fd:
                     _pump(key.fd, streams[key.fd], selector)
     out, out_cut = streams[shell.out_r].result()
     err, err_cut = streams[shell.err_r].result()

@@ -1,4 +1,10 @@
-"""The supervisor's main loop: a hello, then one request at a time until stdin closes.
+"""The supervisor's main loop: a hello, then one request at a time until the owner hangs up.
+
+Under bubblewrap requests come on stdin and answers go to stdout. In Docker those are the
+container's attach stream, which passes through dockerd and containerd-shim, so the
+hello may name a unix socket the host listens on (bind-mounted into the container): the
+supervisor connects to it before it answers the hello, proves itself with the hello's
+token, and from then on every request and answer travels on that socket.
 
 A request names an operation (an ``op_*`` method). The answer is one frame, or, for
 data longer than a frame (``read``, ``pack``), ``"more"`` chunks then the final frame;
@@ -13,6 +19,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import select
+import socket
 import sys
 import traceback
 from collections import deque
@@ -26,10 +34,12 @@ from .protocol import CHUNK, Decoder, ProtocolError, frame
 
 PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 47, 4
 Send = Callable[[dict, bytes], None]
+PREPARE_AFTER_S = 0.001
+"""How long after a command's answer the next command's bash is started (see ``main``)."""
 
 
 class Channel:
-    """Frames on the supervisor's stdin (requests) and stdout (answers)."""
+    """Frames between the owner and the supervisor: stdin and stdout, or one socket for both."""
 
     def __init__(self, read_fd: int = 0, write_fd: int = 1) -> None:
         self.read_fd, self.write_fd = read_fd, write_fd
@@ -44,6 +54,10 @@ class Channel:
         self._frames.extend(self._decoder.feed(data))
         return True
 
+    def waiting(self, timeout_s: float) -> bool:
+        """Whether a request is there, or comes within ``timeout_s``."""
+        return bool(self._frames) or bool(select.select([self.read_fd], [], [], timeout_s)[0])
+
     def recv(self) -> tuple[dict, bytes] | None:
         while not self._frames:
             if not self.fill():
@@ -54,6 +68,14 @@ class Channel:
         view = memoryview(frame(header, payload))
         while view:
             view = view[os.write(self.write_fd, view):]
+
+    @classmethod
+    def connect(cls, path: str) -> "Channel":
+        """The host's unix socket at ``path`` (close-on-exec: no command ever inherits it)."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(path)
+        fd = sock.detach()
+        return cls(fd, fd)
 
 
 class StreamIn:
@@ -108,7 +130,7 @@ class Request:
     payload: bytes
     stream: StreamIn | None
     send: Send
-    owner_alive: Callable[[], bool]
+    owner: Channel | None
 
     def __getitem__(self, key: str):
         return self.header[key]
@@ -162,9 +184,9 @@ class Supervisor:
         return int(self.limits.get(name, default))
 
     def serve(self, header: dict, payload: bytes, *, send: Send, stream: StreamIn | None = None,
-              owner_alive: Callable[[], bool] = lambda: True) -> None:
-        """Answer one request through ``send``."""
-        request = Request(header, payload, stream, send, owner_alive)
+              owner: Channel | None = None) -> None:
+        """Answer one request through ``send``; ``owner`` is the channel a running command watches."""
+        request = Request(header, payload, stream, send, owner)
         try:
             handler = getattr(self, f"op_{header.get('op')}", None)
             if handler is None:
@@ -181,8 +203,10 @@ class Supervisor:
     # ------------------------------------------------------------------ agent work
 
     def op_exec(self, r: Request) -> tuple[dict, bytes]:
+        if r.owner is None:
+            raise ValueError("commands run only in a jail")
         answer, data = self.commands.run(r["cmd"], float(r["timeout_s"]), cap=self.limit("output", 65536),
-                                         flood=self.limit("flood", 32 << 20), owner_alive=r.owner_alive)
+                                         flood=self.limit("flood", 32 << 20), owner=r.owner)
         stamp = r.header.get("changes_stamp_ns")
         if stamp is not None:  # the change watcher's question, answered in the same round trip
             answer["changed"] = self.watcher.changes(int(stamp), self.limit("walk", 200_000))
@@ -282,14 +306,22 @@ def main() -> None:
         return
     _harden()
     supervisor = Supervisor(hello[0])
+    link = hello[0].get("link")
+    socket_channel = Channel.connect(link["path"]) if link else None
+    if socket_channel is not None:
+        socket_channel.send({"token": link["token"]})
     channel.send({"ok": True, "ready": True, "python": sys.version.split()[0]})
+    channel = socket_channel or channel
     while True:
         got = channel.recv()
         if got is None:
             break
         header, payload = got
         stream = StreamIn(channel.recv) if header.get("stream") else None
-        supervisor.serve(header, payload, send=channel.send, stream=stream, owner_alive=channel.fill)
-        if header.get("op") == "exec":  # the next command's bash starts while the host reads this answer;
-            supervisor.commands.prepare()  # a jail that never ran a command (a spare) holds no agent process
+        supervisor.serve(header, payload, send=channel.send, stream=stream, owner=channel)
+        # The next command's bash starts while the host is busy elsewhere; a jail that never ran a command
+        # (a spare) holds no agent process. Not at once: a fork now would take the CPU the host's wake-up
+        # for this answer lands on. If the next request comes first, its command starts its own bash.
+        if header.get("op") == "exec" and not channel.waiting(PREPARE_AFTER_S):
+            supervisor.commands.prepare()
     commands.end_everything()
