@@ -28,6 +28,12 @@ chmod 0755 /run/lock
 chmod 0755 /var/local /var/mail
 chmod 1777 /tmp
 
+# One locale archive instead of a dozen locale files: every agent command starts a bash,
+# and on fuse-overlayfs each file a non-root process opens is a FUSE round trip (the
+# C.UTF-8 files took 3 of the 5.7 ms a bash took to start as the agent; 2.1 ms with this).
+localedef --add-to-archive /usr/lib/locale/C.utf8
+rm -rf /usr/lib/locale/C.utf8
+
 # Where snapshots keep their archive; root only.
 mkdir -p /.synthcomp && chmod 0700 /.synthcomp
 

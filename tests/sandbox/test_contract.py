@@ -52,8 +52,26 @@ def test_the_shell_state_keeps_odd_names_and_runs_nothing_of_them(backend, make_
     assert sb.exec(f"mkdir -p {shlex.quote(odd)} && cd {shlex.quote(odd)} && export QUOTE=\"a'b\\\"c \\$(id)\"").ok
     got = sb.exec('basename "$PWD"; printf "%s\\n" "$QUOTE"; find / -xdev -name "pwned*" 2>/dev/null | wc -l').stdout
     assert got == f"{odd}\na'b\"c $(id)\n0\n", got
+    home = sb.exec("cd; pwd").stdout
     sb.exec("mkdir ~/gone && cd ~/gone && rmdir ~/gone")
-    assert sb.exec("pwd").stdout == sb.exec("cd; pwd").stdout  # a folder gone since: the shell starts at home
+    assert sb.exec("pwd").stdout == home  # a folder gone since: the shell starts at home
+    sb.exec("mkdir -p ~/kept/inner ~/other && cd ~/kept/inner")
+    sb.move("kept", "elsewhere")  # a file tool between two commands
+    assert sb.exec("pwd").stdout == home
+    sb.exec("mkdir ~/fresh && touch ~/fresh/new.txt && cd ~/other")
+    sb.move("other", "was-other")
+    sb.move("fresh", "other")  # another folder under the same name: the shell starts in it
+    assert sb.exec("pwd; ls").stdout == f"{home.strip()}/other\nnew.txt\n"
+
+
+@pytest.mark.parametrize("backend", JAILS)
+def test_a_shell_state_too_large_to_carry_is_dropped_and_the_one_before_kept(backend, make_sandbox):
+    sb = make_sandbox(backend, None)
+    assert sb.exec("cd /tmp && export SMALL=1").ok
+    assert sb.exec("cd / && export BIG=$(head -c 1100000 /dev/zero | tr '\\0' x)").ok
+    assert sb.exec('pwd; echo "$SMALL ${#BIG}"').stdout == "/tmp\n1 0\n"
+    assert sb.exec("cd / && exec true").ok  # a shell that never saved: the state before it goes on
+    assert sb.exec("pwd").stdout == "/tmp\n"
 
 
 @pytest.mark.parametrize("backend", JAILS)

@@ -7,10 +7,12 @@ started *ahead* of its command (``Commands.prepare``, after the previous one's a
 out), so the fork, the user switch or namespaces and bash's own start-up are paid while
 the host is busy elsewhere; it waits, having read nothing the agent could have written,
 until the command arrives on a memfd and a go byte on a pipe. ``cd`` and exported
-variables persist because the command's own shell saves them on exit (into the
-agent's ``/tmp/.synthcomp/state``, a script of a ``cd`` and the exports) and the next
-one sources them only after the go: that state is the agent's, and only the agent's
-shell ever reads it.
+variables persist because the command's own shell writes them on exit to a memfd of its
+own: its folder, then its exports as a script. The supervisor splits the two at the NUL
+and looks no further: the next shell is started in that folder, and gets the script with
+its command, to run only after the go. That state is the agent's, and only the agent's
+shell ever runs it. A command that left none (killed, or ``exec``-ed away) keeps the
+state before it.
 
 When the command's bash exits, times out, or floods its output, every process of the
 jail except the supervisor is killed (``kill(-1)`` from PID 1) and reaped: background
@@ -31,25 +33,32 @@ from typing import Protocol
 
 WRAPPER = r"""
 echo 1000 >/proc/self/oom_score_adj 2>/dev/null
-__sc_cmd_fd=$1 __sc_go_fd=$2
+cd -- "${4:-$HOME}" 2>/dev/null || cd 2>/dev/null
+__sc_cmd_fd=$1 __sc_go_fd=$2 __sc_state_fd=$3
+readonly __sc_state_fd
+set --
 IFS= read -r -u "$__sc_go_fd" __sc_go || exit 0
+IFS= read -r -d '' -u "$__sc_cmd_fd" __sc_state
 IFS= read -r -d '' -u "$__sc_cmd_fd" __sc_cmd || exit 0
 exec {__sc_cmd_fd}<&- {__sc_go_fd}<&-
 set -- "$__sc_cmd"
 unset -v __sc_cmd __sc_go __sc_cmd_fd __sc_go_fd
-__sc_state=/tmp/.synthcomp/state
-if [ -r "$__sc_state" ]; then . "$__sc_state"; else cd; fi 2>/dev/null
-__sc_save() {
-  [ -d /tmp/.synthcomp ] || /bin/mkdir -p -m 700 /tmp/.synthcomp
-  { printf 'cd -- %q || cd\n' "$PWD"; export -p; } >"$__sc_state"
-} 2>/dev/null
+{ eval "$__sc_state"; [ . -ef "$PWD" ] || cd -- "$PWD" || cd; } 2>&-
+unset -v __sc_state
+__sc_save() { { printf '%s\0' "$PWD"; export -p; } >&"$__sc_state_fd"; } 2>&-
 trap __sc_save EXIT
 eval "$1"
 """
-"""Runs as the agent. Until the go byte it only waits; then it reads the command (NUL-ended,
-from a seekable file, so bash reads it in blocks, not byte by byte), restores cwd and
-exports from the state file its predecessor wrote (one file, read and written once),
-runs the command as ``$1`` and saves them again."""
+"""Runs as the agent. Before the go it only enters the folder its predecessor ended in
+(``$4``: a bash ``cd`` of an absolute path stats every prefix twice, and in Docker each
+lookup through the image's fuse-overlayfs root costs a non-root process ~80 us) and
+waits. Then it reads its predecessor's exports and the command (each NUL-ended, from a
+seekable file, so bash reads them in blocks, not byte by byte), runs the exports, checks
+that ``.`` is still the folder ``$PWD`` names (a file tool may have moved it since), runs
+the command as ``$1``, and on exit writes its folder and exports to a file it holds open."""
+
+STATE_LIMIT = 1 << 20
+"""Largest shell state (its folder and exports) carried to the next command; a larger one is dropped."""
 
 DRAIN_S = 2.0
 """How long output still in the pipes is read after everything was killed."""
@@ -150,38 +159,49 @@ class ReadyShell:
     process: subprocess.Popen
     command_fd: int
     go_fd: int
+    state_fd: int
     out_r: int
     err_r: int
 
+    def state(self) -> tuple[str, bytes] | None:
+        """(folder, exports script) as the shell wrote them on exit, or None if it wrote none we can carry."""
+        folder, nul, script = os.pread(self.state_fd, STATE_LIMIT + 1, 0).partition(b"\0")
+        if not nul or len(folder) + len(script) >= STATE_LIMIT or b"\0" in script:
+            return None
+        return os.fsdecode(folder), script
+
     def close_fds(self) -> None:
-        for fd in (self.command_fd, self.go_fd, self.out_r, self.err_r):
+        for fd in (self.command_fd, self.go_fd, self.state_fd, self.out_r, self.err_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
 
 
-def start_shell(launch: Launch) -> ReadyShell:
-    """Start the bash of the next command; it waits for ``ReadyShell.go``. Raises OSError."""
+def start_shell(launch: Launch, folder: str) -> ReadyShell:
+    """Start the bash of the next command in ``folder`` (home if empty or gone); it waits for
+    ``ReadyShell.go``. Raises OSError."""
     command_fd = os.memfd_create("synthcomp-command", os.MFD_CLOEXEC)
+    state_fd = os.memfd_create("synthcomp-state", os.MFD_CLOEXEC)
     go_r, go_w = os.pipe2(os.O_CLOEXEC)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     identity = {} if launch.uid is None else {"user": launch.uid, "group": launch.gid, "extra_groups": []}
     try:
         process = subprocess.Popen(
-            [*launch.prefix, "/bin/bash", "--noprofile", "--norc", "-c", WRAPPER, "bash", str(command_fd), str(go_r)],
+            [*launch.prefix, "/bin/bash", "--noprofile", "--norc", "-c", WRAPPER, "bash", str(command_fd), str(go_r),
+             str(state_fd), folder],
             stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w, env=launch.env, cwd="/",
-            start_new_session=True, close_fds=True, pass_fds=(command_fd, go_r), **identity,
+            start_new_session=True, close_fds=True, pass_fds=(command_fd, go_r, state_fd), **identity,
         )
     except BaseException:
-        for fd in (command_fd, go_w, out_r, err_r):
+        for fd in (command_fd, state_fd, go_w, out_r, err_r):
             os.close(fd)
         raise
     finally:
         for fd in (go_r, out_w, err_w):
             os.close(fd)
-    return ReadyShell(process, command_fd, go_w, out_r, err_r)
+    return ReadyShell(process, command_fd, go_w, state_fd, out_r, err_r)
 
 
 class Commands:
@@ -190,6 +210,7 @@ class Commands:
     def __init__(self, launch: Launch) -> None:
         self.launch = launch
         self._ready: ReadyShell | None = None
+        self._folder, self._exports = "", b""  # where the last shell ended, and its exports as it wrote them
 
     def prepare(self) -> None:
         """Start the next command's bash now, if none is waiting (a failure is retried at the command)."""
@@ -197,7 +218,7 @@ class Commands:
             return
         self._discard()
         try:
-            self._ready = start_shell(self.launch)
+            self._ready = start_shell(self.launch, self._folder)
         except OSError:
             self._ready = None
 
@@ -209,7 +230,7 @@ class Commands:
     def _take(self) -> ReadyShell:
         self.prepare()
         if self._ready is None:
-            return start_shell(self.launch)  # raises the OSError the agent should see
+            return start_shell(self.launch, self._folder)  # raises the OSError the agent should see
         shell, self._ready = self._ready, None
         return shell
 
@@ -231,10 +252,12 @@ class Commands:
             message = f"synthcomp: the command could not start: {exc.strerror or exc}\n".encode()
             return {"exit_code": 126, "killed": "", "stdout_len": 0, "truncated": False}, message
         try:
-            os.pwrite(shell.command_fd, cmd.encode("utf-8", "surrogateescape") + b"\0", 0)
+            os.pwrite(shell.command_fd, self._exports + b"\0" + cmd.encode("utf-8", "surrogateescape") + b"\0", 0)
             started = time.monotonic()
             os.write(shell.go_fd, b"\n")
-            return _watch(shell, started + timeout_s, cap=cap, flood=flood, owner=owner)
+            result = _watch(shell, started + timeout_s, cap=cap, flood=flood, owner=owner)
+            self._folder, self._exports = shell.state() or (self._folder, self._exports)
+            return result
         finally:
             shell.close_fds()
 
