@@ -72,6 +72,9 @@ def test_a_shell_state_too_large_to_carry_is_dropped_and_the_one_before_kept(bac
     assert sb.exec('pwd; echo "$SMALL ${#BIG}"').stdout == "/tmp\n1 0\n"
     assert sb.exec("cd / && exec true").ok  # a shell that never saved: the state before it goes on
     assert sb.exec("pwd").stdout == "/tmp\n"
+    junk = sb.exec('printf "%0200000d\\0" 0 >&"$__sc_state_fd"; printf "\\0\\0" >&"$__sc_state_fd"; echo done')
+    assert junk.stdout == "done\n"  # the agent scribbles on its own state: too long a folder, NULs
+    assert sb.exec('pwd; echo "$SMALL"').stdout == "/tmp\n1\n"
 
 
 @pytest.mark.parametrize("backend", JAILS)
