@@ -690,8 +690,8 @@ def render_service_status() -> None:
     if found is None:
         typer.echo(f"render service: not running (folder {run.path})")
         return
-    office = (f"LibreOffice pid {found.office_pid}" if found.office_pid else "LibreOffice not running") + \
-        f", started {found.office_starts} time(s)"
+    office = (f"LibreOffice pids {', '.join(map(str, found.office_pids))}" if found.office_pids
+              else "LibreOffice not running") + f", {found.office_starts} start(s)"
     typer.echo(
         f"render service: running, pid {found.pid}, up {found.uptime_s:.0f} s, idle {found.idle_s:.0f} s of "
         f"{found.idle_timeout_s:g} s\n{found.requests} request(s), {found.files} file(s); {office}\n"

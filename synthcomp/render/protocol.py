@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
 from synthcomp.render.models import RenderConfig, RenderResult
 
-PROTOCOL = 1
+PROTOCOL = 2
 """Bumped when a message changes meaning; a service of another protocol is stopped and replaced."""
 HEARTBEAT_S = 2.0
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
@@ -106,9 +106,10 @@ class ServiceStatus(BaseModel):
     requests: int
     """Render requests served so far."""
     files: int
-    office_pid: int | None
-    """LibreOffice's launcher while it runs."""
+    office_pids: list[int]
+    """The launchers of the LibreOffices that run."""
     office_starts: int
+    """LibreOffice starts, restarts included, over all of them."""
     package: str
     """Where the service's synthcomp was imported from."""
 

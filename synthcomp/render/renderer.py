@@ -15,10 +15,11 @@ with the next file, and LibreOffice is restarted if it hung or died.
 
 from __future__ import annotations
 
+import queue
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,20 +49,22 @@ class Renderer:
 
     Args:
         config: how to render.
-        office: a LibreOffice shared with other renderers (the render service keeps one
-            for every request); ``close()`` leaves it running. By default the renderer
-            starts and owns its own.
+        offices: LibreOffices shared with other renderers (the render service keeps two
+            for every request); ``close()`` leaves them running, and ``render_many``
+            converts on all of them at once. By default the renderer starts and owns one.
         taken: output folders an earlier renderer of the same caller already filled, so
             that a second file of the same name goes to ``name-2`` as it would within
             one renderer (see ``used``).
     """
 
-    def __init__(self, config: RenderConfig | None = None, *, office: OfficeServer | None = None,
+    def __init__(self, config: RenderConfig | None = None, *, offices: Sequence[OfficeServer] = (),
                  taken: Iterable[Path] = ()) -> None:
         self.config = config or RenderConfig()
         self._tmp = Path(tempfile.mkdtemp(prefix="synthcomp-render-"))
-        self._owns_office = office is None
-        self.office = office or OfficeServer(self._tmp / "office", start_timeout_s=self.config.start_timeout_s)
+        self._owns_office = not offices
+        self._offices = list(offices) or [OfficeServer(self._tmp / "office", start_timeout_s=self.config.start_timeout_s)]
+        self.office = self._offices[0]
+        """The LibreOffice ``render`` converts on."""
         self._used: set[Path] = {Path(p).resolve() for p in taken}
         self._closed = False
 
@@ -82,7 +85,7 @@ class Renderer:
             return
         self._closed = True
         if self._owns_office:
-            self.office.stop()
+            self.office.stop()  # the one it made
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __del__(self) -> None:  # backstop only
@@ -93,14 +96,16 @@ class Renderer:
 
     def warm_up(self) -> None:
         """Start LibreOffice now (in the background) rather than on the first office file."""
-        self.office.start()
+        for office in self._offices:
+            office.start()
 
     def render_many(self, paths: list[Path], out_dir: Path) -> list[RenderResult]:
-        """Render each file in order, as a two-stage pipeline.
+        """Render each file, as a two-stage pipeline; results are in input order.
 
-        While LibreOffice (its own process) converts file i+1, a second thread rasterizes
-        file i, so on two cores a batch costs less than conversion plus rasterizing per
-        file (bench_render: 0.13-0.18 s against 0.21-0.23 s). Results are in input order.
+        LibreOffice converts on one core, so each of the renderer's LibreOffices converts
+        a file at a time while a thread rasterizes the files converted before, in order:
+        on two cores a batch costs less than conversion plus rasterizing per file
+        (bench_render: 0.13-0.18 s against 0.21-0.23 s with one LibreOffice).
         """
         paths = [Path(p) for p in paths]
         if any(guard.kind_of_or_none(p) in ("office", "text") for p in paths):
@@ -108,21 +113,32 @@ class Renderer:
                 self.warm_up()  # boots while the first files are checked
             except RenderError:
                 pass  # reported per file
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthcomp-raster") as pool:
-            pending = []
-            for path in paths:
-                job = self._convert_stage(path, Path(out_dir))
-                pending.append(pool.submit(self._raster_stage, job))
-            return [f.result() for f in pending]
+        jobs = [self._check_stage(path, Path(out_dir)) for path in paths]  # output folders in input order
+        free: queue.SimpleQueue[OfficeServer] = queue.SimpleQueue()
+        for office in self._offices:
+            free.put(office)
+
+        def convert(job: _Job) -> _Job:
+            office = free.get()
+            try:
+                return self._pdf_stage(job, office)
+            finally:
+                free.put(office)
+
+        with ThreadPoolExecutor(len(self._offices), thread_name_prefix="synthcomp-convert") as converting, \
+                ThreadPoolExecutor(1, thread_name_prefix="synthcomp-raster") as rastering:
+            converted = [converting.submit(convert, job) for job in jobs]
+            rastered = [rastering.submit(lambda done=done: self._raster_stage(done.result())) for done in converted]
+            return [f.result() for f in rastered]
 
     def render(self, path: Path, out_dir: Path) -> RenderResult:
         """Render one file into ``out_dir/<file name>/``; a bad file gives ``error``, never an exception."""
-        return self._raster_stage(self._convert_stage(Path(path), Path(out_dir)))
+        return self._raster_stage(self._pdf_stage(self._check_stage(Path(path), Path(out_dir)), self.office))
 
     # -- internals ---------------------------------------------------------------------
 
-    def _convert_stage(self, path: Path, out_dir: Path) -> _Job:
-        """Checks, and the conversion to PDF (LibreOffice); errors are kept in the job."""
+    def _check_stage(self, path: Path, out_dir: Path) -> _Job:
+        """The checks, and the output folder (reserved here, in input order); errors are kept in the job."""
         if self._closed:
             raise RenderError("this Renderer is closed")
         started = time.perf_counter()
@@ -137,13 +153,23 @@ class Renderer:
             if kind == "pdf":
                 guard.check_pdf(path)
                 job.result.pdf = path.resolve()
-            elif kind in ("office", "text"):
-                if kind == "office":
-                    guard.check_office(path, int(cfg.max_unzipped_mb * MB), cfg.max_zip_ratio)
-                job.result.pdf = self._to_pdf(path, job.doc_dir / "document.pdf")
+            elif kind == "office":
+                guard.check_office(path, int(cfg.max_unzipped_mb * MB), cfg.max_zip_ratio)
         except (RenderError, OSError) as exc:
             job.result.error = _message(exc)
         job.result.seconds = time.perf_counter() - started
+        return job
+
+    def _pdf_stage(self, job: _Job, office: OfficeServer) -> _Job:
+        """The conversion to PDF of an office or text file that passed its checks (LibreOffice)."""
+        result = job.result
+        if result.error is None and job.doc_dir is not None and result.kind in ("office", "text"):
+            started = time.perf_counter()
+            try:
+                result.pdf = self._to_pdf(result.source, job.doc_dir / "document.pdf", office)
+            except (RenderError, OSError) as exc:
+                result.error = _message(exc)
+            result.seconds += time.perf_counter() - started
         return job
 
     def _raster_stage(self, job: _Job) -> RenderResult:
@@ -177,22 +203,22 @@ class Renderer:
         result.seconds += time.perf_counter() - started  # work time, not time queued between stages
         return result
 
-    def _to_pdf(self, path: Path, dst: Path) -> Path:
-        """Convert through the warm LibreOffice, from a staged copy with a plain name."""
+    def _to_pdf(self, path: Path, dst: Path, office: OfficeServer) -> Path:
+        """Convert through a warm LibreOffice, from a staged copy with a plain name (a folder per LibreOffice)."""
         suffix = path.suffix.lower()
         import_filter = import_options = None
         staged_suffix = suffix
         if suffix in TEXT_IMPORT:
             import_filter, import_options, staged_suffix = TEXT_IMPORT[suffix]
-        stage = self._tmp / "stage"
+        stage = self._tmp / f"stage-{self._offices.index(office)}"
         stage.mkdir(exist_ok=True)
         staged, produced = stage / f"input{staged_suffix}", stage / "output.pdf"
         try:
             shutil.copyfile(path, staged)
             produced.unlink(missing_ok=True)
-            self.office.convert(staged, produced, timeout_s=self.config.timeout_s,
-                                import_filter=import_filter, import_options=import_options,
-                                fit_width=self.config.fit_sheet_width)
+            office.convert(staged, produced, timeout_s=self.config.timeout_s,
+                           import_filter=import_filter, import_options=import_options,
+                           fit_width=self.config.fit_sheet_width)
             if not produced.is_file() or produced.stat().st_size == 0:
                 raise RenderError("LibreOffice wrote no PDF")
             shutil.move(produced, dst)

@@ -1,4 +1,4 @@
-"""The render service: one warm LibreOffice per user, shared by every synthcomp command.
+"""The render service: warm LibreOffices per user, shared by every synthcomp command.
 
 Starting LibreOffice costs ~1.7 s, more than rendering a typical document warm, so a
 command that renders a few files spends most of its time starting it. The service keeps
@@ -6,9 +6,10 @@ it running between commands: ``client.py`` starts it on the first request (detac
 its output in ``render.log``), and it exits once no request has come for
 ``idle_timeout_s``, removing its socket.
 
-- **One at a time.** Each connection gets a thread, but requests render one after
-  another under one lock (LibreOffice converts one document at a time anyway); a queued
-  caller hears ``Alive`` heartbeats until its turn, then gets its own results.
+- **One at a time, two LibreOffices.** Each connection gets a thread, but requests render
+  one after another under one lock; a queued caller hears ``Alive`` heartbeats until its
+  turn, then gets its own results. A request's files convert on ``OFFICES`` LibreOffices
+  at once (each converts on one core), while a thread rasterizes.
 - **Only this user.** The socket lives in a private folder (``rundir.py``), and every
   connection's peer uid (SO_PEERCRED) is checked again on accept.
 - **A hung or dead LibreOffice costs one file**, as in ``Renderer``: it is killed and
@@ -62,10 +63,12 @@ ACCEPT_POLL_S = 0.5
 """How often the accept loop looks at the idle clock and the stop flag."""
 REQUEST_READ_S = 30.0
 """A connection that does not send its request within this is dropped."""
+OFFICES = max(1, min(2, os.cpu_count() or 1))
+"""LibreOffices kept warm: ~200 MB each; more than the cores would only take turns."""
 
 
 class Service:
-    """The served state: one LibreOffice, the render lock, and the clocks for idling out."""
+    """The served state: the LibreOffices, the render lock, and the clocks for idling out."""
 
     def __init__(self, run: RunDir, idle_timeout_s: float) -> None:
         self.run = run
@@ -73,7 +76,7 @@ class Service:
         self.started = time.monotonic()
         self._workdir = Path(tempfile.mkdtemp(prefix="synthcomp-render-service-"))
         tempfile.tempdir = str(self._workdir)  # each request's scratch too: one folder to remove, even after a crash
-        self.office = OfficeServer(self._workdir / "office")
+        self.offices = [OfficeServer(self._workdir / f"office-{i}") for i in range(OFFICES)]
         self.stopping = threading.Event()
         self._render_lock = threading.Lock()  # one request renders at a time
         self._state = threading.Condition()  # guards the counters below
@@ -119,7 +122,8 @@ class Service:
             self._state.wait_for(lambda: self._active == 0)
 
     def close(self) -> None:
-        self.office.stop()
+        for office in self.offices:
+            office.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     # -- one connection -------------------------------------------------------------------
@@ -163,8 +167,9 @@ class Service:
                 started = time.perf_counter()
                 old_umask = os.umask(request.umask)
                 try:
-                    self.office.start_timeout_s = request.config.start_timeout_s
-                    with Renderer(request.config, office=self.office, taken=request.taken) as renderer:
+                    for office in self.offices:
+                        office.start_timeout_s = request.config.start_timeout_s
+                    with Renderer(request.config, offices=self.offices, taken=request.taken) as renderer:
                         results = renderer.render_many(request.paths, request.out_dir)
                         reply: Rendered | Failed = Rendered(results=results, used=renderer.used)
                 except Exception as exc:  # a bug, not a bad file (those are results): this request fails, the service goes on
@@ -186,8 +191,10 @@ class Service:
     def status(self) -> ServiceStatus:
         return ServiceStatus(pid=os.getpid(), uptime_s=time.monotonic() - self.started,
                              idle_s=self.idle_s(), idle_timeout_s=self.idle_timeout_s,
-                             requests=self.requests, files=self.files, office_pid=self.office.pid,
-                             office_starts=self.office.starts, package=str(Path(__file__).resolve().parents[1]))
+                             requests=self.requests, files=self.files,
+                             office_pids=[o.pid for o in self.offices if o.pid is not None],
+                             office_starts=sum(o.starts for o in self.offices),
+                             package=str(Path(__file__).resolve().parents[1]))
 
 
 class _Heartbeat:
@@ -269,7 +276,8 @@ def main(argv: list[str] | None = None) -> None:
         os.close(args.ready_fd)
     log.info("listening on %s (idle timeout %g s)", run.socket, args.idle_timeout)
     try:
-        service.office.start()  # boots while the first request is on its way
+        for office in service.offices:
+            office.start()  # boots while the first request is on its way
     except Exception as exc:  # reported to each request that needs it
         log.warning("LibreOffice did not start: %s", exc)
     try:

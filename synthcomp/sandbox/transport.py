@@ -66,16 +66,12 @@ class PipeTransport:
         pass  # the pipes belong to the Popen object, which closes them
 
 
-class MultiplexedSocketTransport:
-    """Docker's attach stream (no TTY): 8-byte frame headers tell stdout from stderr."""
+class _Socket:
+    """One non-blocking socket to a supervisor: a send that fits, a receive, a gone peer."""
 
-    def __init__(self, sock) -> None:  # a socket.socket
+    def __init__(self, sock) -> None:  # a connected socket.socket
         self._sock = sock
         self._sock.setblocking(False)
-        self._buffer = bytearray()
-
-    def read_fds(self) -> list[int]:
-        return [self._sock.fileno()]
 
     def write_fd(self) -> int:
         return self._sock.fileno()
@@ -88,14 +84,35 @@ class MultiplexedSocketTransport:
         except OSError as exc:
             raise SandboxError(f"the sandbox's supervisor is gone ({exc})") from exc
 
-    def read(self, fd: int) -> list[tuple[int, bytes]] | None:
+    def _receive(self) -> bytes | None:
+        """What is there (b"" if nothing yet); None at end of stream."""
         try:
-            data = self._sock.recv(1 << 20)
+            return self._sock.recv(1 << 20) or None
         except BlockingIOError:
-            return []
+            return b""
         except OSError:
-            data = b""
-        if not data:
+            return None
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+
+class MultiplexedSocketTransport(_Socket):
+    """Docker's attach stream (no TTY): 8-byte frame headers tell stdout from stderr."""
+
+    def __init__(self, sock) -> None:
+        super().__init__(sock)
+        self._buffer = bytearray()
+
+    def read_fds(self) -> list[int]:
+        return [self._sock.fileno()]
+
+    def read(self, fd: int) -> list[tuple[int, bytes]] | None:
+        data = self._receive()
+        if data is None:
             return None
         self._buffer += data
         pieces = []
@@ -107,51 +124,27 @@ class MultiplexedSocketTransport:
             del self._buffer[: 8 + size]
         return pieces
 
-    def close(self) -> None:
-        try:
-            self._sock.close()
-        except OSError:
-            pass
 
-
-class SupervisorSocketTransport:
+class SupervisorSocketTransport(_Socket):
     """Requests and answers on the unix socket the supervisor connected to (``supervisor_socket``);
     the attach stream only carries what it prints to stderr, and its end says the container is gone."""
 
-    def __init__(self, sock, attach: MultiplexedSocketTransport) -> None:  # a connected socket.socket
-        self._sock = sock
-        self._sock.setblocking(False)
+    def __init__(self, sock, attach: MultiplexedSocketTransport) -> None:
+        super().__init__(sock)
         self._attach = attach
 
     def read_fds(self) -> list[int]:
         return [self._sock.fileno(), *self._attach.read_fds()]
 
-    def write_fd(self) -> int:
-        return self._sock.fileno()
-
-    def write(self, data: memoryview) -> int:
-        try:
-            return self._sock.send(data)
-        except BlockingIOError:
-            return 0
-        except OSError as exc:
-            raise SandboxError(f"the sandbox's supervisor is gone ({exc})") from exc
-
     def read(self, fd: int) -> list[tuple[int, bytes]] | None:
         if fd != self._sock.fileno():
             pieces = self._attach.read(fd)
             return None if pieces is None else [(STDERR, data) for _, data in pieces]
-        try:
-            data = self._sock.recv(1 << 20)
-        except BlockingIOError:
-            return []
-        except OSError:
-            data = b""
-        return [(STDOUT, data)] if data else None
+        data = self._receive()
+        if data is None:
+            return None
+        return [(STDOUT, data)] if data else []
 
     def close(self) -> None:
-        try:
-            self._sock.close()
-        except OSError:
-            pass
+        super().close()
         self._attach.close()

@@ -28,6 +28,7 @@ from synthcomp.errors import RenderError
 from synthcomp.render import RenderConfig, client
 from synthcomp.render.protocol import REPLY, Failed, RenderRequest, send
 from synthcomp.render.rundir import run_dir
+from synthcomp.render.service import OFFICES
 from synthcomp.sim.rendering import page_renderer
 from tests.render.conftest import assert_not_blank
 
@@ -69,22 +70,20 @@ def processes_with(arg: bytes) -> list[int]:
     return found
 
 
-def kill_service(pid: int, office_pid: int | None) -> None:
+def kill_service(pid: int, office_pids: list[int]) -> None:
     """SIGKILL a service as a crash would, and remove the work folder it can no longer remove.
 
-    Its LibreOffice dies with it (the UNO worker sees its stdin end); killed here too in case
-    it did not, so that a failure of that shows in its own test, not as a leak."""
-    workdir = None
-    if office_pid is not None:
-        profile = office_profile(office_pid)
-        workdir = Path(os.fsdecode(profile.split(b"file://", 1)[1])).parent.parent
+    Its LibreOffices die with it (their UNO workers see their stdin end); killed here too in
+    case they did not, so that a failure of that shows in its own test, not as a leak."""
+    workdirs = {Path(os.fsdecode(office_profile(p).split(b"file://", 1)[1])).parent.parent for p in office_pids}
     os.kill(pid, signal.SIGKILL)
     assert wait_gone(pid)
-    if office_pid is not None:
+    for office_pid in office_pids:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(office_pid, signal.SIGKILL)
         assert wait_gone(office_pid)
-        shutil.rmtree(workdir, ignore_errors=True)  # type: ignore[arg-type]
+    for workdir in workdirs:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -121,7 +120,7 @@ def test_concurrent_callers_all_get_their_pages_from_one_service(
     assert len(pids) == 1, "callers racing to start the service must start one"
     status = client.status()
     assert status is not None and status.pid == pids[0]
-    assert status.requests == 3 and status.office_starts == 1
+    assert status.requests == 3 and status.office_starts == len(status.office_pids) == OFFICES
 
 
 def test_a_second_command_reuses_the_service_and_status_and_stop_show_it(
@@ -135,14 +134,14 @@ def test_a_second_command_reuses_the_service_and_status_and_stop_show_it(
     assert second.exit_code == 0, second.output
     after = client.status()
     assert before is not None and after is not None
-    assert after.pid == before.pid and after.office_starts == 1 and after.requests == 2 and after.files == 3
+    assert after.pid == before.pid and after.office_starts == OFFICES and after.requests == 2 and after.files == 3
     assert (tmp_path / "b" / "report.docx" / "page-003.png").exists()
     shown = runner.invoke(app, ["render-service", "status"])
     assert f"running, pid {after.pid}" in shown.output and "2 request(s), 3 file(s)" in shown.output
     stopped = runner.invoke(app, ["render-service", "stop"])
     assert stopped.exit_code == 0 and f"stopped the render service (pid {after.pid})" in stopped.output
     assert not service_pids(service_dir) and not (service_dir / "render.sock").exists()
-    assert after.office_pid is not None and wait_gone(after.office_pid)
+    assert after.office_pids and all(wait_gone(p) for p in after.office_pids)
     assert "no render service was running" in runner.invoke(app, ["render-service", "stop"]).output
 
 
@@ -166,7 +165,7 @@ def test_the_service_exits_when_idle_and_removes_its_socket(samples: dict[str, P
     assert status is not None and status.idle_timeout_s == 2
     assert wait_gone(status.pid), "the service did not exit once idle"
     assert not (service_dir / "render.sock").exists()
-    assert status.office_pid is not None and wait_gone(status.office_pid)
+    assert status.office_pids and all(wait_gone(p) for p in status.office_pids)
     assert client.status() is None
 
 
@@ -175,7 +174,7 @@ def test_a_crashed_services_stale_socket_is_replaced(samples: dict[str, Path], s
     assert client.ServiceRenderer().render(samples["md"], tmp_path / "a").ok
     crashed = client.status()
     assert crashed is not None
-    kill_service(crashed.pid, crashed.office_pid)
+    kill_service(crashed.pid, crashed.office_pids)
     assert (service_dir / "render.sock").is_socket(), "a killed service leaves its socket behind"
     assert client.status() is None  # the stale socket refuses connections: nobody runs
     assert client.ServiceRenderer().render(samples["md"], tmp_path / "b").ok
@@ -188,13 +187,13 @@ def test_a_service_killed_mid_request_is_replaced_and_the_request_retried(
     renderer = client.ServiceRenderer(RenderConfig(timeout_s=60))
     assert renderer.render(samples["md"], tmp_path / "a").ok
     doomed = client.status()
-    assert doomed is not None and doomed.office_pid is not None
-    os.killpg(doomed.office_pid, signal.SIGSTOP)  # the next conversion hangs inside the service
+    assert doomed is not None and doomed.office_pids
+    os.killpg(doomed.office_pids[0], signal.SIGSTOP)  # the next conversion (on the first) hangs in the service
     outcome: dict[str, object] = {}
     worker = threading.Thread(target=lambda: outcome.update(result=renderer.render(samples["docx"], tmp_path / "b")))
     worker.start()
     time.sleep(1.5)  # the request is in the service, waiting on the frozen LibreOffice
-    kill_service(doomed.pid, doomed.office_pid)
+    kill_service(doomed.pid, doomed.office_pids)
     worker.join(timeout=120)
     assert not worker.is_alive(), "the client hung on a dead service"
     result = outcome["result"]
@@ -207,19 +206,19 @@ def test_a_killed_services_libreoffice_dies_with_it(samples: dict[str, Path], se
                                                     tmp_path: Path) -> None:
     assert client.ServiceRenderer().render(samples["md"], tmp_path / "a").ok
     doomed = client.status()
-    assert doomed is not None and doomed.office_pid is not None
-    profile = office_profile(doomed.office_pid)
-    assert len(processes_with(profile)) >= 1
+    assert doomed is not None and len(doomed.office_pids) == OFFICES
+    profiles = [office_profile(p) for p in doomed.office_pids]
+    assert all(processes_with(profile) for profile in profiles)
     os.kill(doomed.pid, signal.SIGKILL)  # no chance to stop LibreOffice, which runs in a session of its own
     deadline = time.monotonic() + 10
-    while processes_with(profile) and time.monotonic() < deadline:
+    while any(processes_with(profile) for profile in profiles) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = processes_with(profile)
+    left = [pid for profile in profiles for pid in processes_with(profile)]
     for pid in left:  # do not leak it, even when failing
         os.kill(pid, signal.SIGKILL)
     assert left == [], f"LibreOffice outlived its killed service: {left}"
     assert wait_gone(doomed.pid)
-    shutil.rmtree(Path(os.fsdecode(profile.split(b"file://", 1)[1])).parent.parent, ignore_errors=True)
+    shutil.rmtree(Path(os.fsdecode(profiles[0].split(b"file://", 1)[1])).parent.parent, ignore_errors=True)
 
 
 def test_a_hung_libreoffice_costs_one_file_and_the_service_goes_on(
@@ -227,15 +226,16 @@ def test_a_hung_libreoffice_costs_one_file_and_the_service_goes_on(
     renderer = client.ServiceRenderer(RenderConfig(timeout_s=3))
     assert renderer.render(samples["pptx"], tmp_path / "a").ok
     before = client.status()
-    assert before is not None and before.office_pid is not None
-    os.killpg(before.office_pid, signal.SIGSTOP)  # frozen: accepts nothing, answers nothing
+    assert before is not None and before.office_pids
+    os.killpg(before.office_pids[0], signal.SIGSTOP)  # the first, which takes a lone file: frozen, answers nothing
     hung = renderer.render(samples["docx"], tmp_path / "b")
     assert not hung.ok and "longer than 3 s" in (hung.error or "") and "restarted" in hung.error
     after_hang = renderer.render(samples["docx"], tmp_path / "c")
     assert after_hang.ok and after_hang.page_count == 3
     after = client.status()
     assert after is not None and after.pid == before.pid
-    assert after.office_starts == before.office_starts + 1 and after.office_pid != before.office_pid
+    assert after.office_starts == before.office_starts + 1
+    assert after.office_pids[0] != before.office_pids[0] and after.office_pids[1:] == before.office_pids[1:]
 
 
 def test_same_named_files_of_one_judge_get_their_own_folders(service_dir: Path, tmp_path: Path) -> None:
