@@ -6,13 +6,13 @@ namespace, where the supervisor does not exist. From the second command on, that
 started *ahead* of its command (``Commands.prepare``, after the previous one's answer went
 out), so the fork, the user switch or namespaces and bash's own start-up are paid while
 the host is busy elsewhere; it waits, having read nothing the agent wrote but the name of
-the folder it starts in, until the command arrives on a memfd and a go byte on a pipe. ``cd`` and exported
-variables persist because the command's own shell writes them on exit to a memfd of its
-own: its folder, then its exports as a script. The supervisor splits the two at the NUL
-and looks no further: the next shell is started in that folder, and gets the script with
-its command, to run only after the go. That state is the agent's, and only the agent's
-shell ever runs it. A command that left none (killed, or ``exec``-ed away) keeps the
-state before it.
+the folder it starts in, until the command arrives on a memfd and a go byte on a pipe.
+``cd`` and exported variables persist because the command's own shell writes them on
+exit to a memfd of its own: its folder, then its exports as a script. The supervisor
+splits the two at the NUL and looks no further: the next shell is started in that
+folder, and gets the script with its command, to run only after the go. That state is
+the agent's, and only the agent's shell ever runs it. A command that left none (killed,
+or ``exec``-ed away) keeps the state before it.
 
 When the command's bash exits, times out, or floods its output, every process of the
 jail except the supervisor is killed (``kill(-1)`` from PID 1) and reaped: background
@@ -58,8 +58,9 @@ that ``.`` is still the folder ``$PWD`` names (a file tool may have moved it sin
 the command as ``$1``, and on exit writes its folder and exports to a file it holds open."""
 
 STATE_LIMIT = 1 << 20
-PATH_MAX = 4096
 """Largest shell state (its folder and exports) carried to the next command; a larger one is dropped."""
+PATH_MAX = 4096
+"""Longest folder a state may name: it becomes an argument of the next bash."""
 
 DRAIN_S = 2.0
 """How long output still in the pipes is read after everything was killed."""
@@ -168,7 +169,7 @@ class ReadyShell:
         """(folder, exports script) as the shell wrote them on exit, or None if it wrote none we can carry."""
         folder, nul, script = os.pread(self.state_fd, STATE_LIMIT + 1, 0).partition(b"\0")
         if not nul or len(folder) > PATH_MAX or len(folder) + len(script) >= STATE_LIMIT or b"\0" in script:
-            return None  # PATH_MAX: the folder becomes an argument, and an overlong one would fail every start
+            return None  # an overlong folder, as an argument, would make every later start fail
         return os.fsdecode(folder), script
 
     def close_fds(self) -> None:
