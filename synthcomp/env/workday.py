@@ -159,6 +159,14 @@ class WorkdayEnv(gym.Env[str, str]):
         )
 
     def _start_sandbox(self) -> Sandbox:
+        """The computer as created, in a fresh jail: the running sandbox restarted (its client, checks
+        and spares kept), or a new sandbox if there is none or it cannot restart."""
+        if self.sandbox is not None and not self.sandbox.closed:
+            try:
+                self.sandbox.restart()
+                return self.sandbox
+            except SandboxError as exc:
+                log.warning("cannot restart the sandbox of %s (%s); starting a new one", self.computer.id, exc)
         if self.sandbox is not None:
             self.sandbox.close()
         p = self.computer.profile

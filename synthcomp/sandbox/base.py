@@ -144,6 +144,8 @@ class Sandbox(ABC):
 
     backend: str = "abstract"
     store: DirSnapshotStore
+    initial_tree: Path | None
+    """The computer's ``files/`` folder it was started from (None: an empty computer)."""
     tree_limit: int = 1 << 34
     """Most bytes a tree archive leaving the sandbox may have."""
 
@@ -396,15 +398,20 @@ class Sandbox(ABC):
         self._require_open()
         state_json = self._state_json(state)
 
-        def write_tree(write: Callable[[bytes], None]) -> str:
-            answer, _ = self.link.request({"op": "pack", "path": self.layout.root}, sink=write,
-                                          limit=self.tree_limit, timeout_s=600)
+        def exact(answer: dict[str, Any]) -> dict[str, Any]:
             try:
-                return raise_for(answer)["digest"]
+                return raise_for(answer)
             except (InputError, OSError) as exc:
                 raise SandboxError(f"snapshot {tag!r} of {self.computer_id} cannot be exact: {exc}") from exc
 
-        return self.store.save(tag=tag, computer_id=self.computer_id, layout=self.layout, write_tree=write_tree,
+        def write_tree(write: Callable[[bytes], None]) -> str:
+            return exact(self.link.request({"op": "pack", "path": self.layout.root}, sink=write,
+                                           limit=self.tree_limit, timeout_s=600)[0])["digest"]
+
+        # The tree's key first (a read inside the jail): a tree the store holds is not packed again.
+        identity = exact(self.link.request({"op": "digest", "path": self.layout.root}, timeout_s=600)[0])
+        return self.store.save(tag=tag, computer_id=self.computer_id, layout=self.layout,
+                               tree=(identity["digest"], identity["key"]), write_tree=write_tree,
                                state_json=state_json, keep=keep)
 
     def restore(self, ref: SnapshotRef) -> dict[str, Any]:
@@ -447,6 +454,26 @@ class Sandbox(ABC):
     def delete_snapshot(self, ref: SnapshotRef) -> None:
         """Delete a snapshot; deleting one that is already gone is not an error."""
         self.store.delete(ref)
+
+    def restart(self) -> None:
+        """Start the computer again as it was created, in a fresh jail: every change to its
+        files, every process and the shell's folder and variables are gone (what a new
+        episode of the same computer begins from). On failure the running computer is kept.
+
+        Raises:
+            SandboxError: no fresh jail could be started or filled.
+        """
+        self._require_open()
+        log.info("restarting %s as created", self.computer_id)
+        self._fresh(self._initial_load)
+
+    def _initial_load(self, link: Link) -> None:
+        """Fill a new jail with the computer as created (what a start and a restart begin from),
+        and build its change index there (a spare's is built before anyone takes it)."""
+        from synthcomp.sandbox.link import raise_for
+
+        self._load_computer(link, self.initial_tree)
+        raise_for(link.request({"op": "changes", "stamp_ns": None})[0])
 
     def _load_computer(self, link: Link, tree: Path | None) -> None:
         """Fill an empty computer from a computer's ``files/`` folder (or leave it empty), with a home."""

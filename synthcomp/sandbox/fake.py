@@ -52,8 +52,8 @@ class FakeSandbox(Sandbox):
         self._generation = itertools.count()
         self.store = DirSnapshotStore(Path(self.config.snapshot_dir or self._tmp / "snapshots"), "fake")
         self.root_dir, self._link = self._new_root()
-        tree = self._check_tree(tree, self.layout)
-        self._load_computer(self._link, tree)
+        self.initial_tree = self._check_tree(tree, self.layout)
+        self._initial_load(self._link)
 
     def _new_root(self) -> tuple[Path, InProcessLink]:
         """An empty computer: a folder standing for ``/`` with the tree's mount point, and its supervisor."""

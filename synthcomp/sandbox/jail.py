@@ -99,10 +99,6 @@ class JailSandbox(Sandbox):
             self.closed = True
             raise
 
-    def _initial_load(self, link: Link) -> None:
-        """Fill a new jail with the computer as created (what a start, and a reset, begin from)."""
-        self._load_computer(link, self.initial_tree)
-
     # ------------------------------------------------------------------ backend part
 
     @abstractmethod

@@ -12,7 +12,13 @@ everything else (headers, padding, the end) stays in ``layout.bin``, with
 ``layout.json`` saying how the pieces follow each other. A restore streams the same tar
 again, piece by piece, into a ready jail, checking each blob against its name and the
 whole stream against the sha256 in ``meta.json``; a mismatch fails the restore, and the
-caller keeps its running computer. ``meta.json`` also carries the ref, the owner labels
+caller keeps its running computer.
+
+``meta.json`` also records the tree's key (``inside.archive.TreeIdentity``: everything a
+pack of the tree depends on). A snapshot first asks the supervisor for the key, which
+costs one read of the files inside the jail; when another snapshot of the computer here
+has that key (a computer started again as created, a day that changed no file), the new
+one hard-links its layout files and no byte leaves the jail. ``meta.json`` also carries the ref, the owner labels
 ``synthcomp gc`` reads, and the tree's digest (which the restored tree must reproduce).
 A snapshot appears atomically (written under a hidden name, then renamed); ``synthcomp
 gc`` removes the blobs no snapshot names any more (``collect_blobs``). Snapshots from
@@ -42,6 +48,7 @@ from synthcomp.sandbox.gc import COMPUTER, KEEP, owner_labels
 from synthcomp.sandbox.paths import Layout
 
 READ_CHUNK = 1 << 20
+LAYOUT_FILES = ("layout.json", "layout.bin")
 BLOB_GRACE_S = 3600
 """Unnamed blobs younger than this are left to a snapshot being written (``collect_blobs``)."""
 
@@ -198,15 +205,20 @@ class DirSnapshotStore:
         self.root = Path(root)
         self.backend = backend
 
-    def save(self, *, tag: str, computer_id: str, layout: Layout, write_tree: Callable[[Callable[[bytes], None]], str],
-             state_json: bytes, keep: bool) -> SnapshotRef:
-        """Store a snapshot; ``write_tree(write)`` writes the tar and returns the tree's digest.
+    def save(self, *, tag: str, computer_id: str, layout: Layout, tree: tuple[str, str],
+             write_tree: Callable[[Callable[[bytes], None]], str], state_json: bytes, keep: bool) -> SnapshotRef:
+        """Store a snapshot of the tree whose (digest, key) the supervisor just read.
+
+        When another snapshot of the computer here has that key, the new one links its
+        layout; otherwise ``write_tree(write)`` writes the tar and returns the tree's digest.
 
         Raises:
             SandboxError: it could not be stored (nothing is left behind).
         """
+        digest, key = tree
         created = datetime.now(timezone.utc)
-        name = f"{re.sub(r'[^A-Za-z0-9_.-]', '-', computer_id)[:80]}-{secrets.token_hex(4)}"
+        prefix = re.sub(r'[^A-Za-z0-9_.-]', '-', computer_id)[:80]
+        name = f"{prefix}-{secrets.token_hex(4)}"
         folder, partial = self.root / name, self.root / f".{name}.partial"
         ref = SnapshotRef(
             backend=self.backend, id=name, tag=tag, computer_id=computer_id, os=layout.os,
@@ -215,16 +227,10 @@ class DirSnapshotStore:
         labels = {COMPUTER: computer_id, KEEP: "1" if keep else "0", **owner_labels()}
         try:
             partial.mkdir(parents=True)
-            with tempfile.NamedTemporaryFile(dir=partial, suffix=".tar") as handle:
-                writer = _HashingWriter(handle)
-                digest = write_tree(writer.write)
-                handle.flush()
-                pieces, rest = _split(Path(handle.name), self.root / "blobs")
-            (partial / "layout.bin").write_bytes(rest)
-            (partial / "layout.json").write_text(json.dumps(pieces))
+            stored = self._link_same_tree(prefix, key, digest, partial) or self._write_tree(partial, write_tree)
             (partial / "state.json").write_bytes(state_json)
-            meta = {"ref": ref.model_dump(mode="json"), "labels": labels, "tree_sha256": writer.hash.hexdigest(),
-                    "tree_bytes": writer.size, "digest": digest}
+            meta = {"ref": ref.model_dump(mode="json"), "labels": labels, **stored,
+                    **({"key": key} if stored["digest"] == digest else {})}  # nothing runs between the two reads
             (partial / "meta.json").write_text(json.dumps(meta))
             partial.rename(folder)
         except (OSError, tarfile.TarError) as exc:
@@ -232,6 +238,35 @@ class DirSnapshotStore:
         finally:
             shutil.rmtree(partial, ignore_errors=True)
         return ref
+
+    def _write_tree(self, partial: Path, write_tree: Callable[[Callable[[bytes], None]], str]) -> dict[str, Any]:
+        """The tar from the jail, split into blobs and ``partial``'s layout files; returns what meta.json records of it."""
+        with tempfile.NamedTemporaryFile(dir=partial, suffix=".tar") as handle:
+            writer = _HashingWriter(handle)
+            digest = write_tree(writer.write)
+            handle.flush()
+            pieces, rest = _split(Path(handle.name), self.root / "blobs")
+        (partial / "layout.bin").write_bytes(rest)
+        (partial / "layout.json").write_text(json.dumps(pieces))
+        return {"tree_sha256": writer.hash.hexdigest(), "tree_bytes": writer.size, "digest": digest}
+
+    def _link_same_tree(self, prefix: str, key: str, digest: str, partial: Path) -> dict[str, Any] | None:
+        """Hard-link into ``partial`` the layout of a snapshot here whose tree has ``key``; what
+        meta.json records of that tree, or None if there is none (or it went meanwhile)."""
+        for entry in os.scandir(self.root):
+            if not entry.name.startswith(f"{prefix}-"):
+                continue
+            try:
+                meta = json.loads(Path(entry.path, "meta.json").read_text())
+                if meta.get("key") != key or meta.get("digest") != digest:
+                    continue
+                for name in LAYOUT_FILES:
+                    os.link(Path(entry.path, name), partial / name)
+                return {k: meta[k] for k in ("tree_sha256", "tree_bytes", "digest")}
+            except (OSError, ValueError, KeyError, AttributeError):
+                for name in LAYOUT_FILES:  # deleted while linked: look further
+                    (partial / name).unlink(missing_ok=True)
+        return None
 
     def load(self, ref: SnapshotRef) -> tuple[Iterator[bytes], dict[str, Any], str]:
         """(the snapshot's tar as chunks, state, tree digest).

@@ -55,6 +55,44 @@ def test_exact_pack_and_unpack_keep_everything_a_user_can_tell(tmp_path):
     assert os.stat(out / "a/g.bin").st_ino == os.stat(out / "a/hard.bin").st_ino
 
 
+def test_a_trees_key_tells_apart_what_its_digest_cannot(tmp_path):
+    """Two trees share a key only when a pack of either gives the same tar: the snapshot store reuses
+    a stored layout by key, so a tree that differs in any way must not find another's."""
+    def identity(name: str, build) -> tuple[str, str]:
+        root = tmp_path / name
+        root.mkdir()
+        build(root)
+        for path in sorted(root.rglob("*"), reverse=True):
+            os.utime(path, ns=(NS, NS), follow_symlinks=False)
+        os.utime(root, ns=(NS, NS))
+        return archive.identify(str(root), limit=1000)
+
+    def copies(root: Path) -> None:
+        (root / "a.bin").write_bytes(b"same")
+        (root / "b.bin").write_bytes(b"same")
+
+    def hard_linked(root: Path) -> None:
+        (root / "a.bin").write_bytes(b"same")
+        os.link(root / "a.bin", root / "b.bin")
+
+    def link_target_with_newline(root: Path) -> None:
+        (root / "a").symlink_to("x\nb")
+        (root / "c").write_text("")
+
+    def name_with_newline(root: Path) -> None:
+        (root / "a").symlink_to("x")
+        (root / "b\nc").write_text("")
+
+    copy_digest, copy_key = identity("copies", copies)
+    link_digest, link_key = identity("hard", hard_linked)
+    assert copy_digest == link_digest, "a restore's check does not see hard links"
+    assert copy_key != link_key
+    assert identity("copies-again", copies) == (copy_digest, copy_key)
+    assert identity("t1", link_target_with_newline)[1] != identity("t2", name_with_newline)[1]
+    data = io.BytesIO()
+    assert archive.pack(str(tmp_path / "hard"), data.write, uid=1000, gid=1000, limit=1000)[0] == link_digest
+
+
 def test_files_only_packs_leave_links_and_pipes_behind(tmp_path):
     src = _tree(tmp_path / "src")
     data = io.BytesIO()

@@ -318,6 +318,25 @@ def test_restore_refuses_another_computers_snapshot(backend, make_sandbox):
         one.snapshot("bad", {"x": object()})
 
 
+@pytest.mark.parametrize("backend", ALL)
+def test_restart_brings_back_the_computer_as_created_and_nothing_of_the_work(backend, make_sandbox, trees):
+    sb = make_sandbox(backend, trees["windows"])
+    created = fingerprint(sb)
+    sb.write_bytes(r"C:\Users\ana\Documents\draft.txt", b"a day of work")
+    sb.trash(r"C:\Users\ana\Documents\Report 0.docx")
+    if backend != "fake":
+        assert sb.exec("cd Documents && export MOOD=tired && (sleep 300 &) && chmod 000 ~/Desktop").ok
+    ref = sb.snapshot("evening")
+    sb.restart()
+    assert fingerprint(sb) == created
+    assert sb.tree_changes(None) == [] and sb.tree_changes(1_700_000_000 * 10**9) == []
+    if backend != "fake":
+        shell = sb.exec('pwd; echo "mood=$MOOD"; pgrep -x sleep || echo none')
+        assert shell.stdout == f"{sb.layout.home}\nmood=\nnone\n"
+    sb.restore(ref)  # the work is still in its snapshot
+    assert sb.read_bytes(r"C:\Users\ana\Documents\draft.txt") == b"a day of work"
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 

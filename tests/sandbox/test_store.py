@@ -47,6 +47,31 @@ def test_snapshots_of_a_computer_share_the_bytes_of_files_they_both_hold(backend
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_snapshot_of_a_tree_the_store_holds_moves_no_bytes(backend, make_sandbox, trees, tmp_path):
+    """A computer started again as created, or a day that changed no file: the new snapshot links the
+    layout of one with the same tree, and restores exactly even after that one is deleted."""
+    store = tmp_path / "snapshots"
+    sb = make_sandbox(backend, trees["windows"], snapshot_dir=store)
+    created = fingerprint(sb)
+    first = sb.snapshot("morning, day 1", {"day": 1})
+    sb.write_bytes("~/Documents/today.txt", b"a day of work")
+    worked = sb.snapshot("evening, day 1")
+    sb.restart()
+    link = sb.link
+    asked, request = [], link.request
+    link.request = lambda header, **options: asked.append(header["op"]) or request(header, **options)
+    again = sb.snapshot("morning, a new month", {"day": 1, "month": 2})
+    assert asked == ["digest"], "the tree was not packed again"
+    layout = Path(again.location) / "layout.json"
+    assert layout.stat().st_ino == (Path(first.location) / "layout.json").stat().st_ino
+    assert (Path(worked.location) / "layout.json").stat().st_ino != layout.stat().st_ino
+    sb.delete_snapshot(first)
+    sb.restore(worked)
+    assert sb.restore(again) == {"day": 1, "month": 2}
+    assert fingerprint(sb) == created
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_changed_blob_fails_the_restore_and_keeps_the_computer(backend, make_sandbox, trees, tmp_path):
     store = tmp_path / "snapshots"
     sb = make_sandbox(backend, trees["windows"], snapshot_dir=store)

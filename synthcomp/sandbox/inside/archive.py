@@ -135,8 +135,30 @@ class _HashingReader:
         return data
 
 
-def _record(digest, rel: str, kind: str, st: os.stat_result, body: str) -> None:
-    digest.update(f"{rel}\0{kind}\0{stat.S_IMODE(st.st_mode):o}\0{st.st_mtime_ns}\0{body}\n".encode("utf-8", "surrogateescape"))
+class TreeIdentity:
+    """A tree's two hashes, taken entry by entry in walk order.
+
+    ``digest`` covers paths, kinds, modes, mtimes, bytes and link targets: what a restore
+    must reproduce. ``key`` also says which names are hard links of which, and frames
+    every field by its length (a name may hold a newline, a link target anything), so two
+    trees share a key only if a pack of either gives the same tar: the snapshot store
+    names a tree's layout by it, and a snapshot of a tree it holds moves no bytes.
+    """
+
+    def __init__(self) -> None:
+        self._digest, self._key = hashlib.sha256(), hashlib.sha256()
+
+    def add(self, rel: str, kind: str, st: os.stat_result, body: str, first_name: str = "") -> None:
+        """One entry; ``body`` is a file's sha256 or a symlink's target, ``first_name`` the name a hard link repeats."""
+        mode = f"{stat.S_IMODE(st.st_mode):o}"
+        self._digest.update(f"{rel}\0{kind}\0{mode}\0{st.st_mtime_ns}\0{body}\n".encode("utf-8", "surrogateescape"))
+        for field in (rel, kind, mode, str(st.st_mtime_ns), body, first_name):
+            data = field.encode("utf-8", "surrogateescape")
+            self._key.update(b"%d:%s" % (len(data), data))
+
+    def result(self) -> tuple[str, str]:
+        """(digest, key) as hex."""
+        return self._digest.hexdigest(), self._key.hexdigest()
 
 
 def pack(top: str, write: Callable[[bytes], None], *, uid: int, gid: int, limit: int,
@@ -153,7 +175,7 @@ def pack(top: str, write: Callable[[bytes], None], *, uid: int, gid: int, limit:
         ArchiveError: something below ``top`` cannot be archived exactly (a socket, a device).
         OSError: a folder or file could not be read.
     """
-    digest = hashlib.sha256()
+    identity = TreeIdentity()
     skipped: list[str] = []
     first_name: dict[tuple[int, int], tuple[str, str]] = {}
     with tarfile.open(fileobj=_Sink(write), mode="w|", format=tarfile.PAX_FORMAT,
@@ -164,7 +186,7 @@ def pack(top: str, write: Callable[[bytes], None], *, uid: int, gid: int, limit:
             info.mtime = st.st_mtime_ns // 10**9
             info.pax_headers = {"mtime": exact_mtime(st.st_mtime_ns)}
             kind = kind_of(st.st_mode)
-            body = ""
+            body = link_to = ""
             if files_only and kind not in ("dir", "file"):
                 skipped.append(rel)
                 continue
@@ -173,6 +195,7 @@ def pack(top: str, write: Callable[[bytes], None], *, uid: int, gid: int, limit:
                 tar.addfile(info)
             elif kind == "file" and not files_only and (st.st_dev, st.st_ino) in first_name:
                 info.type, (info.linkname, body) = tarfile.LNKTYPE, first_name[(st.st_dev, st.st_ino)]
+                link_to = info.linkname
                 tar.addfile(info)
             elif kind == "file":
                 fd = os.open(f"{top}/{rel}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -194,15 +217,23 @@ def pack(top: str, write: Callable[[bytes], None], *, uid: int, gid: int, limit:
                 tar.addfile(info)
             else:
                 raise ArchiveError(f"{rel} is a {kind}: a snapshot cannot hold it exactly")
-            _record(digest, rel, kind, st, body)
-    return digest.hexdigest(), skipped
+            identity.add(rel, kind, st, body, link_to)
+    return identity.result()[0], skipped
 
 
 def digest(top: str, *, limit: int) -> str:
     """The digest ``pack`` returns, of the tree as it is now (paths, kinds, modes, mtimes, bytes, links)."""
-    result = hashlib.sha256()
+    return identify(top, limit=limit)[0]
+
+
+def identify(top: str, *, limit: int) -> tuple[str, str]:
+    """The tree's (digest, key) as it is now (``TreeIdentity``): the digest is the one ``pack`` returns."""
+    identity = TreeIdentity()
+    first_name: dict[tuple[int, int], str] = {}
     for rel, st in walk(top, limit, strict=True):
-        kind, body = kind_of(st.st_mode), ""
+        kind, body, link_to = kind_of(st.st_mode), "", ""
+        if kind == "file" and (st.st_dev, st.st_ino) in first_name:
+            link_to = first_name[(st.st_dev, st.st_ino)]
         if kind == "file":
             fd = os.open(f"{top}/{rel}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
@@ -212,10 +243,12 @@ def digest(top: str, *, limit: int) -> str:
                 body = reader.hash.hexdigest()
             finally:
                 os.close(fd)
+            if st.st_nlink > 1:
+                first_name.setdefault((st.st_dev, st.st_ino), rel)
         elif kind == "link":
             body = os.readlink(f"{top}/{rel}")
-        _record(result, rel, kind, st, body)
-    return result.hexdigest()
+        identity.add(rel, kind, st, body, link_to)
+    return identity.result()
 
 
 # --------------------------------------------------------------------------- unpack

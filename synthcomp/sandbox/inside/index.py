@@ -383,11 +383,13 @@ class ChangeWatcher:
         self._index: FileIndex | None = None
 
     def changes(self, stamp_ns: int | None, limit: int) -> list[str]:
-        """What changed since the previous call; the first call, or ``None``, only sets the baseline."""
-        if self._index is None or stamp_ns is None:
-            if self._index is not None:
-                self._index.close()
+        """What changed since the previous call; the first call, or ``None``, only sets the baseline
+        (an index already built is brought up to date, which is the same as building it again)."""
+        if self._index is None:
             self._index = FileIndex(self.tree.host, self.tree.root, limit)
+            return []
+        if stamp_ns is None:
+            self._index.update()
             return []
         index = self._index
         changed = index.update()

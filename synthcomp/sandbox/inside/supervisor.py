@@ -284,8 +284,10 @@ class Supervisor:
         return {"ok": True, "digest": digest, "skipped": skipped}, b""
 
     def op_digest(self, r: Request) -> tuple[dict, bytes]:
+        """The tree's digest, and its key (``archive.TreeIdentity``): a snapshot asks it first."""
         real = self.tree.resolve(r["path"])
-        return {"ok": True, "digest": archive.digest(self.tree.host(real), limit=self.archive_limits.members)}, b""
+        digest, key = archive.identify(self.tree.host(real), limit=self.archive_limits.members)
+        return {"ok": True, "digest": digest, "key": key}, b""
 
 
 def _harden() -> None:
