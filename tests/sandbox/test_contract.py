@@ -43,6 +43,10 @@ def test_cd_and_exports_persist_but_background_jobs_do_not(backend, make_sandbox
     assert sb.exec("pwd; echo $PROJECT").stdout == "/Users/ana/Documents\nharbour\n"
     sb.exec("sleep 300 & echo started")
     assert sb.exec("ps -eo comm | grep -c '^sleep' || true").stdout.strip() == "0"
+    assert sb.exec('export TZ=Asia/Tokyo; echo "$TZ $(date +%Z)"').stdout == "Asia/Tokyo JST\n"
+    assert sb.exec('echo "$TZ $(date +%Z)"').stdout == "Asia/Tokyo JST\n"
+    assert sb.exec("export TZ=UTC").ok
+    assert sb.exec('echo "$TZ $(date +%Z) $PROJECT"').stdout == "UTC UTC harbour\n"
 
 
 @pytest.mark.parametrize("backend", JAILS)

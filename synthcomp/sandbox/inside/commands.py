@@ -43,6 +43,7 @@ IFS= read -r -d '' -u "$__sc_cmd_fd" __sc_cmd || exit 0
 exec {__sc_cmd_fd}<&- {__sc_go_fd}<&-
 set -- "$__sc_cmd"
 unset -v __sc_cmd __sc_go __sc_cmd_fd __sc_go_fd
+__sc_state=${__sc_state/$'\n'"declare -x TZ=\"$TZ\""$'\n'/$'\n'}
 { eval "$__sc_state"; [ . -ef "$PWD" ] || cd -- "$PWD" || cd; } 2>&-
 unset -v __sc_state
 __sc_save() { { printf '%s\0' "$PWD"; export -p; } >&"$__sc_state_fd"; } 2>&-
@@ -53,7 +54,9 @@ eval "$1"
 (``$4``: a bash ``cd`` of an absolute path stats every prefix twice, and in Docker each
 lookup through the image's fuse-overlayfs root costs a non-root process ~80 us) and
 waits. Then it reads its predecessor's exports and the command (each NUL-ended, from a
-seekable file, so bash reads them in blocks, not byte by byte), runs the exports, checks
+seekable file, so bash reads them in blocks, not byte by byte), runs the exports (but
+not a ``TZ`` as it already is: any assignment of ``TZ`` makes bash call ``tzset``, which
+looks the zone file up through that root, ~0.25 ms a command), checks
 that ``.`` is still the folder ``$PWD`` names (a file tool may have moved it since), runs
 the command as ``$1``, and on exit writes its folder and exports to a file it holds open."""
 
