@@ -105,6 +105,9 @@ class SnapshotRef(BaseModel):
 
 
 _OPEN: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+EXIT_WAITS: list[Callable[[], None]] = []
+"""What interpreter exit waits for once every sandbox is closed: a backend's cleanup under way on
+threads (exit joins threads before it runs atexit handlers, so it would not wait for those)."""
 
 
 @atexit.register
@@ -112,6 +115,11 @@ def _close_all() -> None:
     for sandbox in list(_OPEN):
         try:
             sandbox.close()
+        except Exception:  # noqa: BLE001 - interpreter exit: best effort
+            pass
+    for wait in EXIT_WAITS:
+        try:
+            wait()
         except Exception:  # noqa: BLE001 - interpreter exit: best effort
             pass
 

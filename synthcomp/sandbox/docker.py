@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from synthcomp.errors import SandboxError
+from synthcomp.sandbox.base import EXIT_WAITS
 from synthcomp.sandbox.config import DockerSandboxConfig
 from synthcomp.sandbox.gc import COMPUTER, DEFAULT_SNAPSHOTS, ROLE, owner_labels
 from synthcomp.sandbox.image import connect, image_tag, require_image
@@ -54,6 +55,9 @@ def wait_retired() -> None:
     """Wait until every closed or replaced container of this process has been removed."""
     for thread in list(RETIRING):
         thread.join()
+
+
+EXIT_WAITS.append(wait_retired)
 
 
 def _safe(text: str, limit: int) -> str:
@@ -229,7 +233,9 @@ class DockerSandbox(JailSandbox):
             return tar.extractfile(member).read().decode()
 
     def _remove(self, cid: str) -> None:
+        """Remove the container; returns once it is gone (an auto-removal under way is waited for)."""
         import docker.errors
+        import requests.exceptions
 
         try:
             self._client.api.remove_container(cid, force=True, v=True)
@@ -238,6 +244,10 @@ class DockerSandbox(JailSandbox):
         except docker.errors.APIError as exc:
             if exc.status_code != 409:  # 409: auto-remove already under way
                 raise
+            try:
+                self._client.api.wait(cid, timeout=30, condition="removed")
+            except (docker.errors.DockerException, requests.exceptions.RequestException):
+                pass  # gone before the wait began (or still going after 30 s: gc's business then)
 
     def _discard(self, running: Running) -> None:
         running.link.close()
@@ -246,8 +256,8 @@ class DockerSandbox(JailSandbox):
     def _retire(self, running: Running) -> None:
         """Close its link now (its supervisor ends everything and exits, and the container removes
         itself); the forced removal, a backstop that takes ~0.1 s, runs on a thread of its own so a
-        restore or a reset does not wait for it. The thread is not a daemon: the process does not
-        exit before it is done."""
+        restore or a reset does not wait for it. The process does not exit before it is done
+        (``wait_retired`` is one of the ``EXIT_WAITS``)."""
         running.link.close()
         thread = threading.Thread(target=self._remove, args=(running.handle,), name="synthcomp-retire")
         RETIRING.add(thread)

@@ -107,6 +107,7 @@ class RemoteLink(Link):
         self._decoder = Decoder()
         self._stderr = bytearray()
         self._lock = threading.Lock()
+        self._waiter: selectors.BaseSelector | None = None
         self.broken: str | None = None
 
     @property
@@ -131,47 +132,74 @@ class RemoteLink(Link):
                 self._exchange(outgoing, answer, timeout_s)
             except ProtocolError as exc:
                 self._break(f"it broke the protocol ({exc})")
+            finally:
+                if self.broken:
+                    self._drop_selector()
             return answer.final, bytes(answer.data)
 
     def _exchange(self, outgoing: Iterator[bytes], answer: Answer, timeout_s: float) -> None:
-        view = memoryview(next(outgoing))
-        read_fds, write_fd = self._transport.read_fds(), self._transport.write_fd()
+        # Most requests fit the transport's buffer: sent at once, the wait is only for the answer.
+        pending = self._send_what_fits(memoryview(next(outgoing)), outgoing)
+        selector = self._selector()
         deadline = time.monotonic() + timeout_s
-        with selectors.DefaultSelector() as selector:
-            for fd in read_fds:
-                selector.register(fd, selectors.EVENT_READ | (selectors.EVENT_WRITE if fd == write_fd else 0))
-            if write_fd not in read_fds:
-                selector.register(write_fd, selectors.EVENT_WRITE)
-            writing = True
+        if pending is not None:
+            self._watch_writes(selector, True)
+        try:
             while answer.final is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self._break(f"its supervisor did not answer within {timeout_s:g} s")
                 for key, events in selector.select(timeout=min(left, 1.0)):
-                    if events & selectors.EVENT_WRITE and writing:
-                        view = view[self._transport.write(view):]
-                        if not view:
-                            chunk = next(outgoing, None)
-                            if chunk is not None:
-                                view = memoryview(chunk)
-                            else:
-                                writing = False
-                                if key.fd in read_fds:
-                                    selector.modify(key.fd, selectors.EVENT_READ)
-                                else:
-                                    selector.unregister(key.fd)
+                    if events & selectors.EVENT_WRITE and pending is not None:
+                        pending = self._send_what_fits(pending, outgoing)
+                        if pending is None:
+                            self._watch_writes(selector, False)
                     if events & selectors.EVENT_READ:
-                        pieces = self._transport.read(key.fd)
-                        if pieces is None:
-                            self._break("its supervisor exited (the jail is gone: out of memory, or removed)")
-                        for stream, data in pieces:
-                            if stream == STDERR:
-                                self._stderr = (self._stderr + data)[-STDERR_TAIL:]
-                                continue
-                            for header, payload in self._decoder.feed(data):
-                                if answer.final is not None:
-                                    raise ProtocolError("data after the final answer")
-                                answer.feed(header, payload)
+                        self._receive(key.fd, answer)
+        finally:
+            if pending is not None:
+                self._watch_writes(selector, False)
+
+    def _send_what_fits(self, view: memoryview, outgoing: Iterator[bytes]) -> memoryview | None:
+        """Write frames until the transport would block; what is left of the current one, or None when all went."""
+        while True:
+            view = view[self._transport.write(view):]
+            if view:
+                return view
+            chunk = next(outgoing, None)
+            if chunk is None:
+                return None
+            view = memoryview(chunk)
+
+    def _selector(self) -> selectors.BaseSelector:
+        """The selector every request waits on, watching the transport's read fds (made once, at the first request)."""
+        if self._waiter is None:
+            self._waiter = selectors.DefaultSelector()
+            for fd in self._transport.read_fds():
+                self._waiter.register(fd, selectors.EVENT_READ)
+        return self._waiter
+
+    def _watch_writes(self, selector: selectors.BaseSelector, on: bool) -> None:
+        fd = self._transport.write_fd()
+        if fd in self._transport.read_fds():
+            selector.modify(fd, selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0))
+        elif on:
+            selector.register(fd, selectors.EVENT_WRITE)
+        else:
+            selector.unregister(fd)
+
+    def _receive(self, fd: int, answer: Answer) -> None:
+        pieces = self._transport.read(fd)
+        if pieces is None:
+            self._break("its supervisor exited (the jail is gone: out of memory, or removed)")
+        for stream, data in pieces:
+            if stream == STDERR:
+                self._stderr = (self._stderr + data)[-STDERR_TAIL:]
+                continue
+            for header, payload in self._decoder.feed(data):
+                if answer.final is not None:
+                    raise ProtocolError("data after the final answer")
+                answer.feed(header, payload)
 
     def _break(self, reason: str) -> None:
         tail = self._stderr.decode("utf-8", "replace").strip()
@@ -181,6 +209,16 @@ class RemoteLink(Link):
     def close(self) -> None:
         self.broken = self.broken or "closed"
         self._transport.close()
+        if self._lock.acquire(blocking=False):  # else the request under way drops the selector when it ends
+            try:
+                self._drop_selector()
+            finally:
+                self._lock.release()
+
+    def _drop_selector(self) -> None:
+        if self._waiter is not None:
+            self._waiter.close()
+            self._waiter = None
 
 
 class InProcessLink(Link):

@@ -393,6 +393,8 @@ class ChangeWatcher:
             return []
         index = self._index
         changed = index.update()
+        if not changed:
+            return []
         with self.tree.identity.agent():
             for path in changed:
                 if path in index.files:
