@@ -197,8 +197,8 @@ def _docker_rows(cfg, tree110: Path, tree200: Path, floor: float, notes: list[st
             sb.close()
     SPARES.close()
     notes.append(f"Spares: a computer started a second time in a process gets one container started ahead "
-                 f"(`spares`, default 1; at most {SPARE_LIMIT} per process); {spares_before} was waiting after the "
-                 "restarts above. The first two starts of a computer are cold.")
+                 f"(`spares`, default 1; at most {SPARE_LIMIT} per process); spares waiting after the "
+                 f"restarts above: {spares_before}. The first two starts of a computer are cold.")
     rows += _density_rows(cold_cfg, tree110, notes)
     return rows
 

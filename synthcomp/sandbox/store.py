@@ -12,14 +12,16 @@ everything else (headers, padding, the end) stays in ``layout.bin``, with
 ``layout.json`` saying how the pieces follow each other. A restore streams the same tar
 again, piece by piece, into a ready jail, checking each blob against its name and the
 whole stream against the sha256 in ``meta.json``; a mismatch fails the restore, and the
-caller keeps its running computer.
+caller keeps its running computer. ``meta.json`` also carries the ref, the owner labels
+``synthcomp gc`` reads, the tree's digest (which the restored tree must reproduce) and
+its key (``inside.archive.TreeIdentity``: everything a pack of the tree depends on).
 
-``meta.json`` also records the tree's key (``inside.archive.TreeIdentity``: everything a
-pack of the tree depends on). A snapshot first asks the supervisor for the key, which
-costs one read of the files inside the jail; when another snapshot of the computer here
-has that key (a computer started again as created, a day that changed no file), the new
-one hard-links its layout files and no byte leaves the jail. ``meta.json`` also carries the ref, the owner labels
-``synthcomp gc`` reads, and the tree's digest (which the restored tree must reproduce).
+A snapshot first asks the supervisor for the key, which costs one read of the files
+inside the jail; when another snapshot of the computer here has that key (a computer
+started again as created, a day that changed no file), the new one hard-links its layout
+files and no byte leaves the jail (a blob or layout file changed later fails the restores
+of every snapshot sharing it, as the sha256 checks say).
+
 A snapshot appears atomically (written under a hidden name, then renamed); ``synthcomp
 gc`` removes the blobs no snapshot names any more (``collect_blobs``). Snapshots from
 before the blobs (one ``tree.tar``) still restore.
@@ -253,15 +255,15 @@ class DirSnapshotStore:
     def _link_same_tree(self, prefix: str, key: str, digest: str, partial: Path) -> dict[str, Any] | None:
         """Hard-link into ``partial`` the layout of a snapshot here whose tree has ``key``; what
         meta.json records of that tree, or None if there is none (or it went meanwhile)."""
-        for entry in os.scandir(self.root):
-            if not entry.name.startswith(f"{prefix}-"):
-                continue
+        with os.scandir(self.root) as entries:
+            candidates = [entry.path for entry in entries if entry.name.startswith(f"{prefix}-")]
+        for candidate in candidates:
             try:
-                meta = json.loads(Path(entry.path, "meta.json").read_text())
+                meta = json.loads(Path(candidate, "meta.json").read_text())
                 if meta.get("key") != key or meta.get("digest") != digest:
                     continue
                 for name in LAYOUT_FILES:
-                    os.link(Path(entry.path, name), partial / name)
+                    os.link(Path(candidate, name), partial / name)
                 return {k: meta[k] for k in ("tree_sha256", "tree_bytes", "digest")}
             except (OSError, ValueError, KeyError, AttributeError):
                 for name in LAYOUT_FILES:  # deleted while linked: look further
