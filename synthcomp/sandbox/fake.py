@@ -44,6 +44,7 @@ class FakeSandbox(Sandbox):
         responder: Callable[[str], ExecResult | None] | None = None,
     ) -> None:
         self._tmp: Path | None = None
+        self._link: InProcessLink | None = None
         super().__init__(layout=Layout(os, username), computer_id=computer_id)
         self.config = config or FakeSandboxConfig()
         self.responder = responder
@@ -51,9 +52,10 @@ class FakeSandbox(Sandbox):
         self._tmp = Path(tempfile.mkdtemp(prefix="synthcomp-fake-"))
         self._generation = itertools.count()
         self.store = DirSnapshotStore(Path(self.config.snapshot_dir or self._tmp / "snapshots"), "fake")
-        self.root_dir, self._link = self._new_root()
+        self.root_dir, link = self._new_root()
+        self._link = link
         self.initial_tree = self._check_tree(tree, self.layout)
-        self._initial_load(self._link)
+        self._initial_load(link)
 
     def _new_root(self) -> tuple[Path, InProcessLink]:
         """An empty computer: a folder standing for ``/`` with the tree's mount point, and its supervisor."""
@@ -68,6 +70,7 @@ class FakeSandbox(Sandbox):
     @property
     def link(self) -> Link:
         self._require_open()
+        assert self._link is not None
         return self._link
 
     def exec(self, cmd: str, timeout_s: float = 30, changes_stamp_ns: int | None = None) -> ExecResult:
@@ -96,9 +99,13 @@ class FakeSandbox(Sandbox):
         except BaseException:
             shutil.rmtree(root_dir, ignore_errors=True)
             raise
-        old, (self.root_dir, self._link) = self.root_dir, (root_dir, link)
+        (old, old_link), (self.root_dir, self._link) = (self.root_dir, self._link), (root_dir, link)
+        if old_link is not None:
+            old_link.close()
         shutil.rmtree(old, ignore_errors=True)
 
     def _close(self) -> None:
+        if self._link is not None:
+            self._link.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -239,3 +239,6 @@ class InProcessLink(Link):
         except ProtocolError as exc:
             raise SandboxError(f"the fake supervisor broke the protocol: {exc}") from exc
         return answer.final, bytes(answer.data)
+
+    def close(self) -> None:
+        self.supervisor.close()

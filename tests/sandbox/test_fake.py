@@ -25,3 +25,31 @@ def test_empty_computer_has_a_home(tmp_path):
     with FakeSandbox(None, os="macos", username="bo", computer_id="c2") as sb:
         sb.write_bytes("notes.txt", b"n")
         assert (sb.root_dir / "Users/bo/notes.txt").read_bytes() == b"n"
+
+
+def _inotify_instances() -> int:
+    import os
+
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:inotify"
+        except OSError:
+            pass  # the listing's own fd, closed by now
+    return count
+
+
+def test_a_fake_gives_back_its_change_index_when_replaced_or_closed(trees):
+    """inotify instances are a per-user resource (128 by default, shared with every process of the
+    user): an in-process supervisor that kept one per computer would starve the machine."""
+    before = _inotify_instances()
+    for i in range(3):
+        with FakeSandbox(trees["windows"], os="windows", username="ana", computer_id=f"c{i}") as sb:
+            assert sb.tree_changes(None) == []
+            sb.write_bytes("~/Documents/new.txt", b"n")
+            assert sb.tree_changes(1_700_000_000 * 10**9) == ["/drives/C/Users/ana/Documents/new.txt"]
+            sb.restart()
+            assert _inotify_instances() == before + 1
+            sb.restore(sb.snapshot("s"))
+            assert sb.tree_changes(None) == [] and _inotify_instances() == before + 1
+    assert _inotify_instances() == before

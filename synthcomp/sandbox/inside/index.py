@@ -382,6 +382,12 @@ class ChangeWatcher:
         self.tree = tree
         self._index: FileIndex | None = None
 
+    def close(self) -> None:
+        """Release the inotify instance (a per-user resource: an in-process supervisor must give it back)."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
     def changes(self, stamp_ns: int | None, limit: int) -> list[str]:
         """What changed since the previous call; the first call, or ``None``, only sets the baseline
         (an index already built is brought up to date, which is the same as building it again)."""

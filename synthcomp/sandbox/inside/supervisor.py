@@ -180,6 +180,10 @@ class Supervisor:
         self.archive_limits = archive.Limits(**hello.get("archive_limits", {}))
         self.owner = (hello.get("uid", 1000), hello.get("gid", 1000))
 
+    def close(self) -> None:
+        """Release what the supervisor holds outside its tree (the change index's inotify instance)."""
+        self.watcher.close()
+
     def limit(self, name: str, default: int) -> int:
         return int(self.limits.get(name, default))
 
