@@ -229,12 +229,12 @@ def digest(top: str, *, limit: int) -> str:
 def identify(top: str, *, limit: int) -> tuple[str, str]:
     """The tree's (digest, key) as it is now (``TreeIdentity``): the digest is the one ``pack`` returns."""
     identity = TreeIdentity()
-    first_name: dict[tuple[int, int], str] = {}
+    first_name: dict[tuple[int, int], tuple[str, str]] = {}
     for rel, st in walk(top, limit, strict=True):
         kind, body, link_to = kind_of(st.st_mode), "", ""
         if kind == "file" and (st.st_dev, st.st_ino) in first_name:
-            link_to = first_name[(st.st_dev, st.st_ino)]
-        if kind == "file":
+            link_to, body = first_name[(st.st_dev, st.st_ino)]  # as pack does: the bytes are read once
+        elif kind == "file":
             fd = os.open(f"{top}/{rel}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
                 reader = _HashingReader(fd)
@@ -244,7 +244,7 @@ def identify(top: str, *, limit: int) -> tuple[str, str]:
             finally:
                 os.close(fd)
             if st.st_nlink > 1:
-                first_name.setdefault((st.st_dev, st.st_ino), rel)
+                first_name[(st.st_dev, st.st_ino)] = (rel, body)
         elif kind == "link":
             body = os.readlink(f"{top}/{rel}")
         identity.add(rel, kind, st, body, link_to)
