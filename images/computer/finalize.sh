@@ -34,6 +34,12 @@ chmod 1777 /tmp
 localedef --add-to-archive /usr/lib/locale/C.utf8
 rm -rf /usr/lib/locale/C.utf8
 
+# The bash every agent command starts in (synthcomp.sandbox.docker.AGENT_SHELL): the static
+# one, which starts ~1.4 ms sooner than /bin/bash as a non-root process here, named bash so
+# that ps shows bash.
+mkdir -p /usr/libexec/synthcomp
+ln -f /bin/bash-static /usr/libexec/synthcomp/bash
+
 # Where snapshots keep their archive; root only.
 mkdir -p /.synthcomp && chmod 0700 /.synthcomp
 

@@ -64,6 +64,10 @@ def _safe(text: str, limit: int) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", text).strip("-.")[:limit] or "computer"
 
 
+AGENT_SHELL = "/usr/libexec/synthcomp/bash"
+"""Where ``images/computer/finalize.sh`` links the image's static bash."""
+
+
 class DockerSandbox(JailSandbox):
     """See the module docstring; the contract is ``Sandbox``'s."""
 
@@ -98,6 +102,13 @@ class DockerSandbox(JailSandbox):
             "synthcomp.username": self.layout.username,
             **owner_labels(),
         }
+
+    def agent_shell(self) -> str:
+        """The image's statically linked bash (Debian's ``bash-static``, the same bash 5.2) under the
+        name ``bash``: it starts in ~2.5 ms as the agent where the dynamic one takes ~3.9 ms, its
+        relocations and library loading through the image's fuse-overlayfs root. The agent's own
+        ``bash`` stays /bin/bash."""
+        return AGENT_SHELL
 
     def run_options(self, supervisor_socket: SupervisorSocket) -> dict[str, Any]:
         """Keyword arguments of ``APIClient.create_container`` for this computer."""

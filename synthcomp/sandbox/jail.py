@@ -115,13 +115,17 @@ class JailSandbox(Sandbox):
         return {
             "root": layout.root, "home": layout.home, "trash": layout.trash, "windows": layout.os == "windows",
             "uid": UID, "gid": GID, "env": user_environment(layout, hostname_for(self.computer_id, cfg.hostname)),
-            "launch_prefix": self.launch_prefix(),
+            "launch_prefix": self.launch_prefix(), "shell": self.agent_shell(),
             "limits": {"output": cfg.max_output_bytes, "flood": cfg.flood_bytes},
         }
 
     def launch_prefix(self) -> list[str]:
         """argv put before each agent command's bash inside the jail (none by default)."""
         return []
+
+    def agent_shell(self) -> str:
+        """The bash each agent command runs in, inside the jail."""
+        return "/bin/bash"
 
     # ------------------------------------------------------------------ running
 

@@ -119,3 +119,18 @@ def test_the_next_steps_shell_is_out_of_reach_while_a_command_runs(backend, env_
     observation = shell(env, "echo fine", timeout_s=10)
     assert observation.startswith("fine\n") and "[exit 0]" in observation
     _works(env)
+
+
+@pytest.mark.docker
+def test_no_step_can_ever_signal_the_supervisor(env_for):
+    """Docker spawns each bash with the agent's ids taken from the supervisor's real ids for an
+    instant: that instant falls between steps, when no agent process exists to use it."""
+    env = env_for("docker")
+    watcher = ("while :; do kill -0 1 2>/dev/null && echo signalled >> ~/caught; "
+               "grep -q '^Uid:.*1000' /proc/1/status && echo seen >> ~/caught; done")
+    shell(env, f"(setsid sh -c \"{watcher}\" &); sleep 0.05; echo planted")
+    for _ in range(20):
+        observation = shell(env, f"({watcher}) & sleep 0.01; kill -0 1; grep ^Uid /proc/1/status")
+        assert "Operation not permitted" in observation and "Uid:\t0\t0\t0\t0" in observation, observation
+    assert "caught" not in call(env, "list_dir", path=".")[0]
+    _works(env)

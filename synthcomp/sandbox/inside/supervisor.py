@@ -175,7 +175,8 @@ class Supervisor:
         self.watcher = ChangeWatcher(self.tree)
         self.commands = commands.Commands(commands.Launch(
             prefix=hello.get("launch_prefix", []), uid=identity.uid if identity.switch else None,
-            gid=identity.gid if identity.switch else None, env=hello.get("env", {})))
+            gid=identity.gid if identity.switch else None, env=hello.get("env", {}),
+            shell=hello.get("shell", "/bin/bash")))
         self.limits = hello.get("limits", {})
         self.archive_limits = archive.Limits(**hello.get("archive_limits", {}))
         self.owner = (hello.get("uid", 1000), hello.get("gid", 1000))
