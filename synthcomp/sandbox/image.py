@@ -118,6 +118,11 @@ def connect() -> docker.DockerClient:
         raise SandboxError("the 'docker' Python package is not installed: pip install 'docker>=7'") from exc
     try:
         client = docker.from_env(timeout=120)
+        if client.api.base_url.startswith("http+docker://"):
+            # A unix socket: no proxy or .netrc can apply, and requests would read os.environ
+            # for them on every call, which races with any thread changing it (a container's
+            # removal thread died of a KeyError so).
+            client.api.trust_env = False
         client.ping()
     except Exception as exc:
         raise SandboxError(
