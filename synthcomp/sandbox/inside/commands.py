@@ -4,7 +4,7 @@ Each command runs in a new ``bash`` started as the agent: in Docker by dropping 
 1000; under bubblewrap through a nested ``bwrap`` that gives it its own user and PID
 namespace, where the supervisor does not exist. From the second command on, that bash is
 started *ahead* of its command (``Commands.prepare``, after the previous one's answer went
-out), so the fork, the user switch or namespaces and bash's own start-up are paid while
+out), so the spawn, the user switch or namespaces and bash's own start-up are paid while
 the host is busy elsewhere; it waits, having read nothing the agent wrote but the name of
 the folder it starts in, until the command arrives on a memfd and a go byte on a pipe.
 ``cd`` and exported variables persist because the command's own shell writes them on
@@ -198,7 +198,8 @@ def start_shell(launch: Launch, folder: str) -> ReadyShell:
     argv = [*launch.prefix, "/bin/bash", "--noprofile", "--norc", "-c", WRAPPER, "bash", str(command_fd), str(go_r),
             str(state_fd), folder]
     try:
-        pid = spawn(launch.prefix[0] if launch.prefix else launch.shell, argv, launch, stdout=out_w, stderr=err_w, keep=(command_fd, go_r, state_fd))
+        pid = spawn(launch.prefix[0] if launch.prefix else launch.shell, argv, launch,
+                    stdout=out_w, stderr=err_w, keep=(command_fd, go_r, state_fd))
     except BaseException:
         for fd in (command_fd, state_fd, go_w, out_r, err_r):
             os.close(fd)
@@ -234,9 +235,9 @@ def spawn(path: str, argv: list[str], launch: Launch, *, stdout: int, stderr: in
         if launch.uid is None:
             return os.posix_spawn(path, argv, launch.env, **options)
         real_uid, real_gid = os.getuid(), os.getgid()
-        os.setresgid(launch.gid, -1, -1)
-        os.setresuid(launch.uid, -1, -1)
         try:
+            os.setresgid(launch.gid, -1, -1)
+            os.setresuid(launch.uid, -1, -1)
             return os.posix_spawn(path, argv, launch.env, resetids=True, **options)
         finally:
             os.setresuid(real_uid, -1, -1)
