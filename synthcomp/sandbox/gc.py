@@ -1,4 +1,4 @@
-"""Leak collection: containers, volumes, snapshots and cgroups whose owner process is gone.
+"""Leak collection: containers, volumes, snapshots, cgroups and socket folders whose owner process is gone.
 
 Everything synthcomp creates carries ``synthcomp.owner=<pid>``,
 ``synthcomp.owner_start=<start time of that pid>`` and ``synthcomp.host=<hostname>``;
@@ -67,6 +67,9 @@ def collect_garbage(*, snapshot_dir: Path = DEFAULT_SNAPSHOTS, docker: bool = Tr
     cgroups = sweep()
     if cgroups:
         lines.append(f"local: removed {len(cgroups)} cgroups: {', '.join(cgroups)}")
+    folders = _sweep_links()
+    if folders:
+        lines.append(f"sockets: removed {len(folders)} folders: {', '.join(folders)}")
     return "\n".join(lines) if lines else "nothing to collect"
 
 
@@ -105,6 +108,16 @@ def _sweep_docker() -> list[str]:
         f"docker: removed {len(names)} {kind}" + (f": {', '.join(names)}" if names else "")
         for kind, names in removed.items()
     ]
+
+
+def _sweep_links() -> list[str]:
+    from synthcomp.sandbox.supervisor_socket import stale_folders
+
+    removed = []
+    for folder in stale_folders():
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 def _sweep_dir(snapshot_dir: Path) -> list[str]:

@@ -8,11 +8,14 @@ answers the hello, when no agent process exists yet, and sends the hello's token
 the host takes that one connection, checks the token, and removes the socket and its
 folder. From then on nothing in the container can reach the host but through the
 connection the supervisor holds (close-on-exec, in a process the agent cannot trace).
+The folder's name carries its owner's pid and start time, so ``synthcomp gc`` removes one
+whose owner was killed before it could (``stale_folders``).
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import shutil
 import socket
@@ -22,17 +25,20 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.errors import SandboxError
+from synthcomp.sandbox.gc import OWNER, OWNER_START, owner_alive, process_start
 from synthcomp.sandbox.inside.protocol import Decoder, ProtocolError
 
 MOUNT = "/run/synthcomp"
 _NAME = "supervisor.sock"
+_PREFIX = "synthcomp-link-"
 
 
 class SupervisorSocket:
     """One container's socket, from before the container is created until its supervisor connected."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="synthcomp-link-"))  # 0700: only this user enters
+        owner = f"{os.getpid()}-{process_start(os.getpid())}-"
+        self.folder = Path(tempfile.mkdtemp(prefix=_PREFIX + owner))  # 0700: only this user enters
         self.token = secrets.token_hex(16)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -93,3 +99,18 @@ def _first_frame(conn: socket.socket, deadline: float) -> dict:
             return frames[0][0]
         if not data:
             raise SandboxError("the container's supervisor closed its socket before introducing itself")
+
+
+def stale_folders() -> list[Path]:
+    """This user's socket folders whose owner process is gone (killed while its container booted)."""
+    stale = []
+    for folder in Path(tempfile.gettempdir()).glob(_PREFIX + "*"):
+        pid, _, rest = folder.name[len(_PREFIX):].partition("-")
+        start, _, _ = rest.partition("-")
+        try:
+            mine = folder.lstat().st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and start.isdigit() and owner_alive({OWNER: pid, OWNER_START: start}) is False:
+            stale.append(folder)
+    return stale

@@ -60,3 +60,28 @@ def test_docker_leftovers_of_dead_owners_are_removed(tmp_path):
     report = collect_garbage(snapshot_dir=tmp_path)
     assert leaked.name in report
     assert sorted(p.name for p in tmp_path.iterdir()) == [kept.id]
+
+
+def test_socket_folders_of_killed_owners_are_removed(tmp_path, monkeypatch):
+    """A process killed while its container booted leaves its supervisor socket's folder; gc takes it."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from synthcomp.sandbox.supervisor_socket import SupervisorSocket
+
+    short = Path(tempfile.mkdtemp(prefix="gc-", dir="/tmp"))  # a socket's path has at most 107 bytes
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    dead = _dead_owner()
+    left = short / f"synthcomp-link-{dead['synthcomp.owner']}-1-x1"
+    left.mkdir()
+    unknown = short / "synthcomp-link-x2"  # no owner in its name: not ours to judge
+    unknown.mkdir()
+    live = SupervisorSocket()
+    try:
+        report = collect_garbage(snapshot_dir=tmp_path / "snapshots", docker=False)
+        assert f"sockets: removed 1 folders: {left.name}" in report.splitlines()
+        assert not left.exists() and unknown.is_dir() and live.folder.is_dir()
+    finally:
+        live.close()
+        shutil.rmtree(short)
