@@ -3,7 +3,10 @@
 Each workday is one conversation: the morning briefing (which restores context from the
 activity log and the inbox) opens it, every env observation comes back as the result of
 the model's last tool call, and the day ends when the model calls ``end_day``; its
-summary is the compacted context the next morning's briefing carries. Within a day, the
+summary is the compacted context the next morning's briefing carries. A reply with no
+tool call does nothing in the computer, so it is sent back with a reminder (``NUDGES``
+times in a row at most); after that the day ends with the reply as its summary, and the
+run's usage records a warning. Within a day, the
 conversation is kept inside the model's context by ``brains.model.context`` (old tool
 results cleared; a "prompt is too long" refusal lowers the budget and the turn is
 retried), so a day is never lost to its length. Tool definitions
@@ -25,6 +28,10 @@ from synthcomp.env.tools import tool_definitions
 
 REFUSALS = 4
 """Requests refused for length before the day is ended early."""
+NUDGES = 2
+"""Replies in a row without a tool call that are sent back before the day ends with the last one."""
+NUDGE = ("You replied without calling a tool, so nothing happened on the computer. Continue the day's work "
+         "with the tools, or call end_day with your summary if today's work is done.")
 
 
 class ModelPolicy:
@@ -52,19 +59,24 @@ class ModelPolicy:
             self.messages.append({"role": "user", "content": [{
                 "type": "tool_result", "tool_use_id": self.pending, "content": observation,
                 "is_error": bool(info.get("tool_error"))}]})
-        reply = self._ask()
-        if reply is None:
-            self.pending = None
-            return {"tool": "end_day", "args": {"summary": self._decisions()}}
-        content = reply.get("content") or [{"type": "text", "text": "(no reply)"}]
-        self.messages.append({"role": "assistant", "content": content})
-        call = next((b for b in content if b.get("type") == "tool_use"), None)
-        if call is None:  # the model stopped talking in tools: close the day with what it said
-            text = " ".join(b.get("text", "") for b in content if b.get("type") == "text").strip()
-            self.pending = None
-            return {"tool": "end_day", "args": {"summary": text[:2000] or "(ended without a summary)"}}
-        self.pending = call["id"]
-        return {"tool": call["name"], "args": call.get("input") or {}}
+        for nudged in range(NUDGES + 1):
+            reply = self._ask()
+            if reply is None:
+                self.pending = None
+                return {"tool": "end_day", "args": {"summary": self._decisions()}}
+            content = reply.get("content") or [{"type": "text", "text": "(no reply)"}]
+            self.messages.append({"role": "assistant", "content": content})
+            call = next((b for b in content if b.get("type") == "tool_use"), None)
+            if call is not None:
+                self.pending = call["id"]
+                return {"tool": call["name"], "args": call.get("input") or {}}
+            if nudged < NUDGES:
+                self.messages.append({"role": "user", "content": NUDGE})
+        text = " ".join(b.get("text", "") for b in content if b.get("type") == "text").strip()
+        self.client.usage.warn(f"work agent: {NUDGES + 1} replies in a row without a tool call; "
+                               "degraded: the day ended with the last reply as its summary")
+        self.pending = None
+        return {"tool": "end_day", "args": {"summary": text[:2000] or "(ended without a summary)"}}
 
     def _ask(self) -> dict[str, Any] | None:
         """The model's next turn, the conversation fitted to the context first; a refusal for

@@ -14,6 +14,7 @@ from synthcomp.cli import app
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.env.registry import REGISTRY
 from synthcomp.env.tools import tool_definitions
+from synthcomp.policies.model import NUDGE
 from synthcomp.workspace import computer_dir, sim_dir
 from tests.brains.fake_anthropic import FakeAnthropic, tool_use
 
@@ -58,6 +59,39 @@ def test_a_two_day_simulation_with_the_claude_policy(tmp_path: Path, monkeypatch
         assert results and all(not b["is_error"] for b in results)
         for request in fake.requests:
             assert request["tools"] == tool_definitions()
+    finally:
+        fake.close()
+
+
+def careless_model(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Talks instead of acting: one tool call after the first reminder, then words only."""
+    turn = sum(1 for m in body["messages"] if m["role"] == "assistant")
+    if turn == 1:
+        return tool_use({"path": "."}, name="list_dir", ident="toolu_001")
+    return [{"type": "text", "text": f"I will look into the quarterly figures next ({turn})."}]
+
+
+@pytest.mark.bwrap
+def test_a_reply_without_a_tool_call_is_sent_back_before_it_ends_the_day(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = create_computers(CreateRequest.from_cli(out=tmp_path, n=1, seed=12, os_name="windows", personas=None, workers=1))
+    fake = FakeAnthropic()
+    try:
+        fake.default = careless_model
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        result = CliRunner().invoke(app, ["simulate", str(computer_dir(tmp_path, made[0].id)), "--policy", "claude",
+                                          "--days", "1", "--sandbox", "local", "--base-url", fake.base_url])
+        assert result.exit_code == 0, result.output
+        # words, reminder, list_dir; then words, reminder, words, reminder, words: the day ends
+        assert len(fake.requests) == 5
+        reminded = [NUDGE in json.dumps(request["messages"][-1]) for request in fake.requests]
+        assert reminded == [False, True, False, True, True]
+        sim = sim_dir(tmp_path, f"{made[0].id}-claude-s0")
+        state = json.loads((sim / "state.json").read_text())
+        assert state["log"][0]["summary"] == "I will look into the quarterly figures next (4)."
+        assert state["log"][0]["steps"] == 2  # list_dir and the closing end_day
+        warnings = json.loads((sim / "summary.json").read_text())["usage"]["warnings"]
+        assert any("without a tool call" in w for w in warnings)
     finally:
         fake.close()
 
