@@ -1,4 +1,4 @@
-"""The per-user folder of the render service: its socket, start lock and log.
+"""The per-user folder of the render service: its socket, start lock, log and scratch.
 
 Whoever can create the socket's folder, or swap it for a symlink, can impersonate the
 service and read every document sent to it. So the folder is trusted only when it is a
@@ -13,14 +13,19 @@ Where it is, first match:
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthcomp.errors import RenderError
 
 DIR_VARIABLE = "SYNTHCOMP_RENDER_DIR"
+LOCK_NAME = ".in-use"
+"""The file in a scratch folder its service holds a lock on."""
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes with its NUL; keep a margin
 
 
@@ -43,6 +48,21 @@ class RunDir:
     def log(self) -> Path:
         """The service's stdout and stderr."""
         return self.path / "render.log"
+
+    def claim_scratch(self) -> tuple[Path, int]:
+        """A new scratch folder for one service (its LibreOffice profiles, each request's files)
+        and the descriptor whose lock marks it in use: keep it open for the service's life.
+
+        Folders whose lock nobody holds are removed first: their service died without removing
+        its own (a SIGKILL), and the kernel released its lock with it. The folder is named
+        ``scratch-*`` in this private folder, so no other user can plant or swap one."""
+        for folder in self.path.glob("scratch-*"):
+            if _abandoned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix="scratch-", dir=self.path))
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return folder, fd
 
 
 def run_dir() -> RunDir:
@@ -91,6 +111,21 @@ def check_private(path: Path) -> None:
     if info.st_mode & 0o077:
         raise RenderError(f"refusing the render service's folder {path}: mode "
                           f"{stat.S_IMODE(info.st_mode):04o} lets others in (it must be 0700)")
+
+
+def _abandoned(folder: Path) -> bool:
+    """Whether no process holds ``folder``'s in-use lock (a folder without one is being set up)."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def _owned_dir(path: Path) -> bool:

@@ -74,8 +74,8 @@ class Service:
         self.run = run
         self.idle_timeout_s = idle_timeout_s
         self.started = time.monotonic()
-        self._workdir = Path(tempfile.mkdtemp(prefix="synthcomp-render-service-"))
-        tempfile.tempdir = str(self._workdir)  # each request's scratch too: one folder to remove, even after a crash
+        self._workdir, self._workdir_lock = run.claim_scratch()
+        tempfile.tempdir = str(self._workdir)  # each request's scratch too: one folder, swept even after a kill
         self.offices = [OfficeServer(self._workdir / f"office-{i}") for i in range(OFFICES)]
         self.stopping = threading.Event()
         self._render_lock = threading.Lock()  # one request renders at a time
@@ -125,6 +125,7 @@ class Service:
         for office in self.offices:
             office.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
+        os.close(self._workdir_lock)
 
     # -- one connection -------------------------------------------------------------------
 

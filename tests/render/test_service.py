@@ -70,20 +70,19 @@ def processes_with(arg: bytes) -> list[int]:
     return found
 
 
-def kill_service(pid: int, office_pids: list[int]) -> None:
-    """SIGKILL a service as a crash would, and remove the work folder it can no longer remove.
+def kill_service(pid: int, office_pids: list[int]) -> set[Path]:
+    """SIGKILL a service as a crash would; returns the scratch folders it could not remove.
 
     Its LibreOffices die with it (their UNO workers see their stdin end); killed here too in
     case they did not, so that a failure of that shows in its own test, not as a leak."""
-    workdirs = {Path(os.fsdecode(office_profile(p).split(b"file://", 1)[1])).parent.parent for p in office_pids}
+    scratch = {Path(os.fsdecode(office_profile(p).split(b"file://", 1)[1])).parent.parent for p in office_pids}
     os.kill(pid, signal.SIGKILL)
     assert wait_gone(pid)
     for office_pid in office_pids:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(office_pid, signal.SIGKILL)
         assert wait_gone(office_pid)
-    for workdir in workdirs:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return scratch
 
 
 @pytest.fixture
@@ -174,12 +173,15 @@ def test_a_crashed_services_stale_socket_is_replaced(samples: dict[str, Path], s
     assert client.ServiceRenderer().render(samples["md"], tmp_path / "a").ok
     crashed = client.status()
     assert crashed is not None
-    kill_service(crashed.pid, crashed.office_pids)
+    left = kill_service(crashed.pid, crashed.office_pids)
     assert (service_dir / "render.sock").is_socket(), "a killed service leaves its socket behind"
+    assert left and all(folder.is_dir() for folder in left), "and its scratch folder (profiles, files)"
     assert client.status() is None  # the stale socket refuses connections: nobody runs
     assert client.ServiceRenderer().render(samples["md"], tmp_path / "b").ok
     fresh = client.status()
     assert fresh is not None and fresh.pid != crashed.pid and service_pids(service_dir) == [fresh.pid]
+    assert not any(folder.exists() for folder in left), "the next service removes what the killed one left"
+    assert len(list(service_dir.glob("scratch-*"))) == 1
 
 
 def test_a_service_killed_mid_request_is_replaced_and_the_request_retried(
@@ -218,7 +220,6 @@ def test_a_killed_services_libreoffice_dies_with_it(samples: dict[str, Path], se
         os.kill(pid, signal.SIGKILL)
     assert left == [], f"LibreOffice outlived its killed service: {left}"
     assert wait_gone(doomed.pid)
-    shutil.rmtree(Path(os.fsdecode(profiles[0].split(b"file://", 1)[1])).parent.parent, ignore_errors=True)
 
 
 def test_a_hung_libreoffice_costs_one_file_and_the_service_goes_on(
