@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -64,6 +65,7 @@ STATE_LIMIT = 1 << 20
 PATH_MAX = 4096
 """Longest folder a state may name: it becomes an argument of the next bash."""
 
+_SPAWNING = threading.Lock()
 RESTORED_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 """Signals Python ignores, back to their default in an agent's process."""
 DRAIN_S = 2.0
@@ -221,8 +223,16 @@ def spawn(path: str, argv: list[str], launch: Launch, *, stdout: int, stderr: in
     the real ids are the agent's for the length of the call. Only the real ids: the supervisor
     keeps its effective and saved uid 0, hence its capabilities, and it spawns only when no
     agent process exists (after ``end_everything``), so no process could use those
-    microseconds to signal it. The exec then makes the saved ids the agent's too, and a
-    non-root exec keeps no capability."""
+    microseconds to signal it. (Real ids belong to the whole process: only a jail's PID 1,
+    single-threaded, switches them; an in-process supervisor runs commands as itself.) The exec then makes the saved ids the agent's too, and a
+    non-root exec keeps no capability. One spawn at a time per process (``_SPAWNING``): the
+    in-process supervisors of fake sandboxes share one, and another's spawn must not pass on
+    ``keep``, inheritable for this call's length, to its own shell."""
+    with _SPAWNING:
+        return _spawn(path, argv, launch, stdout=stdout, stderr=stderr, keep=keep)
+
+
+def _spawn(path: str, argv: list[str], launch: Launch, *, stdout: int, stderr: int, keep: tuple[int, ...]) -> int:
     for fd in keep:
         os.set_inheritable(fd, True)
     actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
