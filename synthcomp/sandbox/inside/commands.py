@@ -66,6 +66,7 @@ PATH_MAX = 4096
 """Longest folder a state may name: it becomes an argument of the next bash."""
 
 _SPAWNING = threading.Lock()
+"""Held by ``spawn``."""
 RESTORED_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 """Signals Python ignores, back to their default in an agent's process."""
 DRAIN_S = 2.0
@@ -218,16 +219,20 @@ def spawn(path: str, argv: list[str], launch: Launch, *, stdout: int, stderr: in
 
     ``posix_spawn`` (a vfork: the supervisor's memory is not copied) instead of ``subprocess``,
     which forks as soon as it must change user: a fork of the supervisor's interpreter alone
-    costs ~1 ms in a container here, the spawn of a static bash ~0.1 ms. The agent's identity
-    comes by ``POSIX_SPAWN_RESETIDS``: the child takes the effective ids from the real ones, so
-    the real ids are the agent's for the length of the call. Only the real ids: the supervisor
-    keeps its effective and saved uid 0, hence its capabilities, and it spawns only when no
-    agent process exists (after ``end_everything``), so no process could use those
-    microseconds to signal it. (Real ids belong to the whole process: only a jail's PID 1,
-    single-threaded, switches them; an in-process supervisor runs commands as itself.) The exec then makes the saved ids the agent's too, and a
-    non-root exec keeps no capability. One spawn at a time per process (``_SPAWNING``): the
-    in-process supervisors of fake sandboxes share one, and another's spawn must not pass on
-    ``keep``, inheritable for this call's length, to its own shell."""
+    costs ~1 ms in a container here, the spawn of a static bash ~0.1 ms.
+
+    The agent's identity comes by ``POSIX_SPAWN_RESETIDS``: the child takes its effective ids
+    from the real ones, so the real ids are the agent's for the length of the call. Only the
+    real ids: the supervisor keeps its effective and saved uid 0, hence its capabilities, and
+    it spawns only when no agent process exists (after ``end_everything``), so no process
+    could use those microseconds to signal it. The exec then makes the saved ids the agent's
+    too, and a non-root exec keeps no capability. Real ids belong to the whole process, so
+    only a jail's PID 1 (single-threaded) switches them; an in-process supervisor runs
+    commands as itself.
+
+    One spawn at a time per process (``_SPAWNING``): the in-process supervisors of fake
+    sandboxes share one, and another's spawn must not pass on ``keep``, inheritable for this
+    call's length, to its own shell."""
     with _SPAWNING:
         return _spawn(path, argv, launch, stdout=stdout, stderr=stderr, keep=keep)
 
