@@ -7,13 +7,21 @@ and pids controllers (this project's machines; Docker's ``cgroupfs`` driver); a 
 cgroup is made below the one this process is in, so it can never exceed its owner's
 limits. Elsewhere ``create`` returns None and the caller falls back to per-process
 rlimits.
+
+A cgroup's name carries its owner's pid and start time. ``sweep`` (``synthcomp gc``) ends
+whatever is still in the cgroups of dead owners and removes them: a jail whose owner was
+killed while bubblewrap was setting it up can hang there for good (bwrap's sandbox
+process waits on its parent, which died before it set the process free).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
+
+from synthcomp.sandbox.gc import OWNER, OWNER_START, owner_alive, process_start
 
 PREFIX = "synthcomp-"
 CONTROLLERS = ("memory", "pids")
@@ -64,7 +72,7 @@ class JailCgroup:
             if any(c not in mounts or c not in own for c in CONTROLLERS):
                 return None
             for controller in CONTROLLERS:
-                folder = mounts[controller] / own[controller].lstrip("/") / f"{PREFIX}{name}"
+                folder = mounts[controller] / own[controller].lstrip("/") / f"{PREFIX}{_owner()}-{name}"
                 folder.mkdir()
                 folders.append(folder)
             memory, pid_folder = folders
@@ -101,7 +109,8 @@ def _rmdir(folder: Path) -> bool:
 
 
 def sweep() -> list[str]:
-    """Remove jail cgroups with no processes left (their owner died without cleaning up)."""
+    """Remove the jail cgroups of dead owners, ending any process still in them; and any empty
+    one whose name says no owner (made before names carried it)."""
     removed = []
     mounts, own = _mounts(), _own_paths()
     for controller in CONTROLLERS:
@@ -109,10 +118,37 @@ def sweep() -> list[str]:
             continue
         parent = mounts[controller] / own[controller].lstrip("/")
         for folder in sorted(parent.glob(f"{PREFIX}*")):
-            try:
-                if not (folder / "cgroup.procs").read_text().strip():
-                    folder.rmdir()
-                    removed.append(f"{controller}:{folder.name}")
-            except OSError:
+            pid, at, start = folder.name[len(PREFIX):].partition("-")[0].partition("@")
+            owned = bool(at) and pid.isdigit() and start.isdigit()
+            if owned and owner_alive({OWNER: pid, OWNER_START: start}) is not False:
                 continue
+            if (_end_processes(folder) if owned else not _processes(folder)) and _rmdir(folder):
+                removed.append(f"{controller}:{folder.name}")
     return removed
+
+
+def _owner() -> str:
+    """This process as a cgroup name's owner part: ``<pid>@<start time>`` (no ``@`` in a computer id)."""
+    return f"{os.getpid()}@{process_start(os.getpid())}"
+
+
+def _processes(folder: Path) -> list[int]:
+    try:
+        return [int(pid) for pid in (folder / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _end_processes(folder: Path, wait_s: float = 5.0) -> bool:
+    """SIGKILL every process of the cgroup until none is left; False if some stay past ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while pids := _processes(folder):
+        if time.monotonic() > deadline:
+            return False
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    return True

@@ -85,3 +85,26 @@ def test_socket_folders_of_killed_owners_are_removed(tmp_path, monkeypatch):
     finally:
         live.close()
         shutil.rmtree(short)
+
+
+def test_a_jail_cgroup_of_a_killed_owner_is_emptied_and_removed(monkeypatch):
+    """What a killed owner left in its jail's cgroup (a bwrap stuck in its set-up) is ended by gc."""
+    from synthcomp.sandbox import cgroup
+
+    made = cgroup.JailCgroup.create(f"gc-test-{uuid.uuid4().hex[:6]}", memory_bytes=64 << 20, pids=8)
+    if made is None:
+        pytest.skip("jail cgroups need root and the cgroup v1 memory and pids controllers")
+    dead = _dead_owner()
+    monkeypatch.setattr(cgroup, "_owner", lambda: f"{dead['synthcomp.owner']}@1")
+    orphaned = cgroup.JailCgroup.create(f"gc-test-{uuid.uuid4().hex[:6]}", memory_bytes=64 << 20, pids=8)
+    stuck = subprocess.Popen(["sleep", "300"], preexec_fn=orphaned.enter)
+    try:
+        removed = cgroup.sweep()
+        assert stuck.wait(timeout=10) == -9, "the process left in the dead owner's cgroup is ended"
+        assert {f"{c}:{f.name}" for c, f in zip(cgroup.CONTROLLERS, orphaned.folders)} <= set(removed)
+        assert not any(f.exists() for f in orphaned.folders)
+        assert all(f.exists() for f in made.folders), "a live owner's cgroup is left alone"
+    finally:
+        stuck.kill()
+        made.remove()
+        orphaned.remove()
