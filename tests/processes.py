@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def descendants(pid: int) -> set[int]:
@@ -28,3 +29,21 @@ def release_containers() -> None:
 
     SPARES.close()
     wait_retired()
+
+
+def gc_leaves_nothing_of(killed: list[int], tmp_path: Path) -> None:
+    """``synthcomp gc`` after owners were SIGKILLed: no process of their bubblewrap jails is left.
+    (A kill while bwrap set a jail up leaves bwrap's sandbox process waiting forever in the
+    jail's cgroup, which names its owner.)"""
+    from synthcomp.sandbox.gc import collect_garbage
+
+    collect_garbage(snapshot_dir=tmp_path / "no-snapshots", docker=False)
+    left = []
+    for entry in os.listdir("/proc"):
+        try:
+            groups = Path(f"/proc/{entry}/cgroup").read_text() if entry.isdigit() else ""
+        except OSError:
+            continue
+        if any(f"/synthcomp-{pid}@" in groups for pid in killed):
+            left.append(entry)
+    assert not left, f"processes of a killed owner's jails: {left}"

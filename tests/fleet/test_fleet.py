@@ -22,6 +22,7 @@ from synthcomp.pool.manifest import FleetError, read_manifest
 from synthcomp.fleet.simulations import simulate_many
 from synthcomp.sim.config import SimSettings
 from synthcomp.workspace import computer_dirs, shard_of, sim_dirs
+from tests.processes import gc_leaves_nothing_of
 
 
 def always_fails(item: int) -> int:
@@ -163,6 +164,7 @@ def test_killing_a_pool_worker_mid_simulation_retries_it_and_completes(tmp_path:
     records = [r for (kind, _), r in read_manifest(ws).items() if kind == "sim"]
     assert len(records) == 3 and all(r["status"] == "done" for r in records)
     assert any(r["attempts"] > 1 and "worker process died" in r["errors"] for r in records)
+    gc_leaves_nothing_of(workers[:1], tmp_path)
 
 
 @pytest.mark.bwrap
@@ -191,3 +193,4 @@ def test_killing_a_ray_worker_mid_simulation_retries_it_and_completes(tmp_path: 
     killer.join()
     assert killed and len(report.done) == 2 and report.retried >= 1
     assert all((d / "summary.json").is_file() for d in sim_dirs(ws))
+    gc_leaves_nothing_of(killed, tmp_path)

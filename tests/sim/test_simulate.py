@@ -18,6 +18,7 @@ from synthcomp import ospath
 from synthcomp.cli import app
 from synthcomp.fleet.batch import CreateRequest, create_computers
 from synthcomp.workspace import computer_dir, sim_dir, workspace_of
+from tests.processes import gc_leaves_nothing_of
 
 runner = CliRunner()
 
@@ -92,6 +93,7 @@ def test_kill_minus_nine_then_resume_gives_the_same_final_tree(computer: Path, t
         time.sleep(0.005)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    gc_leaves_nothing_of([proc.pid], tmp_path)
     resumed = _simulate(killed, "--days", "8")
     out, _ = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, out
