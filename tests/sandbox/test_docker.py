@@ -49,6 +49,16 @@ def test_container_runs_offline_unprivileged_and_limited(make_sandbox, trees):
     assert sb.exec("ls /Users/ana").stdout == "Desktop\nDocuments\nDownloads\n"
 
 
+def test_commands_start_in_the_static_bash_and_look_like_bash(make_sandbox, trees, monkeypatch):
+    sb = make_sandbox("docker", trees["macos"], os="macos")
+    shell = sb.exec("echo $BASH $0; cat /proc/$$/comm; readlink /proc/$$/exe").stdout.split()
+    assert shell == ["/bin/bash", "bash", "bash", docker_backend.AGENT_SHELL]
+    # an image without it (built before the static bash): the dynamic one, and every command still runs
+    monkeypatch.setattr(docker_backend.DockerSandbox, "agent_shell", lambda self: "/usr/libexec/nowhere/bash")
+    older = make_sandbox("docker", trees["macos"], os="macos")
+    assert older.exec("readlink /proc/$$/exe; echo ok").stdout == "/usr/bin/bash\nok\n"
+
+
 def test_a_missing_image_is_reported_before_anything_starts():
     with pytest.raises(SandboxError, match="missing: build it with `synthcomp image build`"):
         DockerSandboxConfig(image="synthcomp/computer:000000000000").build(

@@ -150,6 +150,12 @@ def error_answer(exc: BaseException) -> dict:
     return {"ok": False, "error": "internal", "message": "".join(traceback.format_exception_only(exc)).strip()}
 
 
+def _agent_shell(wanted: str) -> str:
+    """The shell the host asked for, or /bin/bash where this jail has none there (an image
+    built before it had the static bash)."""
+    return wanted if os.access(wanted, os.X_OK) else "/bin/bash"
+
+
 def send_answer(send: Send, answer: dict, data: bytes) -> None:
     """``answer`` with ``data``: in the final frame if it fits, else as chunks before it."""
     if len(data) <= CHUNK:
@@ -176,7 +182,7 @@ class Supervisor:
         self.commands = commands.Commands(commands.Launch(
             prefix=hello.get("launch_prefix", []), uid=identity.uid if identity.switch else None,
             gid=identity.gid if identity.switch else None, env=hello.get("env", {}),
-            shell=hello.get("shell", "/bin/bash")))
+            shell=_agent_shell(hello.get("shell", "/bin/bash"))))
         self.limits = hello.get("limits", {})
         self.archive_limits = archive.Limits(**hello.get("archive_limits", {}))
         self.owner = (hello.get("uid", 1000), hello.get("gid", 1000))
