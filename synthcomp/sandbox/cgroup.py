@@ -21,7 +21,7 @@ import signal
 import time
 from pathlib import Path
 
-from synthcomp.sandbox.gc import OWNER, OWNER_START, owner_alive, process_start
+from synthcomp.sandbox.gc import owner_tag, tag_owner_alive
 
 PREFIX = "synthcomp-"
 CONTROLLERS = ("memory", "pids")
@@ -72,7 +72,7 @@ class JailCgroup:
             if any(c not in mounts or c not in own for c in CONTROLLERS):
                 return None
             for controller in CONTROLLERS:
-                folder = mounts[controller] / own[controller].lstrip("/") / f"{PREFIX}{_owner()}-{name}"
+                folder = mounts[controller] / own[controller].lstrip("/") / f"{PREFIX}{owner_tag()}-{name}"
                 folder.mkdir()
                 folders.append(folder)
             memory, pid_folder = folders
@@ -118,18 +118,12 @@ def sweep() -> list[str]:
             continue
         parent = mounts[controller] / own[controller].lstrip("/")
         for folder in sorted(parent.glob(f"{PREFIX}*")):
-            pid, at, start = folder.name[len(PREFIX):].partition("-")[0].partition("@")
-            owned = bool(at) and pid.isdigit() and start.isdigit()
-            if owned and owner_alive({OWNER: pid, OWNER_START: start}) is not False:
+            alive = tag_owner_alive(folder.name[len(PREFIX):].partition("-")[0])
+            if alive:
                 continue
-            if (_end_processes(folder) if owned else not _processes(folder)) and _rmdir(folder):
+            if (_end_processes(folder) if alive is False else not _processes(folder)) and _rmdir(folder):
                 removed.append(f"{controller}:{folder.name}")
     return removed
-
-
-def _owner() -> str:
-    """This process as a cgroup name's owner part: ``<pid>@<start time>`` (no ``@`` in a computer id)."""
-    return f"{os.getpid()}@{process_start(os.getpid())}"
 
 
 def _processes(folder: Path) -> list[int]:

@@ -36,6 +36,19 @@ def owner_labels() -> dict[str, str]:
     return {OWNER: str(os.getpid()), OWNER_START: process_start(os.getpid()), HOST: socket.gethostname()}
 
 
+def owner_tag() -> str:
+    """This process as part of a name (a folder, a cgroup): ``<pid>@<start time>``."""
+    return f"{os.getpid()}@{process_start(os.getpid())}"
+
+
+def tag_owner_alive(tag: str) -> bool | None:
+    """Whether the owner an ``owner_tag`` names is alive; None when ``tag`` is not one."""
+    pid, at, start = tag.partition("@")
+    if not (at and pid.isdigit() and start.isdigit()):
+        return None
+    return owner_alive({OWNER: pid, OWNER_START: start})
+
+
 def owner_alive(labels: dict[str, str]) -> bool | None:
     """True/False for an owner on this host; None when it is another host's (left alone)."""
     if labels.get(HOST, socket.gethostname()) != socket.gethostname():

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from synthcomp.errors import SandboxError
-from synthcomp.sandbox.gc import OWNER, OWNER_START, owner_alive, process_start
+from synthcomp.sandbox.gc import owner_tag, tag_owner_alive
 from synthcomp.sandbox.inside.protocol import Decoder, ProtocolError
 
 MOUNT = "/run/synthcomp"
@@ -37,8 +37,7 @@ class SupervisorSocket:
     """One container's socket, from before the container is created until its supervisor connected."""
 
     def __init__(self) -> None:
-        owner = f"{os.getpid()}-{process_start(os.getpid())}-"
-        self.folder = Path(tempfile.mkdtemp(prefix=_PREFIX + owner))  # 0700: only this user enters
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{owner_tag()}-"))  # 0700: only this user enters
         self.token = secrets.token_hex(16)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -105,12 +104,10 @@ def stale_folders() -> list[Path]:
     """This user's socket folders whose owner process is gone (killed while its container booted)."""
     stale = []
     for folder in Path(tempfile.gettempdir()).glob(_PREFIX + "*"):
-        pid, _, rest = folder.name[len(_PREFIX):].partition("-")
-        start, _, _ = rest.partition("-")
         try:
             mine = folder.lstat().st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink()
         except OSError:
             continue
-        if mine and pid.isdigit() and start.isdigit() and owner_alive({OWNER: pid, OWNER_START: start}) is False:
+        if mine and tag_owner_alive(folder.name[len(_PREFIX):].partition("-")[0]) is False:
             stale.append(folder)
     return stale

@@ -73,7 +73,7 @@ def test_socket_folders_of_killed_owners_are_removed(tmp_path, monkeypatch):
     short = Path(tempfile.mkdtemp(prefix="gc-", dir="/tmp"))  # a socket's path has at most 107 bytes
     monkeypatch.setattr(tempfile, "tempdir", str(short))
     dead = _dead_owner()
-    left = short / f"synthcomp-link-{dead['synthcomp.owner']}-1-x1"
+    left = short / f"synthcomp-link-{dead['synthcomp.owner']}@1-x1"
     left.mkdir()
     unknown = short / "synthcomp-link-x2"  # no owner in its name: not ours to judge
     unknown.mkdir()
@@ -95,7 +95,7 @@ def test_a_jail_cgroup_of_a_killed_owner_is_emptied_and_removed(monkeypatch):
     if made is None:
         pytest.skip("jail cgroups need root and the cgroup v1 memory and pids controllers")
     dead = _dead_owner()
-    monkeypatch.setattr(cgroup, "_owner", lambda: f"{dead['synthcomp.owner']}@1")
+    monkeypatch.setattr(cgroup, "owner_tag", lambda: f"{dead['synthcomp.owner']}@1")
     orphaned = cgroup.JailCgroup.create(f"gc-test-{uuid.uuid4().hex[:6]}", memory_bytes=64 << 20, pids=8)
     stuck = subprocess.Popen(["sleep", "300"], preexec_fn=orphaned.enter)
     try:
